@@ -1,0 +1,190 @@
+"""Command line entry point ``relapse-models``: the commands Snakemake rules call, usable by
+hand too. A user's mistake (bad config, missing file) ends with one clear message and exit
+code 2, never a bare traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from relapse_models import __version__
+
+log = logging.getLogger("relapse_models")
+
+
+class UserError(Exception):
+    """An error in the user's input: printed as one line, exit code 2."""
+
+
+def _config_from_json(text: str | None) -> dict[str, Any]:
+    from relapse_models.config import from_json
+
+    return from_json(text)
+
+
+def _profile(path: str) -> dict[str, Any]:
+    from relapse_models.profiles import load_profile
+
+    return load_profile(path)
+
+
+def cmd_simulate(args: argparse.Namespace) -> None:
+    from relapse_models.config import county_seed
+    from relapse_models.io import write_parquet
+    from relapse_models.simulate import simulate_county, write_messy_exports
+
+    config = _config_from_json(args.config_json)
+    profile = _profile(args.profile)
+    seed = county_seed(config["seed"], args.county)
+    started = time.perf_counter()
+    log.info("simulating %s (scale %s, seed %s)", args.county, config["simulate"]["scale"], seed)
+    sim = simulate_county(profile, config, seed)
+    raw, truth = Path(args.raw_dir), Path(args.truth_dir)
+    for name in ("households", "panel", "events"):
+        write_parquet(getattr(sim, name), raw / f"{name}.parquet")
+    write_parquet(sim.truth, truth / "truth.parquet")
+    if args.messy_dir:
+        manifest = write_messy_exports(
+            sim, profile, Path(args.messy_dir), seed=seed, defect_rate=args.defect_rate
+        )
+        log.info("messy exports and manifest: %s", manifest)
+    log.info(
+        "%s: %d households, %d household-quarters, %d events in %.1fs",
+        args.county, len(sim.households), len(sim.panel), len(sim.events),
+        time.perf_counter() - started,
+    )
+
+
+def cmd_features(args: argparse.Namespace) -> None:
+    from relapse_models.config import monitoring_lines
+    from relapse_models.features import build_features
+    from relapse_models.io import read_parquet, write_parquet
+
+    config = _config_from_json(args.config_json)
+    profile = _profile(args.profile)
+    interim = Path(args.interim_dir)
+    tables = {n: read_parquet(interim / f"{n}.parquet") for n in ("households", "panel", "events")}
+    lines = monitoring_lines(config, profile["province_en"])
+    features = build_features(
+        tables["households"], tables["panel"], tables["events"], lines, config
+    )
+    write_parquet(features, args.out)
+    log.info("%s: %d feature rows -> %s", args.county, len(features), args.out)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> None:
+    from relapse_models.io import read_parquet, write_csv
+    from relapse_models.reconcile import reconcile
+
+    config = _config_from_json(args.config_json)
+    profile = _profile(args.profile)
+    interim = Path(args.interim_dir)
+    tables = {n: read_parquet(interim / f"{n}.parquet") for n in ("households", "panel", "events")}
+    table = reconcile(profile, tables["households"], tables["panel"], tables["events"], config)
+    write_csv(table, args.out)
+    log.info("%s: %d reconciled indicators -> %s", args.county, len(table), args.out)
+
+
+def cmd_combine(args: argparse.Namespace) -> None:
+    """Concatenate per-county CSVs and merge per-county JSON files into one of each."""
+    from relapse_models.io import write_csv, write_json
+
+    if args.csv_out:
+        frames = [pd.read_csv(p, encoding="utf-8-sig") for p in args.csv]
+        write_csv(pd.concat(frames, ignore_index=True), args.csv_out)
+    if args.json_out:
+        merged = {}
+        for path in args.json:
+            merged.update(json.loads(Path(path).read_text(encoding="utf-8")))
+        write_json(merged, args.json_out)
+
+
+def cmd_notebook(args: argparse.Namespace) -> None:
+    from relapse_models.notebooks import run_notebook
+
+    params = {key: yaml.safe_load(value) for key, value in args.param}
+    # keep strings that YAML would turn into other types when the notebook expects text
+    for key, value in args.param:
+        if key in ("county", "config_json") or key.endswith(("_path", "_dir")):
+            params[key] = value
+    run_notebook(args.name, args.output, params, html=args.html, timeout=args.timeout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="relapse-models", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"relapse-models {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="write a county's synthetic monitoring panel")
+    p.add_argument("--county", required=True)
+    p.add_argument("--profile", required=True, help="config/counties/<county>.yaml")
+    p.add_argument("--config-json", help="config as JSON (default: config/config.yaml)")
+    p.add_argument("--raw-dir", required=True, help="observable tables go here")
+    p.add_argument("--truth-dir", required=True, help="ground truth goes here, apart")
+    p.add_argument("--messy-dir", help="also write monitoring-system exports here")
+    p.add_argument("--defect-rate", type=float, default=0.01)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("features", help="build household-quarter features and labels")
+    p.add_argument("--county", required=True)
+    p.add_argument("--profile", required=True)
+    p.add_argument("--interim-dir", required=True)
+    p.add_argument("--config-json")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_features)
+
+    p = sub.add_parser("reconcile", help="compare computed figures with published ones")
+    p.add_argument("--county", required=True)
+    p.add_argument("--profile", required=True)
+    p.add_argument("--interim-dir", required=True)
+    p.add_argument("--config-json")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_reconcile)
+
+    p = sub.add_parser("combine", help="concatenate per-county CSV / merge JSON outputs")
+    p.add_argument("--csv", nargs="*", default=[])
+    p.add_argument("--csv-out")
+    p.add_argument("--json", nargs="*", default=[])
+    p.add_argument("--json-out")
+    p.set_defaults(func=cmd_combine)
+
+    p = sub.add_parser("notebook", help="execute a project notebook with papermill")
+    p.add_argument("name", help="e.g. 01_clean")
+    p.add_argument("output", help="executed .ipynb")
+    p.add_argument("--html", help="also render a report page (no input cells)")
+    p.add_argument(
+        "-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE")
+    )
+    p.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+    p.set_defaults(func=cmd_notebook)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    from relapse_models.config import ConfigError
+
+    try:
+        args.func(args)
+    except (UserError, ConfigError, FileNotFoundError) as err:
+        print(f"relapse-models {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

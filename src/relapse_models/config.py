@@ -1,0 +1,152 @@
+"""Load and validate the run configuration.
+
+The same JSON schema (``workflow/schemas/config.schema.yaml``) is used by Snakemake at the
+start of a run and by the package (CLI, notebooks), so a notebook run by hand in JupyterLab
+sees exactly the defaults the pipeline sees.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import zlib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""Repository root when the package is installed in editable/src mode."""
+
+SCHEMA_PATH = PROJECT_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "config.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+
+def load_schema(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read the config JSON schema (YAML syntax)."""
+    path = Path(path) if path else SCHEMA_PATH
+    if not path.exists():  # installed as a wheel: the schema ships as package data
+        path = Path(str(resources.files("relapse_models") / "config.schema.yaml"))
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _with_defaults(validator_class: type) -> type:
+    """Extend a jsonschema validator so it fills in ``default`` values, as Snakemake does."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        for name, subschema in properties.items():
+            if isinstance(instance, dict) and "default" in subschema:
+                instance.setdefault(name, copy.deepcopy(subschema["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validate ``config`` and return a copy with defaults filled in.
+
+    Raises :class:`ConfigError` naming the offending key path, e.g. ``simulate.scale``.
+    """
+    schema = schema or load_schema()
+    config = copy.deepcopy(config)
+    validator_class = _with_defaults(jsonschema.validators.validator_for(schema))
+    errors = sorted(validator_class(schema).iter_errors(config), key=lambda e: list(e.path))
+    if errors:
+        lines = [f"{_key_path(e)}: {e.message}" for e in errors]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    _check_cross_fields(config)
+    return config
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        # the message names the unexpected key; keep the parent path in front of it
+        return f"unknown key under '{path or '<top level>'}'"
+    return path or "<top level>"
+
+
+def _check_cross_fields(config: dict[str, Any]) -> None:
+    """Rules a JSON schema cannot express."""
+    sim = config.get("simulate", {})
+    if sim and parse_quarter(sim["start"]) > parse_quarter(sim["end"]):
+        raise ConfigError(f"simulate.start ({sim['start']}) is after simulate.end ({sim['end']})")
+    lines = config.get("monitoring", {}).get("line_by_province_year", {})
+    for province, by_year in lines.items():
+        for year in by_year:
+            if not str(year).isdigit():
+                raise ConfigError(
+                    f"monitoring.line_by_province_year.{province}: year key {year!r} is not a year"
+                )
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Load a YAML config, apply ``overrides`` (merged recursively), validate, fill defaults."""
+    path = Path(path) if path else DEFAULT_CONFIG_PATH
+    with open(path, encoding="utf-8") as fh:
+        config = yaml.safe_load(fh) or {}
+    if overrides:
+        config = merge(config, overrides)
+    return validate_config(config)
+
+
+def from_json(text: str | None, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The config a pipeline job sees: ``path`` (default ``config/config.yaml``) overlaid with
+    the JSON sections Snakemake passes to it; empty text gives the file's config, which is
+    what a notebook opened by hand uses."""
+    if not text:
+        return load_config(path)
+    try:
+        sections = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"config JSON is not valid: {err}") from err
+    return load_config(path, overrides=sections)
+
+
+def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Recursive dict merge (``update`` wins), the way Snakemake layers config files."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_quarter(text: str) -> tuple[int, int]:
+    """``"2021Q3"`` -> ``(2021, 3)``."""
+    year, quarter = str(text).upper().split("Q")
+    return int(year), int(quarter)
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Short stable hash of the config (key order and YAML formatting do not matter)."""
+    canonical = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def county_seed(seed: int, county_id: str) -> int:
+    """A county's own seed: stable across runs and independent of which other counties run,
+    so adding a county never changes another county's numbers."""
+    return (int(seed) * 1_000_003 + zlib.crc32(county_id.encode("utf-8"))) % (2**32)
+
+
+def monitoring_lines(config: dict[str, Any], province_en: str) -> dict[int, float]:
+    """Monitoring line by year for a province, falling back to ``default`` year by year."""
+    table = config["monitoring"]["line_by_province_year"]
+    lines = {int(y): float(v) for y, v in table["default"].items()}
+    lines.update({int(y): float(v) for y, v in table.get(province_en, {}).items()})
+    return lines

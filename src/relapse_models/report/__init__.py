@@ -1,0 +1,1 @@
+"""Report rendering: executed notebooks to self-contained HTML."""

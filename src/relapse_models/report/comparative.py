@@ -1,0 +1,79 @@
+"""Tables of the comparative report: counties side by side."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from relapse_models.report.labels import model_label, t
+from relapse_models.report.tables import format_number
+
+
+def county_names(profiles: dict[str, dict], language: str = "zh") -> dict[str, str]:
+    """County id -> display name."""
+    key = "name_zh" if language == "zh" else "name_en"
+    return {cid: p[key] for cid, p in profiles.items()}
+
+
+def indicator_matrix(
+    recon: pd.DataFrame, names: dict[str, str], language: str = "zh"
+) -> pd.DataFrame:
+    """Indicators (rows) by county (columns): computed value, published value in brackets."""
+    label = "label_zh" if language == "zh" and "label_zh" in recon.columns else "indicator"
+    cells = [
+        f"{format_number(r.computed, r.unit, language)}"
+        + ("" if pd.isna(r.published) else f"（{format_number(r.published, r.unit, language)}）")
+        for r in recon.itertuples(index=False)
+    ]
+    wide = (
+        recon.assign(cell=cells)
+        .pivot_table(index=label, columns="county_id", values="cell", aggfunc="first")
+        .reindex(columns=list(names))
+        .rename(columns=names)
+        .fillna("—")
+    )
+    wide.index.name = t("indicator", language)
+    return wide.reset_index()
+
+
+def model_matrix(metrics: dict, names: dict[str, str], language: str = "zh") -> pd.DataFrame:
+    """Out-of-time AUC by county (rows) and model (columns), with the county's rank."""
+    rows = []
+    for cid, name in names.items():
+        by_model = metrics["out_of_time"].get(cid, {})
+        row = {t("county", language): name}
+        for model, m in by_model.items():
+            row[model_label(model, language)] = round(m["auc"], 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def threshold_matrix(
+    recommended: dict, names: dict[str, str], language: str = "zh"
+) -> pd.DataFrame:
+    """Per county: capacity, and recall at capacity of the official rule and the best model."""
+    rows = []
+    for cid, name in names.items():
+        rec = recommended[cid]
+        best = rec["best_score"]
+        rows.append(
+            {
+                t("county", language): name,
+                t("capacity_share", language): f"{100 * rec['capacity_share']:.1f}%",
+                t("recall", language) + " · " + model_label("rule", language):
+                    f"{rec['by_score']['rule']['recall']:.3f}",
+                t("recall", language) + " · " + model_label(best, language):
+                    f"{rec['by_score'][best]['recall']:.3f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def county_links(names: dict[str, str]) -> str:
+    """An HTML list of links to the county pages (names escaped)."""
+    items = "".join(
+        f'<li><a href="counties/{html.escape(cid)}.html">{html.escape(name)}</a></li>'
+        for cid, name in names.items()
+    )
+    return f"<ul>{items}</ul>"

@@ -1,0 +1,64 @@
+"""Atomic, reproducible writers."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from relapse_models.io import (
+    atomic_path,
+    read_parquet,
+    write_csv,
+    write_json,
+    write_parquet,
+    write_text,
+)
+
+
+def test_parquet_round_trip_and_byte_identical(tmp_path):
+    df = pd.DataFrame({"a": [1, 2], "b": ["商洛", "安顺"], "c": [0.5, None]})
+    write_parquet(df, tmp_path / "x.parquet")
+    write_parquet(df, tmp_path / "y.parquet")
+    pd.testing.assert_frame_equal(read_parquet(tmp_path / "x.parquet"), df)
+    assert (tmp_path / "x.parquet").read_bytes() == (tmp_path / "y.parquet").read_bytes()
+
+
+def test_failed_write_leaves_no_file(tmp_path):
+    target = tmp_path / "out" / "result.json"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert not target.exists()
+    assert list(target.parent.iterdir()) == []
+
+
+def test_failed_write_keeps_previous_version(tmp_path):
+    target = tmp_path / "r.txt"
+    write_text("old", target)
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("new")
+        raise RuntimeError
+    assert target.read_text() == "old"
+
+
+def test_json_keeps_chinese_and_numpy_scalars(tmp_path):
+    import numpy as np
+
+    write_json({"县": "旬邑", "n": np.int64(3), "x": np.float64(0.5)}, tmp_path / "a.json")
+    text = (tmp_path / "a.json").read_text(encoding="utf-8")
+    assert "旬邑" in text
+    assert json.loads(text) == {"县": "旬邑", "n": 3, "x": 0.5}
+
+
+def test_csv_has_bom_for_excel(tmp_path):
+    write_csv(pd.DataFrame({"县": ["叶集"]}), tmp_path / "a.csv")
+    raw = (tmp_path / "a.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert pd.read_csv(tmp_path / "a.csv", encoding="utf-8-sig")["县"].tolist() == ["叶集"]
+
+
+def test_json_writes_nan_as_null(tmp_path):
+    import numpy as np
+
+    write_json({"auc": float("nan"), "ci": [np.float64("inf"), 0.5]}, tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text()) == {"auc": None, "ci": [None, 0.5]}

@@ -1,0 +1,28 @@
+"""Small-cell suppression and number formats."""
+
+import pandas as pd
+
+from relapse_models.report.tables import format_number, suppress_small
+
+
+def test_counts_below_min_cell_are_suppressed():
+    df = pd.DataFrame({"town": ["甲", "乙", "丙"], "households": [3, 5, 12]})
+    out = suppress_small(df, ["households"], min_cell=5)
+    assert out["households"].tolist() == ["<5", 5, 12]
+    assert out["town"].tolist() == ["甲", "乙", "丙"]  # rows stay visible
+
+
+def test_rates_over_few_households_are_suppressed_with_their_count():
+    df = pd.DataFrame({"town": ["甲", "乙"], "n": [2, 40], "rate": [0.5, 0.1]})
+    out = suppress_small(df, ["rate"], min_cell=5, household_column="n")
+    assert out["rate"].tolist() == ["<5", 0.1]
+    assert out["n"].tolist() == ["<5", 40]
+
+
+def test_format_number_like_the_seeds():
+    assert format_number(10486, "户") == "10486户"
+    assert format_number(147800, "人") == "14.78万人"
+    assert format_number(72.52, "%") == "72.5%"
+    assert format_number(12365.5, "元") == "12365.5元"
+    assert format_number(float("nan"), "户") == "—"
+    assert format_number(147800, "人", language="en") == "147,800人"

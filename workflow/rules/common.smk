@@ -1,0 +1,69 @@
+# Shared helpers. Module-level code stays cheap: cluster jobs re-read this file.
+import json
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+COUNTIES = config["counties"]
+COUNTIES_JSON = json.dumps(COUNTIES)
+NOTEBOOK_TIMEOUT = 3600  # seconds per notebook cell
+
+
+wildcard_constraints:
+    county="|".join(COUNTIES),
+
+
+def county_profile(wildcards):
+    """The county's profile: changing it reruns only that county's jobs."""
+    return f"{config['profiles_dir']}/{wildcards.county}.yaml"
+
+
+def config_json(*sections):
+    """The config sections a job depends on, as JSON: a change reruns exactly those jobs."""
+    return json.dumps({key: config[key] for key in sections}, sort_keys=True, ensure_ascii=False)
+
+
+def simulate_params(wildcards):
+    return config_json("seed", "simulate", "monitoring")
+
+
+def clean_inputs(wildcards):
+    """Observable inputs of the cleaning step: synthetic tables or the county's exports."""
+    if config["data"]["source"] == "files":
+        return config["data"]["files"][wildcards.county]
+    return [f"data/raw/{wildcards.county}/{t}.parquet" for t in ("households", "panel", "events")]
+
+
+def clean_inputs_json(wildcards):
+    return json.dumps(clean_inputs(wildcards))
+
+
+def truth_inputs(wildcards):
+    """Synthetic runs also hand the ground truth to the model step (oracle metrics)."""
+    if config["data"]["source"] != "synthetic":
+        return []
+    return expand("data/truth/{county}/truth.parquet", county=COUNTIES)
+
+
+def profiles_json(wildcards):
+    return json.dumps([f"{config['profiles_dir']}/{county}.yaml" for county in COUNTIES])
+
+
+def features_params(wildcards):
+    return config_json("monitoring", "rule")
+
+
+def model_params(wildcards):
+    return config_json("seed", "monitoring", "rule", "models", "capacity")
+
+
+def threshold_params(wildcards):
+    return config_json("seed", "monitoring", "rule", "models", "capacity")
+
+
+def report_params(wildcards):
+    return config_json("report", "capacity", "monitoring")

@@ -1,0 +1,111 @@
+# Stage 6: reconciliation with published figures, county reports and the comparative report.
+
+
+rule reconcile:
+    input:
+        households="data/interim/{county}/households.parquet",
+        panel="data/interim/{county}/panel.parquet",
+        events="data/interim/{county}/events.parquet",
+        profile=county_profile,
+    output:
+        "reports/metrics/reconciliation/{county}.csv",
+    params:
+        config=simulate_params,
+    log:
+        "reports/logs/reconcile/{county}.log",
+    benchmark:
+        "reports/benchmarks/reconcile/{county}.tsv"
+    resources:
+        mem_mb=8000,
+        runtime=20,
+    conda:
+        "../../environment.yml"
+    shell:
+        "relapse-models reconcile --county {wildcards.county} --profile {input.profile}"
+        " --interim-dir data/interim/{wildcards.county} --config-json {params.config:q}"
+        " --out {output} > {log} 2>&1"
+
+
+rule combine_reconciliation:
+    input:
+        expand("reports/metrics/reconciliation/{county}.csv", county=COUNTIES),
+    output:
+        "reports/reconciliation.csv",
+    log:
+        "reports/logs/combine_reconciliation/all.log",
+    benchmark:
+        "reports/benchmarks/combine_reconciliation/all.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    shell:
+        "relapse-models combine --csv-out {output} --csv {input} > {log} 2>&1"
+
+
+rule county_report:
+    input:
+        profile=county_profile,
+        cleaning="data/interim/{county}/cleaning_report.json",
+        panel="data/interim/{county}/panel.parquet",
+        features="data/processed/{county}/features.parquet",
+        reconciliation="reports/metrics/reconciliation/{county}.csv",
+        models="reports/metrics/models.json",
+        coefficients="reports/metrics/coefficients.csv",
+        thresholds="reports/metrics/thresholds/{county}.csv",
+        recommended="reports/metrics/recommended/{county}.json",
+    output:
+        html="reports/counties/{county}.html",
+        notebook="reports/notebooks/04_county_report_{county}.ipynb",
+    params:
+        config=report_params,
+    log:
+        "reports/logs/county_report/{county}.log",
+    benchmark:
+        "reports/benchmarks/county_report/{county}.tsv"
+    resources:
+        mem_mb=8000,
+        runtime=20,
+    conda:
+        "../../environment.yml"
+    shell:
+        "relapse-models notebook 04_county_report {output.notebook} --html {output.html}"
+        " -p county {wildcards.county} -p config_json {params.config:q}"
+        " -p profile_path {input.profile} -p cleaning_path {input.cleaning}"
+        " -p panel_path {input.panel} -p features_path {input.features}"
+        " -p reconciliation_path {input.reconciliation} -p models_path {input.models}"
+        " -p coefficients_path {input.coefficients} -p thresholds_path {input.thresholds}"
+        " -p recommended_path {input.recommended} > {log} 2>&1"
+
+
+rule comparative_report:
+    input:
+        profiles=expand("{dir}/{county}.yaml", dir=config["profiles_dir"], county=COUNTIES),
+        county_pages=expand("reports/counties/{county}.html", county=COUNTIES),
+        reconciliation="reports/reconciliation.csv",
+        models="reports/metrics/models.json",
+        thresholds="reports/metrics/thresholds.csv",
+        recommended="reports/metrics/recommended_thresholds.json",
+    output:
+        html="reports/index.html",
+        notebook="reports/notebooks/05_comparative_report.ipynb",
+    params:
+        config=report_params,
+        counties=COUNTIES_JSON,
+        profiles=profiles_json,
+    log:
+        "reports/logs/comparative_report/all.log",
+    benchmark:
+        "reports/benchmarks/comparative_report/all.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    conda:
+        "../../environment.yml"
+    shell:
+        "relapse-models notebook 05_comparative_report {output.notebook} --html {output.html}"
+        " -p counties {params.counties:q} -p config_json {params.config:q}"
+        " -p profiles {params.profiles:q} -p reconciliation_path {input.reconciliation}"
+        " -p models_path {input.models} -p thresholds_path {input.thresholds}"
+        " -p recommended_path {input.recommended} > {log} 2>&1"
