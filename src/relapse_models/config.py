@@ -103,9 +103,11 @@ def load_config(
 
 
 def from_json(text: str | None, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The config a pipeline job sees: ``path`` (default ``config/config.yaml``) overlaid with
-    the JSON sections Snakemake passes to it; empty text gives the file's config, which is
-    what a notebook opened by hand uses."""
+    """The config a pipeline job sees: ``path`` (default: ``config/config.yaml`` of the current
+    project folder, else the package's) overlaid with the JSON sections Snakemake passes to
+    it; empty text gives the file's config, which is what a notebook opened by hand uses."""
+    if path is None and Path("config/config.yaml").is_file():
+        path = Path("config/config.yaml")
     if not text:
         return load_config(path)
     try:
