@@ -17,12 +17,14 @@ export MPLBACKEND := Agg
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml workflow/jupyter/overrides.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name relapse-models --display-name "relapse-models (.venv)" > /dev/null
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp workflow/jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
 report: $(STAMP)  ## run the whole default pipeline into reports/
@@ -37,8 +39,8 @@ test: $(STAMP)  ## lint, then the test suite (includes a tiny real pipeline run)
 test-slow: $(STAMP)  ## the long statistical checks (many seeds)
 	$(BIN)/pytest -m slow
 
-lab: $(STAMP)  ## JupyterLab on the project's kernel, with the notebooks
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+lab: $(STAMP)  ## JupyterLab on the project's kernel; notebooks/*.py open as notebooks
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: $(STAMP)  ## ruff and snakemake --lint
 	$(BIN)/ruff check .
