@@ -1,0 +1,257 @@
+"""The relapse label, built only from observable tables.
+
+A household-quarter ``t`` is **positive** when, in one of the quarters ``t+1 .. t+H``, the
+household is *in the relapse state*: its rolling 4-quarter per-capita net income
+
+    (wage + operating + property + transfer - production_cost), summed over the last 4
+    quarters, divided by household_size
+
+is below that quarter's year's monitoring line, or it receives an ``identified`` event
+(识别纳入监测) in that quarter. The synthetic generator writes ``truth.relapse_next_4q`` with
+the same definition, so models trained on this label can be compared with the oracle.
+
+Missing, not negative: a quarter whose horizon runs past the end of the data, or touches a
+quarter whose state is unknown (a missing panel row, or one of the first three quarters of a
+household, where the 4-quarter window is incomplete), gets ``<NA>``. Labelling such quarters
+negative would bias every metric towards the model that predicts "no relapse" near the data end.
+
+Everything here is vectorised over a panel sorted by household and quarter; lags and leads are
+plain array shifts that check the household and the quarter distance, so gaps in a household's
+panel give ``NaN`` instead of silently pairing non-adjacent quarters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from relapse_models.schema import INCOME_COLUMNS
+
+Lines = Mapping[int, float] | pd.Series | Callable[[int], float]
+"""Monitoring line, yuan per person per year, looked up by calendar year."""
+
+KEYS: tuple[str, ...] = ("household_id", "year", "quarter")
+
+
+# --- monitoring line ----------------------------------------------------------------------
+
+
+def lines_for_province(monitoring: Mapping, province: str | None) -> dict[int, float]:
+    """Year -> line for one province: ``line_by_province_year[province]`` over ``default``.
+
+    ``monitoring`` is the config's ``monitoring`` section. Years are coerced to ``int`` (YAML or
+    JSON may give strings). Province entries override the default year by year.
+    """
+    table = monitoring["line_by_province_year"]
+    out = {int(y): float(v) for y, v in (table.get("default") or {}).items()}
+    if province is not None and province in table:
+        out.update({int(y): float(v) for y, v in (table[province] or {}).items()})
+    if not out:
+        raise ValueError(f"no monitoring line for province {province!r} and no default")
+    return out
+
+
+def line_for_years(years: np.ndarray | pd.Series, lines: Lines) -> np.ndarray:
+    """The monitoring line for each element of ``years`` (float array).
+
+    Looks up each distinct year once. A year without a line raises ``KeyError``: a silently
+    missing line would make every household in that year look rich (or poor).
+    """
+    years = np.asarray(years, dtype=np.int64)
+    uniq, inv = np.unique(years, return_inverse=True)
+    vals = np.empty(len(uniq), dtype=float)
+    for i, y in enumerate(uniq):  # loop over distinct years, not rows
+        y = int(y)
+        if callable(lines) and not isinstance(lines, pd.Series | Mapping):
+            vals[i] = float(lines(y))
+        else:
+            try:
+                vals[i] = float(lines[y])
+            except KeyError:
+                raise KeyError(
+                    f"no monitoring line for year {y}; have {list(lines.keys())}"
+                ) from None
+    return vals[inv]
+
+
+# --- panel plumbing -----------------------------------------------------------------------
+
+
+def quarter_index(year: np.ndarray | pd.Series, quarter: np.ndarray | pd.Series) -> np.ndarray:
+    """Consecutive integer per calendar quarter (``year * 4 + quarter - 1``)."""
+    return np.asarray(year, dtype=np.int64) * 4 + np.asarray(quarter, dtype=np.int64) - 1
+
+
+def sort_panel(panel: pd.DataFrame, households: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Panel sorted by household and quarter, with ``qidx``, ``_hh`` (int code) and
+    ``household_size`` (from ``households`` when given) and ``_row`` (original position)."""
+    df = panel.copy()
+    df["_row"] = np.arange(len(df))
+    if households is not None:
+        pos = pd.Index(households["household_id"]).get_indexer(df["household_id"])
+        if (pos < 0).any():
+            missing = df.loc[pos < 0, "household_id"].unique()[:5]
+            raise ValueError(f"panel households missing from the households table: {list(missing)}")
+        df["household_size"] = households["household_size"].to_numpy()[pos]
+    df["qidx"] = quarter_index(df["year"], df["quarter"])
+    df = df.sort_values(["household_id", "qidx"], kind="stable").reset_index(drop=True)
+    df["_hh"] = pd.factorize(df["household_id"])[0]
+    if (np.diff(df["qidx"].to_numpy())[np.diff(df["_hh"].to_numpy()) == 0] <= 0).any():
+        raise ValueError("panel has duplicate household-quarters")
+    return df
+
+
+KEY_STRIDE = 1 << 20
+"""Combines a household code and a quarter index into one int64 key (quarters < 2**20)."""
+
+
+def household_codes(df: pd.DataFrame, ids: pd.Series | np.ndarray) -> np.ndarray:
+    """Code ``_hh`` of each id in a frame from :func:`sort_panel`; -1 if not in the panel."""
+    hh = df["_hh"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, hh[1:] != hh[:-1]]) if len(hh) else np.array([], int)
+    index = pd.Index(df["household_id"].to_numpy()[starts])
+    return index.get_indexer(pd.Index(np.asarray(ids)))
+
+
+def shift(values: np.ndarray, hh: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
+    """Value of the same household ``k`` quarters earlier (``k > 0``) or later (``k < 0``).
+
+    Arrays must be sorted by household and quarter. Where that quarter is absent (gap, start
+    or end of the household's panel) the result is ``NaN``.
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    out = np.full(n, np.nan)
+    if k == 0:
+        return values.copy()
+    # k rows back is the k-quarter lag only if same household and exactly k quarters apart;
+    # with unique sorted quarters a gap makes the k-th row lie further back, never closer.
+    a = abs(k)
+    if a >= n:
+        return out
+    if k > 0:
+        ok = (hh[a:] == hh[:-a]) & (q[a:] - q[:-a] == a)
+        out[a:][ok] = values[:-a][ok]
+    else:
+        ok = (hh[:-a] == hh[a:]) & (q[a:] - q[:-a] == a)
+        out[:-a][ok] = values[a:][ok]
+    return out
+
+
+def rolling_sum(values: np.ndarray, hh: np.ndarray, q: np.ndarray, window: int = 4) -> np.ndarray:
+    """Sum over the last ``window`` quarters including the current one; ``NaN`` if any is
+    missing (an incomplete window would understate annual income)."""
+    total = np.asarray(values, dtype=float).copy()
+    for k in range(1, window):
+        total = total + shift(values, hh, q, k)
+    return total
+
+
+def net_income(panel: pd.DataFrame) -> pd.Series:
+    """Household net income in the quarter: gross income components minus production cost."""
+    return panel[list(INCOME_COLUMNS)].sum(axis=1) - panel["production_cost"]
+
+
+def identified_quarters(events: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (household_id, qidx) with an ``identified`` event."""
+    ev = events.loc[events["event"] == "identified", ["household_id", "date"]]
+    dates = pd.to_datetime(ev["date"])
+    out = pd.DataFrame(
+        {
+            "household_id": ev["household_id"].to_numpy(),
+            "qidx": quarter_index(dates.dt.year, dates.dt.quarter),
+        }
+    )
+    return out.drop_duplicates()
+
+
+# --- state and label ----------------------------------------------------------------------
+
+
+def add_relapse_state(
+    df: pd.DataFrame, events: pd.DataFrame, lines: Lines, window: int = 4
+) -> pd.DataFrame:
+    """Add ``income_pc_4q``, ``line``, ``identified_now`` and ``relapse_event`` to a panel
+    sorted by :func:`sort_panel`.
+
+    ``relapse_event`` is the relapse *state* in the quarter: float 1/0, ``NaN`` when the
+    income window is incomplete and no identification happened (state unknown).
+    """
+    hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
+    net = net_income(df).to_numpy(dtype=float)
+    df["income_pc_4q"] = rolling_sum(net, hh, q, window) / df["household_size"].to_numpy(float)
+    df["line"] = line_for_years(df["year"], lines)
+    ident = identified_quarters(events)
+    ev_hh = household_codes(df, ident["household_id"])
+    ev_key = ev_hh[ev_hh >= 0] * KEY_STRIDE + ident["qidx"].to_numpy()[ev_hh >= 0]
+    df["identified_now"] = np.isin(hh * KEY_STRIDE + q, ev_key)
+    inc = df["income_pc_4q"].to_numpy()
+    state = np.where(np.isnan(inc), np.nan, (inc < df["line"].to_numpy()).astype(float))
+    state[df["identified_now"].to_numpy()] = 1.0
+    df["relapse_event"] = state
+    return df
+
+
+def add_label(df: pd.DataFrame, horizon: int = 4) -> pd.DataFrame:
+    """Add ``relapse`` (nullable boolean) and ``relapse_in_quarters`` (Int64: quarters from t
+    to the first relapse-state quarter within the horizon, ``<NA>`` unless positive).
+
+    Needs ``relapse_event`` from :func:`add_relapse_state`; the frame must be sorted."""
+    if horizon < 1:
+        raise ValueError("horizon must be >= 1")
+    hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
+    ev = df["relapse_event"].to_numpy(dtype=float)
+    ahead = np.column_stack([shift(ev, hh, q, -k) for k in range(1, horizon + 1)])
+    known = ~np.isnan(ahead).any(axis=1)
+    hit = np.nan_to_num(ahead, nan=0.0) > 0
+    positive = hit.any(axis=1)
+    label = pd.array(np.where(known, positive, False), dtype="boolean")
+    label[~known] = pd.NA
+    df["relapse"] = label
+    first = hit.argmax(axis=1) + 1
+    df["relapse_in_quarters"] = pd.array(np.where(known & positive, first, 0), dtype="Int64")
+    df.loc[~(known & positive), "relapse_in_quarters"] = pd.NA
+    return df
+
+
+def relapse_label(
+    households: pd.DataFrame,
+    panel: pd.DataFrame,
+    events: pd.DataFrame,
+    lines: Lines,
+    horizon: int = 4,
+) -> pd.DataFrame:
+    """The relapse label for every panel row, in the panel's own row order.
+
+    Returns a frame indexed like ``panel`` with ``relapse`` (boolean, ``<NA>`` when the horizon
+    is not fully observed), ``relapse_in_quarters``, ``relapse_event`` (state in the quarter),
+    ``income_pc_4q`` and ``line``.
+    """
+    df = sort_panel(panel, households)
+    df = add_relapse_state(df, events, lines)
+    df = add_label(df, horizon)
+    df["relapse_event"] = float_to_boolean(df["relapse_event"].to_numpy())
+    cols = ["relapse", "relapse_in_quarters", "relapse_event", "income_pc_4q", "line"]
+    out = df.sort_values("_row")[cols].reset_index(drop=True)
+    out.index = panel.index
+    return out
+
+
+def float_to_boolean(values: np.ndarray) -> pd.arrays.BooleanArray:
+    """1/0/NaN floats -> nullable boolean."""
+    values = np.asarray(values, dtype=float)
+    out = pd.array(np.nan_to_num(values, nan=0.0) > 0, dtype="boolean")
+    out[np.isnan(values)] = pd.NA
+    return out
+
+
+def as_float_label(y: ArrayLike) -> np.ndarray:
+    """Any label (bool, nullable boolean, 0/1, with NA) -> float array with NaN for missing."""
+    return (
+        pd.Series(np.asarray(y, dtype=object))
+        .astype("Float64")
+        .to_numpy(dtype=float, na_value=np.nan)
+    )

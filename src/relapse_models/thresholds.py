@@ -1,0 +1,330 @@
+"""Early-warning thresholds: what a score flags, what it catches, how early, and at what load.
+
+Counties choose which score and threshold trigger a visit and how often each tier is visited.
+This module evaluates any score column (official rule, model probability) on a feature frame
+from :func:`relapse_models.features.build_features`, scored and restricted to the rows to
+evaluate (e.g. the out-of-time test year).
+
+Definitions (flag = ``score >= threshold``; rows with a missing label or score are dropped):
+
+- row level (household-quarters, the unit models are scored on): ``tp, fp, fn``, ``recall``,
+  ``precision``, ``f_beta``, ``flagged_share`` = flagged rows / rows;
+- cases (relapse episodes): a case is a household's *onset* quarter ``e`` (relapse state at
+  ``e``, not at ``e-1``), seen from the rows ``t`` whose first relapse-state quarter within the
+  horizon is ``e``; a case is detected if one of those rows is flagged, and its **lead time**
+  is ``e - t`` for the earliest flagged row, in quarters (1 .. H);
+- ``false_alarms_per_case`` = flagged rows without relapse / detected cases: wasted visits per
+  relapse caught.
+
+Capacity model (:func:`capacity_share`): grid workers per 1000 households times visits per
+worker per month gives monthly visits; a flagged household takes ``visits_per_flag_per_month``
+visits (1 by default: monthly), so the share of households that can be flagged is
+``workers_per_1000 * visits_per_worker / 1000 / visits_per_flag``, capped at 1. The default
+config (4 workers, 30 visits each) gives 0.12. Routine visits to all households are outside
+this budget: capacity here is what is left for risk-driven visits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from relapse_models.labels import as_float_label
+
+TIER_VISITS_PER_MONTH: dict[str, float] = {"red": 2.0, "yellow": 1.0, "blue": 1.0 / 3.0}
+"""Visits per household per month by tier: red every half month, yellow monthly, blue
+quarterly (the XX县 practice, DOMAIN.md section 4)."""
+
+TIER_ORDER: tuple[str, ...] = ("red", "yellow", "blue", "none")
+
+TABLE_COLUMNS: list[str] = [
+    "county_id",
+    "score",
+    "threshold",
+    "n",
+    "n_pos",
+    "flagged_n",
+    "flagged_share",
+    "tp",
+    "fp",
+    "fn",
+    "recall",
+    "precision",
+    "f_beta",
+    "cases_n",
+    "cases_detected",
+    "case_recall",
+    "lead_time_median",
+    "lead_time_mean",
+    "false_alarms_per_case",
+    "visits_per_worker_month",
+]
+
+
+# --- capacity -------------------------------------------------------------------------------
+
+
+def monthly_visit_capacity(n_households: float, capacity_config: Mapping) -> float:
+    """Risk-driven visits per month the county's grid workers can make."""
+    workers = n_households / 1000.0 * float(capacity_config["grid_workers_per_1000_households"])
+    return workers * float(capacity_config["visits_per_worker_per_month"])
+
+
+def capacity_share(
+    n_households: float, capacity_config: Mapping, visits_per_flag_per_month: float = 1.0
+) -> float:
+    """Share of households that can be flagged (each visited ``visits_per_flag_per_month``
+    times a month) within the monthly visit capacity; at most 1."""
+    if n_households <= 0:
+        raise ValueError("n_households must be positive")
+    visits = monthly_visit_capacity(n_households, capacity_config)
+    return float(min(1.0, visits / (n_households * visits_per_flag_per_month)))
+
+
+# --- the threshold table --------------------------------------------------------------------
+
+
+def _f_beta(recall: np.ndarray, precision: np.ndarray, beta: float) -> np.ndarray:
+    b2 = beta * beta
+    den = b2 * precision + recall
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, (1 + b2) * precision * recall / den, 0.0)
+
+
+def _episodes(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(episode code per row or -1, quarters to onset) for rows that foresee an onset."""
+    if not {"relapse_in_quarters", "at_risk"}.issubset(df.columns):
+        return np.full(len(df), -1), np.full(len(df), np.nan)
+    k = pd.to_numeric(df["relapse_in_quarters"], errors="coerce").to_numpy(dtype=float)
+    at_risk = df["at_risk"].fillna(False).to_numpy(dtype=bool)
+    # a row sees an onset if the state is False at t (at risk) or the first state quarter is
+    # at least 2 ahead (so the quarter before it is not in the state)
+    ok = ~np.isnan(k) & (at_risk | (k >= 2))
+    q = df["year"].to_numpy() * 4 + df["quarter"].to_numpy() - 1
+    onset = np.where(ok, q + np.nan_to_num(k), -1).astype(np.int64)
+    key = pd.Series(list(zip(df["household_id"].to_numpy(), onset, strict=True)))
+    codes = np.where(ok, pd.factorize(key)[0], -1)
+    return codes, np.where(ok, k, np.nan)
+
+
+def _table_one(
+    y: np.ndarray,
+    s: np.ndarray,
+    ep: np.ndarray,
+    lead: np.ndarray,
+    thr: np.ndarray,
+    beta: float,
+) -> dict[str, np.ndarray]:
+    n, n_pos = len(y), int(y.sum())
+    order = np.sort(s)
+    flagged = n - np.searchsorted(order, thr, side="left")  # count of s >= thr
+    pos_scores = np.sort(s[y == 1])
+    tp = n_pos - np.searchsorted(pos_scores, thr, side="left")
+    fp = flagged - tp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = tp / n_pos if n_pos else np.full(len(thr), np.nan)
+        precision = np.where(flagged > 0, tp / np.maximum(flagged, 1), np.nan)
+    in_ep = ep >= 0
+    codes, ep_lead, ep_s = ep[in_ep], lead[in_ep], s[in_ep]
+    n_cases = len(np.unique(codes))
+    det = np.zeros(len(thr))
+    med = np.full(len(thr), np.nan)
+    mean = np.full(len(thr), np.nan)
+    for i, t in enumerate(thr):  # loop over thresholds, vectorised over rows
+        m = ep_s >= t
+        if not m.any():
+            continue
+        best = pd.Series(ep_lead[m]).groupby(codes[m]).max().to_numpy()
+        det[i] = len(best)
+        med[i] = float(np.median(best))
+        mean[i] = float(best.mean())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fapc = np.where(det > 0, fp / np.maximum(det, 1), np.nan)
+        case_recall = det / n_cases if n_cases else np.full(len(thr), np.nan)
+    return {
+        "n": np.full(len(thr), n),
+        "n_pos": np.full(len(thr), n_pos),
+        "flagged_n": flagged,
+        "flagged_share": flagged / n if n else np.full(len(thr), np.nan),
+        "tp": tp,
+        "fp": fp,
+        "fn": n_pos - tp,
+        "recall": recall,
+        "precision": precision,
+        "f_beta": _f_beta(np.nan_to_num(recall), np.nan_to_num(precision), beta),
+        "cases_n": np.full(len(thr), n_cases),
+        "cases_detected": det,
+        "case_recall": case_recall,
+        "lead_time_median": med,
+        "lead_time_mean": mean,
+        "false_alarms_per_case": fapc,
+    }
+
+
+def default_thresholds(score: np.ndarray, n: int = 101) -> np.ndarray:
+    """Distinct score values at ``n`` quantiles (every value for coarse scores)."""
+    s = np.asarray(score, dtype=float)
+    s = s[~np.isnan(s)]
+    uniq = np.unique(s)
+    if len(uniq) <= n:
+        return uniq
+    return np.unique(np.quantile(s, np.linspace(0, 1, n)))
+
+
+def threshold_table(
+    df: pd.DataFrame,
+    score_col: str,
+    thresholds: Sequence[float] | np.ndarray | None = None,
+    label_col: str = "relapse",
+    by: str | None = "county_id",
+    pooled: bool = True,
+    beta: float = 1.0,
+    capacity_config: Mapping | None = None,
+    visits_per_flag_per_month: float = 1.0,
+    score_name: str | None = None,
+) -> pd.DataFrame:
+    """One row per (county, threshold) and, with ``pooled``, per threshold for all counties
+    (``county_id == "all"``); columns :data:`TABLE_COLUMNS` (definitions in the module doc).
+
+    ``df`` needs ``household_id, year, quarter``, ``score_col`` and ``label_col``; lead times
+    and cases also need ``at_risk`` and ``relapse_in_quarters`` (from ``build_features``),
+    otherwise they are NaN. ``visits_per_worker_month`` needs ``capacity_config``.
+    """
+    y_raw = as_float_label(df[label_col])
+    s_all = df[score_col].to_numpy(dtype=float)
+    keep = ~np.isnan(y_raw) & ~np.isnan(s_all)
+    d = df.loc[keep]
+    y, s = y_raw[keep], s_all[keep]
+    thr = default_thresholds(s) if thresholds is None else np.asarray(thresholds, dtype=float)
+    ep, lead = _episodes(d)
+    groups: list[tuple[str, np.ndarray]] = []
+    if by is not None:
+        gv = d[by].astype(str).to_numpy()
+        groups += [(str(g), gv == g) for g in pd.unique(gv)]
+    if pooled or by is None:
+        groups.append(("all", np.ones(len(d), dtype=bool)))
+    parts = []
+    for name, m in groups:
+        cols = _table_one(y[m], s[m], ep[m], lead[m], thr, beta)
+        part = pd.DataFrame(
+            {"county_id": name, "score": score_name or score_col, "threshold": thr, **cols}
+        )
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    if capacity_config is not None:
+        per_1000 = float(capacity_config["grid_workers_per_1000_households"])
+        out["visits_per_worker_month"] = (
+            out["flagged_share"] * visits_per_flag_per_month * 1000.0 / per_1000
+        )
+    else:
+        out["visits_per_worker_month"] = np.nan
+    out.attrs["beta"] = beta
+    return out[TABLE_COLUMNS]
+
+
+def best_threshold_within_capacity(
+    table: pd.DataFrame, capacity_share: float | Mapping[str, float]
+) -> pd.DataFrame:
+    """Per (county, score): the threshold with the highest recall among those whose flagged
+    share fits ``capacity_share`` (ties: higher precision, then higher threshold).
+
+    Returns one row per (county_id, score) with the table's columns plus ``capacity_share`` and
+    ``fits_capacity``; when no threshold fits, the one flagging the fewest rows, with
+    ``fits_capacity = False``. For one county and score use ``.iloc[0]`` (or ``.to_dict``).
+    ``capacity_share`` may be a mapping county_id -> share (``"all"`` for the pooled rows).
+    """
+    rows = []
+    for (county, score), g in table.groupby(["county_id", "score"], sort=False):
+        cap = capacity_share[county] if isinstance(capacity_share, Mapping) else capacity_share
+        fits = g["flagged_share"] <= cap + 1e-12
+        if fits.any():
+            c = g[fits].sort_values(
+                ["recall", "precision", "threshold"], ascending=False, na_position="last"
+            )
+            row = c.iloc[0].copy()
+        else:
+            row = g.sort_values(["flagged_share", "threshold"], ascending=[True, False]).iloc[0]
+            row = row.copy()
+        row["capacity_share"] = float(cap)
+        row["fits_capacity"] = bool(fits.any())
+        row["county_id"], row["score"] = county, score
+        rows.append(row)
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
+# --- tiers ----------------------------------------------------------------------------------
+
+
+def tiers(
+    score: pd.Series | np.ndarray,
+    capacity_share: float,
+    ratios: tuple[float, float, float] = (1.0, 2.0, 4.0),
+    visits_per_month: Mapping[str, float] = TIER_VISITS_PER_MONTH,
+    visits_per_flag_per_month: float = 1.0,
+) -> pd.DataFrame:
+    """Red/yellow/blue tiers for one cross-section (one county, one quarter) that fit capacity.
+
+    The monthly visit budget is ``capacity_share * n * visits_per_flag_per_month`` (the same
+    budget as a single threshold at ``capacity_share``). Tier sizes keep the proportions
+    ``ratios`` (red : yellow : blue) and are as large as the budget allows:
+    ``u = budget / sum(ratio_i * visits_i)`` units, ``floor(u * ratio_i)`` households per tier,
+    so the load never exceeds the budget. Households are ranked by score (highest first; ties
+    in row order) and fill red, then yellow, then blue; the rest are ``none``.
+
+    Returns a frame aligned with ``score``: ``tier`` (ordered categorical) and
+    ``visits_per_month``; ``attrs`` hold ``budget``, ``load``, ``sizes`` and ``cutoffs`` (lowest
+    score in each tier).
+    """
+    s = pd.Series(score)
+    sv = s.to_numpy(dtype=float)
+    n = len(sv)
+    names = ("red", "yellow", "blue")
+    r = np.asarray(ratios, dtype=float)
+    v = np.array([visits_per_month[t] for t in names], dtype=float)
+    budget = capacity_share * n * visits_per_flag_per_month
+    units = min(budget / float(r @ v), n / r.sum()) if n else 0.0
+    sizes = np.floor(units * r + 1e-9).astype(int)
+    order = np.argsort(-np.nan_to_num(sv, nan=-np.inf), kind="stable")
+    tier = np.full(n, "none", dtype=object)
+    start = 0
+    cutoffs = {}
+    for name, size in zip(names, sizes, strict=True):
+        idx = order[start : start + size]
+        tier[idx] = name
+        cutoffs[name] = float(sv[idx].min()) if size else float("nan")
+        start += size
+    visits = np.array([dict(visits_per_month, none=0.0)[t] for t in tier], dtype=float)
+    out = pd.DataFrame(
+        {
+            "tier": pd.Categorical(tier, categories=list(TIER_ORDER), ordered=True),
+            "visits_per_month": visits,
+        },
+        index=s.index,
+    )
+    out.attrs.update(
+        budget=float(budget),
+        load=float(visits.sum()),
+        sizes=dict(zip(names, sizes.tolist(), strict=True)),
+        cutoffs=cutoffs,
+    )
+    return out
+
+
+def tier_table(
+    tier: pd.Series, y_true: ArrayLike, visits_per_month: pd.Series | None = None
+) -> pd.DataFrame:
+    """Per tier: households, positives, share of all positives caught in the tier, observed
+    rate, and the monthly visit load (needs ``visits_per_month`` from :func:`tiers`)."""
+    y = as_float_label(y_true)
+    t = pd.Series(pd.Categorical(np.asarray(tier), categories=list(TIER_ORDER), ordered=True))
+    d = pd.DataFrame({"tier": t, "y": y})
+    d["visits"] = 0.0 if visits_per_month is None else np.asarray(visits_per_month, dtype=float)
+    g = d.groupby("tier", observed=False)
+    out = pd.DataFrame({"n": g.size(), "n_pos": g["y"].sum(min_count=0), "load": g["visits"].sum()})
+    total_pos = np.nansum(y)
+    out["share_of_cases"] = out["n_pos"] / total_pos if total_pos else np.nan
+    out["rate"] = out["n_pos"] / out["n"].where(out["n"] > 0)
+    return out.reset_index()

@@ -1,0 +1,176 @@
+"""Metrics against hand computations; bootstrap clustering; splits without leakage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relapse_models import evaluate as E
+
+# 10 rows; positives have scores 0.35, 0.8, 0.9, 0.6; negatives 0.1, 0.4, 0.2, 0.3, 0.05, 0.7
+Y = np.array([0, 0, 1, 1, 0, 1, 0, 0, 1, 0])
+S = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.3, 0.05, 0.6, 0.7])
+
+
+def test_metrics_by_hand():
+    m = E.score_metrics(Y, S, capacity_share=0.3, n_boot=0)
+    # AUC: pairs (pos > neg): 0.35 beats 4, 0.8 and 0.9 beat 6, 0.6 beats 5 -> 21 / 24
+    assert m["auc"] == pytest.approx(21 / 24)
+    # AP: ranked 0.9+ 0.8+ 0.7- 0.6+ 0.4- 0.35+ -> precisions at hits 1, 1, 3/4, 4/6
+    assert m["pr_auc"] == pytest.approx((1 + 1 + 0.75 + 4 / 6) / 4)
+    # Brier: negatives 0.01+0.16+0.04+0.09+0.0025+0.49, positives 0.4225+0.04+0.01+0.16
+    assert m["brier"] == pytest.approx(1.425 / 10)
+    # top 30 % = scores 0.9, 0.8, 0.7 -> 2 of 4 positives, 2 of 3 flagged
+    assert m["recall_at_capacity"] == pytest.approx(0.5)
+    assert m["precision_at_capacity"] == pytest.approx(2 / 3)
+    assert (m["n"], m["n_pos"], m["prevalence"]) == (10, 4, 0.4)
+    assert np.isnan(m["auc_ci"]).all()  # no replicates asked for
+
+
+def test_ece_by_hand():
+    # two bins: p < 0.5 has 6 rows, observed 1/6, mean p 1.4/6; p >= 0.5: 3/4 vs 3.0/4
+    assert E.expected_calibration_error(Y, S, n_bins=2) == pytest.approx(0.6 * (1.4 / 6 - 1 / 6))
+    perfect = E.expected_calibration_error([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5], n_bins=10)
+    assert perfect == 0.0
+    # weights count like repeated rows
+    w = np.array([2, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    rep_y, rep_s = np.r_[Y, Y[:1]], np.r_[S, S[:1]]
+    assert E.expected_calibration_error(Y, S, 5, sample_weight=w) == pytest.approx(
+        E.expected_calibration_error(rep_y, rep_s, 5)
+    )
+    q = E.expected_calibration_error(Y, S, n_bins=2, strategy="quantile")
+    # quantile bins split at the median (0.375): low {0.05..0.35}: y 1/5, p 1.0/5;
+    # high {0.4..0.9}: y 3/5, p 3.4/5 -> 0.5*0 + 0.5*0.08
+    assert q == pytest.approx(0.5 * abs(0.6 - 0.68))
+
+
+def test_recall_at_share_splits_ties():
+    y = [1, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+    s = [0.5] * 4 + [0.1] * 6
+    # 2 slots among 4 tied rows holding 2 positives -> expected tp 1
+    assert E.at_share(y, s, 0.2) == pytest.approx((1 / 3, 1 / 2))
+    assert E.at_share(y, s, 0.4) == pytest.approx((2 / 3, 1 / 2))
+    # 6 slots: the 4 tied top rows + 2 of 6 tied bottom rows with 1 positive
+    assert E.at_share(y, s, 0.6) == pytest.approx(((2 + 2 / 6) / 3, (2 + 2 / 6) / 6))
+
+
+def test_reliability_curve_uses_sklearn_bins():
+    r = E.reliability_curve(Y, S, n_bins=2, strategy="uniform")
+    np.testing.assert_allclose(r["prob_true"], [1 / 6, 3 / 4])
+    np.testing.assert_allclose(r["prob_pred"], [1.4 / 6, 0.75])
+
+
+def test_missing_labels_dropped_and_non_probability_scores():
+    y = pd.array([True, False, None, True], dtype="boolean")
+    m = E.score_metrics(y, [0.9, 0.1, 0.5, 3.0], n_boot=0)
+    assert m["n"] == 3 and m["auc"] == 1.0
+    assert np.isnan(m["brier"]) and np.isnan(m["ece"])  # 3.0 is not a probability
+
+
+def test_bootstrap_reproducible_and_covers_point():
+    rng = np.random.default_rng(0)
+    y = rng.random(2000) < 0.2
+    s = np.clip(0.2 + 0.3 * (y - 0.2) + rng.normal(0, 0.2, 2000), 0, 1)
+    g = rng.integers(0, 50, 2000)
+    a = E.score_metrics(y, s, groups=g, capacity_share=0.1, n_boot=100, seed=3)
+    b = E.score_metrics(y, s, groups=g, capacity_share=0.1, n_boot=100, seed=3)
+    assert a == b
+    for k in ("auc", "pr_auc", "brier", "ece", "recall_at_capacity"):
+        lo, hi = a[f"{k}_ci"]
+        assert lo <= a[k] <= hi, k
+        assert hi - lo > 0, k
+
+
+def test_bootstrap_is_clustered():
+    """Identical rows within 20 villages: 20 independent units, not 1000."""
+    rng = np.random.default_rng(1)
+    g = np.repeat(np.arange(20), 50)
+    y = np.repeat(rng.random(20) < 0.5, 50)
+    s = np.repeat(rng.random(20), 50) * 0.5 + 0.3 * y
+    clus = E.score_metrics(y, s, groups=g, n_boot=300, seed=0)
+    rows = E.score_metrics(y, s, groups=None, n_boot=300, seed=0)
+    width = lambda m: m["auc_ci"][1] - m["auc_ci"][0]  # noqa: E731
+    assert width(clus) > 3 * width(rows)
+
+
+def _feature_frame():
+    """Two counties, 3 households each, 2019Q1-2023Q4; labels NA in the last 4 quarters."""
+    rows = []
+    for c in ("x", "y"):
+        for h in range(3):
+            for year in range(2019, 2024):
+                for q in range(1, 5):
+                    rows.append(
+                        {"household_id": f"{c}{h}", "county_id": c, "year": year, "quarter": q}
+                    )
+    f = pd.DataFrame(rows)
+    lab = pd.array((np.arange(len(f)) % 3 == 0), dtype="boolean")
+    lab[(f["year"] == 2023).to_numpy()] = pd.NA
+    f["relapse"] = lab
+    f.attrs["horizon_quarters"] = 4
+    return f
+
+
+def test_out_of_time_split_no_leakage():
+    f = _feature_frame()
+    train, test = E.out_of_time_split(f, train_until_year=2021)
+    q = f["year"] * 4 + f["quarter"] - 1
+    assert not (train & test).any()
+    assert (f.loc[test, "year"] == 2022).all() and test.sum() == 6 * 4
+    assert (f.loc[train, "year"] <= 2021).all()
+    # every training label window t+1..t+4 ends before the first test quarter's outcomes
+    assert (q[train] + 4).max() <= q[test].min()
+    assert f.loc[train | test, "relapse"].notna().all()
+    # 2019Q1 .. 2021Q1 are usable for training (9 quarters x 6 households)
+    assert train.sum() == 9 * 6
+    tr1, _ = E.out_of_time_split(f, 2021, horizon=1)
+    assert tr1.sum() == 12 * 6  # with H = 1, all of 2019-2021
+
+
+def test_out_of_time_split_raises_without_test_labels():
+    with pytest.raises(ValueError, match="horizon runs past"):
+        E.out_of_time_split(_feature_frame(), train_until_year=2022)
+
+
+def test_leave_one_county_out():
+    f = _feature_frame()
+    splits = list(E.leave_one_county_out(f))
+    assert [c for c, _, _ in splits] == ["x", "y"]
+    for c, train, test in splits:
+        assert (f.loc[test, "county_id"] == c).all()
+        assert (f.loc[train, "county_id"] != c).all()
+        assert not set(f.loc[train, "household_id"]) & set(f.loc[test, "household_id"])
+        assert f.loc[train | test, "relapse"].notna().all()
+    with pytest.warns(UserWarning):
+        assert list(E.leave_one_county_out(f[f["county_id"] == "x"])) == []
+
+
+def test_compare_scores_paired_by_hand():
+    worse = np.where(Y == 1, 0.5, S)  # positives all at 0.5: beat 0.1, 0.4, 0.2, 0.3, 0.05
+    c = E.compare_scores(Y, worse, S, capacity_share=0.3, n_boot=0)
+    assert c["auc_diff"] == pytest.approx(21 / 24 - 20 / 24)
+    assert c["auc_ratio"] == pytest.approx(21 / 20)
+    # worse: top 3 = 0.7 (neg) then 2 of the 4 tied 0.5 positives -> recall 2/4; S: 2/4
+    assert c["recall_at_capacity_diff"] == pytest.approx(0.0)
+    rng = np.random.default_rng(2)
+    y = rng.random(3000) < 0.3
+    oracle = np.clip(0.3 + 0.4 * (y - 0.3) + rng.normal(0, 0.15, 3000), 0, 1)
+    noisy = oracle + rng.normal(0, 0.3, 3000)
+    g = rng.integers(0, 60, 3000)
+    c = E.compare_scores(y, oracle, noisy, groups=g, capacity_share=0.2, n_boot=100)
+    assert c["auc_diff_ci"][1] < 0 and c["auc_ratio_ci"][1] < 1  # noise costs AUC, clearly
+    assert c["auc_ratio_ci"][0] <= c["auc_ratio"] <= c["auc_ratio_ci"][1]
+
+
+def test_splits_keep_rows_with_complete_features():
+    f = _feature_frame()
+    f["income_ratio"] = 1.0
+    f.loc[(f["year"] == 2019) & (f["quarter"] < 4), "income_ratio"] = np.nan  # no 4q window
+    f.loc[(f["household_id"] == "x0") & (f["year"] == 2022), "income_ratio"] = np.nan
+    train, test = E.out_of_time_split(f, train_until_year=2021)
+    assert train.sum() == 6 * 6  # 2019Q4 .. 2021Q1
+    assert test.sum() == 5 * 4  # x0 has no usable test rows
+    assert f.loc[train | test, "income_ratio"].notna().all()
+    for _, tr, te in E.leave_one_county_out(f):
+        assert f.loc[tr | te, "income_ratio"].notna().all()
