@@ -8,7 +8,6 @@ from relapse_models.config import (
     county_seed,
     load_config,
     merge,
-    monitoring_lines,
     parse_quarter,
     validate_config,
 )
@@ -66,15 +65,6 @@ def test_county_seed_is_stable_and_county_specific():
     assert county_seed(1, "shangluo") != county_seed(1, "anshun")
     assert county_seed(1, "shangluo") != county_seed(2, "shangluo")
     assert 0 <= county_seed(2**40, "x") < 2**32
-
-
-def test_monitoring_lines_fall_back_to_default_per_year():
-    config = load_config(
-        overrides={"monitoring": {"line_by_province_year": {"Yunnan": {2024: 8700}}}}
-    )
-    assert monitoring_lines(config, "Yunnan")[2024] == 8700
-    assert monitoring_lines(config, "Yunnan")[2021] == 6000
-    assert monitoring_lines(config, "Shaanxi")[2024] == 7600
 
 
 def test_from_json_overlays_sections_on_the_file():

@@ -64,15 +64,15 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_features(args: argparse.Namespace) -> None:
-    from relapse_models.config import monitoring_lines
     from relapse_models.features import build_features
+    from relapse_models.labels import lines_for_province
     from relapse_models.io import read_parquet, write_parquet
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
     interim = Path(args.interim_dir)
     tables = {n: read_parquet(interim / f"{n}.parquet") for n in ("households", "panel", "events")}
-    lines = monitoring_lines(config, profile["province_en"])
+    lines = lines_for_province(config["monitoring"], profile["province_en"])
     features = build_features(
         tables["households"], tables["panel"], tables["events"], lines, config
     )

@@ -144,11 +144,3 @@ def county_seed(seed: int, county_id: str) -> int:
     """A county's own seed: stable across runs and independent of which other counties run,
     so adding a county never changes another county's numbers."""
     return (int(seed) * 1_000_003 + zlib.crc32(county_id.encode("utf-8"))) % (2**32)
-
-
-def monitoring_lines(config: dict[str, Any], province_en: str) -> dict[int, float]:
-    """Monitoring line by year for a province, falling back to ``default`` year by year."""
-    table = config["monitoring"]["line_by_province_year"]
-    lines = {int(y): float(v) for y, v in table["default"].items()}
-    lines.update({int(y): float(v) for y, v in table.get(province_en, {}).items()})
-    return lines

@@ -54,7 +54,7 @@ def profiles_json(wildcards):
 
 
 def features_params(wildcards):
-    return config_json("monitoring", "rule")
+    return config_json("monitoring", "features")
 
 
 def model_params(wildcards):

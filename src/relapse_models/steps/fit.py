@@ -58,12 +58,19 @@ def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
 def fit_models(
     features: pd.DataFrame, config: dict[str, Any], models: tuple[str, ...] = DEFAULT_MODELS
 ) -> FitResult:
-    """Out-of-time: train on years up to ``models.train_until_year``, score the next year."""
+    """Out-of-time: train on years up to ``models.train_until_year``, score the next year.
+
+    Only ``at_risk`` household-quarters (not already below the line or just identified) are
+    used: an early warning is for households that have not yet fallen, and including those
+    that have would let every model look good by flagging the already poor.
+    """
     train, test = out_of_time_split(
         features,
         config["models"]["train_until_year"],
         horizon=config["monitoring"]["horizon_quarters"],
     )
+    at_risk = features["at_risk"].fillna(False).astype(bool)
+    train, test = train & at_risk, test & at_risk
     X_train, X_test = features.loc[train, FEATURE_COLUMNS], features.loc[test, FEATURE_COLUMNS]
     y_train = features.loc[train, LABEL_COLUMN]
     groups = features.loc[train, "village_id"]

@@ -69,7 +69,10 @@ def evaluate_county(
             assigned["tier"], first_quarter[LABEL_COLUMN], assigned["visits_per_month"]
         ).assign(score=name, budget=assigned.attrs["budget"])
     by_score = best.set_index("score")[SUMMARY_COLUMNS].to_dict("index")
-    models_only = best[best["score"] != "oracle"]
+    # the recommendation: among real scores whose threshold fits capacity, the highest recall
+    models_only = best[(best["score"] != "oracle") & best["fits_capacity"]]
+    if models_only.empty:
+        models_only = best[best["score"] != "oracle"]
     recommended = {
         county: {
             "capacity_share": share,
