@@ -157,3 +157,174 @@ def test_pipeline_on_tiny_features(tiny_tables, tiny_lines):
     assert (row["n"], row["n_pos"], row["flagged_n"], row["tp"]) == (15, 11, 1, 1)
     # cases: A's onset 2022Q4 is seen from 21Q4-22Q3; A 2022Q4 is already in the state.
     assert row["cases_n"] == 3 and row["cases_detected"] == 0
+
+
+# --- issue 7: intervals, official vs model tiers, line sensitivity, settings, the step -----
+# Hand numbers from make_ten_households (tests/conftest.py) and make_tiny_tables.
+
+
+def test_flag_intervals_by_hand_and_paired(ten_households):
+    df = ten_households
+    flags = {
+        "rule": df["score_rule"] >= 0.25,  # h1 h2 h3 h5 h9: TP 2
+        "logit": df["score_logit"] >= 0.5,  # h1 h2 h3: TP 2
+        "perfect": df["relapse"].astype(bool),
+    }
+    iv = T.flag_intervals(
+        df["relapse"], flags, df["village_id"], reference="rule", pt=0.2, n_boot=40, seed=1
+    ).set_index("name")
+    assert iv.loc["rule", "recall"] == 0.5 and iv.loc["rule", "precision"] == 0.4
+    assert iv.loc["rule", "flagged_share"] == 0.5
+    assert iv.loc["logit", "precision"] == pytest.approx(2 / 3)
+    assert iv.loc["logit", "net_benefit"] == pytest.approx(0.2 - 0.1 / 4)
+    assert iv.loc["logit", "flagged_share_diff"] == pytest.approx(-0.2)
+    # a perfect flag has recall and precision 1 in every replicate; a flag minus itself is 0
+    assert (iv.loc["perfect", ["recall_ci_low", "recall_ci_high"]] == 1).all()
+    assert (iv.loc["rule", ["recall_diff_ci_low", "recall_diff_ci_high"]] == 0).all()
+    # the interval is the percentile of the same village replicates, recomputed by hand
+    from relapse_models.evaluate import cluster_bootstrap_weights
+
+    y = df["relapse"].astype(bool).to_numpy()
+    f = flags["logit"].to_numpy()
+    reps = []  # a replicate without village v1 flags nobody: precision undefined, left out
+    for w in cluster_bootstrap_weights(df["village_id"], np.ones(10, bool), 40, 1):
+        k = (w * f).sum()
+        reps.append((w * (y & f)).sum() / k if k else np.nan)
+    assert np.isnan(reps).any()
+    assert iv.loc["logit", "precision_ci_low"] == pytest.approx(np.nanquantile(reps, 0.025))
+    assert iv.loc["logit", "precision_ci_high"] == pytest.approx(np.nanquantile(reps, 0.975))
+    assert iv.attrs["n_boot"] == 40
+    none = T.flag_intervals(df["relapse"], flags, n_boot=0)
+    assert none["recall_ci_low"].isna().all() and "recall_diff" not in none
+
+
+def test_official_tiers_by_trigger_count(ten_households):
+    tr = T.official_tiers(ten_households["score_rule"])
+    # h1: 3 triggers (red), h3: 2 (yellow), h2 h5 h9: 1 (blue)
+    assert tr["tier"].astype(str).tolist() == [
+        "red", "blue", "yellow", "none", "blue", "none", "none", "none", "blue", "none"
+    ]
+    assert tr.attrs["sizes"] == {"red": 1, "yellow": 1, "blue": 3}
+    assert tr.attrs["load"] == pytest.approx(2 + 1 + 3 / 3)
+    strict = T.official_tiers([0.75, 0.5, np.nan], {"red": 4, "yellow": 3, "blue": 2})
+    assert strict["tier"].astype(str).tolist() == ["yellow", "blue", "none"]
+
+
+def test_compare_tiers_by_hand(ten_households):
+    df = ten_households
+    # model tiers at capacity 0.5: budget 5 visits; a unit (1 red, 2 yellow, 4 blue) costs
+    # 16/3, so 0.9375 units -> 0 red, 1 yellow (h1), 3 blue (h2 h3 h4); load 1 + 1 = 2
+    model = T.tiers_by_period(df, "score_logit", 0.5)
+    assert model["tier"].astype(str).tolist()[:5] == ["yellow", "blue", "blue", "blue", "none"]
+    schemes = {"official": T.official_tiers(df["score_rule"]), "logit": model}
+    tab = T.compare_tiers(df["relapse"], schemes, df["quarter"], budget_per_month=3.5)
+    t = tab.set_index(["scheme", "tier"])
+    off, mod = t.loc[("official", "tiered")], t.loc[("logit", "tiered")]
+    assert (off["n"], off["n_pos"], off["load"], off["share_of_cases"]) == (5, 2, 4, 0.5)
+    assert not off["fits_capacity"]  # 4 visits a month > 3.5
+    assert (mod["n"], mod["n_pos"], mod["share_of_cases"]) == (4, 3, 0.75)
+    assert mod["load"] == pytest.approx(2) and mod["fits_capacity"]
+    assert t.loc[("official", "red"), "load"] == 2 and t.loc[("official", "blue"), "n_pos"] == 1
+    assert t.loc[("logit", "none"), "n_pos"] == 1 and pd.isna(t.loc[("logit", "red"), "budget"])
+
+
+def test_tiers_by_period_ranks_within_each_quarter():
+    df = pd.DataFrame({"year": 2024, "quarter": [1] * 10 + [2] * 10,
+                       "s": list(np.linspace(1, 0.1, 10)) + list(np.linspace(0.05, 0.01, 10))})
+    tr = T.tiers_by_period(df, "s", capacity_share=1.0)
+    # each quarter alone: budget 10, unit cost 16/3 -> 1 red, 3 yellow, 7 blue would be 11 >
+    # 10 households: n / 7 units -> floor(10/7 * (1, 2, 4)) = 1, 2, 5
+    for q in (1, 2):
+        counts = tr.loc[df["quarter"] == q, "tier"].value_counts()
+        assert (counts["red"], counts["yellow"], counts["blue"]) == (1, 2, 5)
+    assert tr.attrs["budget"] == pytest.approx(10)
+    assert tr.loc[10, "tier"] == "red"  # the top of quarter 2, although its score is low
+
+
+def test_line_sensitivity_by_hand(tiny_tables, tiny_lines):
+    """Year 2022. Line x1: A is below the line in 22Q4, B identified in 22Q2; the other 10
+    labelled rows with known income are at risk and 8 relapse (A Q1-3, B Q1, D Q1-4: D's 6500
+    falls below the 2023 line of 7000); only A 22Q4 triggers the rule (income 0.67 x line).
+    Line x1.2 (7200 in 2022, 8400 in 2023): A below from 22Q3, D always; at risk A Q1-2, B Q1,
+    Q3, Q4, all relapsing (B's 8000 < 8400 in 2023); the rule flags A Q3-4 and D Q1-4."""
+    flags = pd.DataFrame({"household_id": ["A", "B", "D"], "year": 2022, "quarter": [1, 3, 1],
+                          "m": [True, True, False]})
+    out = T.line_sensitivity(
+        tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"], tiny_lines,
+        [1.0, 1.2], year=2022, flags=flags,
+    ).set_index(["multiplier", "score"])
+    one, up = out.loc[(1.0, "rule")], out.loc[(1.2, "rule")]
+    assert (one["line"], one["rows"], one["n"], one["n_pos"]) == (6000, 12, 10, 8)
+    assert one["below_line_share"] == pytest.approx(2 / 12)
+    assert one["rule_flagged_share_all"] == pytest.approx(1 / 12)
+    assert (one["flagged_n"], one["recall"]) == (0, 0)
+    assert (up["line"], up["n"], up["n_pos"], up["prevalence"]) == (7200, 5, 5, 1.0)
+    assert up["below_line_share"] == pytest.approx(7 / 12)
+    assert up["rule_flagged_share_all"] == pytest.approx(6 / 12)
+    # the model flag: x1 covers A Q1 (hit), B Q3 (false alarm), D Q1 (miss); x1.2: A Q1, B Q3
+    m1, m2 = out.loc[(1.0, "m")], out.loc[(1.2, "m")]
+    assert (m1["n_scored"], m1["flagged_n"], m1["recall"], m1["precision"]) == (3, 2, 0.5, 0.5)
+    assert (m2["n_scored"], m2["flagged_n"], m2["recall"], m2["precision"]) == (2, 2, 1.0, 1.0)
+
+
+def test_threshold_settings_add_the_edge_multiple():
+    s = T.threshold_settings({"monitoring": {"edge_multiple": 1.5}})
+    assert s["line_multipliers"] == [1.0, 1.1, 1.2, 1.5]
+    assert s["visit_cost"] == 50.0
+    s2 = T.threshold_settings(
+        {"thresholds": {"line_multipliers": [1.5, 1.0]}, "monitoring": {"edge_multiple": 1.5}}
+    )
+    assert s2["line_multipliers"] == [1.0, 1.5]
+
+
+def test_threshold_step_writes_every_detail(tmp_path, tiny_tables, tiny_lines):
+    """The step on the hand fixture: features -> rule and a stand-in model -> all outputs."""
+    import json
+
+    from relapse_models.features import build_features
+    from relapse_models.io import write_parquet
+    from relapse_models.models import RuleModel
+    from relapse_models.steps import thresholds as step
+
+    f = build_features(*tiny_tables.values(), tiny_lines, {})
+    pred = f[(f["year"] == 2022) & f["at_risk"] & f["relapse"].notna()
+             & f["income_ratio"].notna()].reset_index(drop=True)
+    pred["score_rule"] = RuleModel().fit(pred).predict_proba(pred)[:, 1]
+    pred["score_logit"] = 1 / (1 + np.exp(5 * (pred["income_ratio"] - 1.1)))
+    paths = {"pred": tmp_path / "p.parquet", "feat": tmp_path / "f.parquet",
+             "interim": tmp_path / "interim"}
+    write_parquet(pred, paths["pred"])
+    write_parquet(f, paths["feat"])
+    for name, table in tiny_tables.items():
+        write_parquet(table, paths["interim"] / f"{name}.parquet")
+    config = {"seed": 1, "capacity": {"grid_workers_per_1000_households": 100,
+                                      "visits_per_worker_per_month": 3},
+              "models": {"bootstrap": 20}, "report": {"min_cell": 2},
+              "monitoring": {"edge_multiple": 1.5}}
+    res = step.run("c1", paths["pred"], config, tmp_path / "t" / "c1.csv",
+                   tmp_path / "r" / "c1.json", features_path=paths["feat"],
+                   interim_dir=paths["interim"], detail_dir=tmp_path / "d")
+    for name in step.DETAIL_TABLES:
+        assert (tmp_path / "d" / f"{name}.csv").stat().st_size > 0
+        assert not res.details()[name].empty, name
+    rec = json.loads((tmp_path / "r" / "c1.json").read_text())["c1"]
+    assert {"costs", "intervals", "tier_comparison", "by_score"} <= set(rec)
+    # the intervals' point estimates are the table's numbers at the chosen thresholds
+    best = res.best.set_index("score")
+    iv = res.intervals[res.intervals["kind"] == "threshold"].set_index("name")
+    for score in ("rule", "logit"):
+        assert iv.loc[score, "flagged_share"] == pytest.approx(best.loc[score, "flagged_share"])
+    assert set(res.line_sensitivity["multiplier"]) == {1.0, 1.1, 1.2, 1.5}
+    assert "cost_per_household" in res.table
+    # the published equity table blanks small cells
+    eq = pd.read_csv(tmp_path / "d" / "equity.csv", encoding="utf-8-sig")
+    assert (eq.loc[eq["suppress"], "recall"].astype(str) == "<2").all()
+
+
+def test_lead_times_match_the_table():
+    df = _ten_rows()
+    lt = T.lead_times(df[df["relapse"].notna()], "score", 0.15)
+    # a1: flagged 3 quarters ahead (0.2 at 2022Q1); b1: 1 quarter ahead
+    assert sorted(lt.tolist()) == [1.0, 3.0]
+    lt5 = T.lead_times(df[df["relapse"].notna()], "score", 0.5)
+    assert lt5.isna().sum() == 1 and lt5.max() == 2.0  # b1 missed; a1 flagged at 2022Q2

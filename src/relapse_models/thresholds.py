@@ -26,7 +26,9 @@ this budget: capacity here is what is left for risk-driven visits.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -328,3 +330,315 @@ def tier_table(
     out["share_of_cases"] = out["n_pos"] / total_pos if total_pos else np.nan
     out["rate"] = out["n_pos"] / out["n"].where(out["n"] > 0)
     return out.reset_index()
+
+
+# --- settings -------------------------------------------------------------------------------
+
+OFFICIAL_TIER_MIN_TRIGGERS: dict[str, int] = {"red": 3, "yellow": 2, "blue": 1}
+"""Official tiers by the number of screening triggers met (of 4): assumed, no seed publishes
+the card criteria (DOMAIN.md section 4 gives only the visit frequencies)."""
+
+THRESHOLD_DEFAULTS: dict[str, Any] = {
+    "visit_cost": 50.0,
+    "missed_relapse_cost": 3000.0,
+    "visit_effect": 1.0,
+    "decision_max_probability": 0.5,
+    "line_multipliers": [1.0, 1.1, 1.2],
+    "official_tier_min_triggers": dict(OFFICIAL_TIER_MIN_TRIGGERS),
+    "tier_ratios": [1.0, 2.0, 4.0],
+}
+"""Defaults of the config's ``thresholds`` section (the schema repeats them)."""
+
+
+def threshold_settings(config: Mapping | None) -> dict[str, Any]:
+    """The ``thresholds`` section over :data:`THRESHOLD_DEFAULTS`, with the edge-household
+    multiple (``monitoring.edge_multiple``) added to the line multipliers: a config written
+    before the section existed still runs."""
+    config = config or {}
+    out = {**THRESHOLD_DEFAULTS, **(config.get("thresholds") or {})}
+    mults = [float(m) for m in out["line_multipliers"]]
+    edge = (config.get("monitoring") or {}).get("edge_multiple")
+    if edge is not None and not any(abs(m - float(edge)) < 1e-9 for m in mults):
+        mults.append(float(edge))
+    out["line_multipliers"] = sorted(mults)
+    return out
+
+
+# --- intervals for chosen flags -------------------------------------------------------------
+
+
+def flag_intervals(
+    y_true: ArrayLike,
+    flags: Mapping[str, ArrayLike],
+    clusters: ArrayLike | None = None,
+    reference: str | None = None,
+    pt: float | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Recall, precision and flagged share of each boolean flag (a threshold chosen, a tier
+    assignment: name -> flag aligned with ``y_true``) with percentile intervals from a
+    bootstrap clustered by ``clusters`` (villages; :func:`evaluate.cluster_bootstrap_weights`).
+
+    With ``pt``, also the net benefit at that threshold probability. With ``reference`` (a
+    name in ``flags``), each metric's difference from the reference with its interval from the
+    same replicates (paired). One row per flag; rows with a missing label are dropped.
+    """
+    from relapse_models.evaluate import cluster_bootstrap_weights
+
+    y_all = as_float_label(y_true)
+    keep = ~np.isnan(y_all)
+    y = y_all[keep]
+    names = list(flags)
+    F = np.column_stack([np.asarray(flags[k], dtype=bool)[keep] for k in names]).astype(float)
+    odds = pt / (1.0 - pt) if pt is not None else None
+
+    def stats(w: np.ndarray) -> dict[str, np.ndarray]:
+        tp, flagged = F.T @ (w * y), F.T @ w
+        total, pos = w.sum(), w @ y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = {
+                "recall": tp / pos,
+                "precision": tp / flagged,
+                "flagged_share": flagged / total,
+            }
+        if odds is not None:
+            out["net_benefit"] = tp / total - (flagged - tp) / total * odds
+        return out
+
+    point = stats(np.ones(len(y)))
+    metrics = list(point)
+    reps: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
+    for w in cluster_bootstrap_weights(clusters, keep, n_boot, seed):
+        for m, v in stats(w).items():
+            reps[m].append(v)
+    ref = names.index(reference) if reference is not None else None
+    alpha = (1 - level) / 2
+    out = pd.DataFrame({
+        "name": names,
+        "n": len(y),
+        "n_pos": float(y.sum()),
+        "flagged_n": F.sum(axis=0),
+        "tp": F.T @ y,
+    })
+
+    def ci(a: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        if a is None:
+            return np.full(len(names), np.nan), np.full(len(names), np.nan)
+        with warnings.catch_warnings():  # all-NaN columns (no positives in a replicate)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanquantile(a, alpha, axis=0), np.nanquantile(a, 1 - alpha, axis=0)
+
+    for m in metrics:
+        a = np.vstack(reps[m]) if reps[m] else None
+        out[m] = point[m]
+        out[f"{m}_ci_low"], out[f"{m}_ci_high"] = ci(a)
+        if ref is not None:
+            out[f"{m}_diff"] = point[m] - point[m][ref]
+            out[f"{m}_diff_ci_low"], out[f"{m}_diff_ci_high"] = ci(
+                None if a is None else a - a[:, [ref]]
+            )
+    out.attrs.update(n_boot=int(len(reps[metrics[0]])), level=level, reference=reference, pt=pt)
+    return out
+
+
+# --- official tiers and the comparison with model tiers ------------------------------------
+
+
+def official_tiers(
+    rule_score: ArrayLike,
+    min_triggers: Mapping[str, int] = OFFICIAL_TIER_MIN_TRIGGERS,
+    n_triggers: int = 4,
+    visits_per_month: Mapping[str, float] = TIER_VISITS_PER_MONTH,
+) -> pd.DataFrame:
+    """The official rule's tiers from the number of triggers met (``rule_score`` is the share
+    of ``n_triggers`` met, as :class:`relapse_models.models.RuleModel` gives it): red at
+    ``min_triggers["red"]`` or more, then yellow, then blue; ``none`` below blue or when the
+    score is missing. Same frame as :func:`tiers` (``tier``, ``visits_per_month``; ``attrs``
+    ``sizes`` and ``load``); the load is whatever the rule gives, capacity or not."""
+    s = pd.Series(rule_score)
+    met = np.rint(s.to_numpy(dtype=float) * n_triggers)
+    tier = np.full(len(s), "none", dtype=object)
+    # assign from the lowest tier up so the highest qualifying tier wins
+    for name in ("blue", "yellow", "red"):
+        tier[np.nan_to_num(met, nan=-1) >= min_triggers[name]] = name
+    visits = pd.Series(tier).map(dict(visits_per_month, none=0.0)).to_numpy(dtype=float)
+    out = pd.DataFrame(
+        {
+            "tier": pd.Categorical(tier, categories=list(TIER_ORDER), ordered=True),
+            "visits_per_month": visits,
+        },
+        index=s.index,
+    )
+    out.attrs.update(
+        load=float(visits.sum()),
+        sizes={t: int((tier == t).sum()) for t in ("red", "yellow", "blue")},
+    )
+    return out
+
+
+def tiers_by_period(
+    df: pd.DataFrame,
+    score_col: str,
+    capacity_share: float,
+    ratios: Sequence[float] = (1.0, 2.0, 4.0),
+    period_cols: Sequence[str] = ("year", "quarter"),
+) -> pd.DataFrame:
+    """:func:`tiers` applied to each period's cross-section (tiers are reassigned every
+    quarter as new data arrive); frame aligned with ``df`` with a ``period`` column. A missing
+    score ranks last. ``attrs``: mean monthly ``budget`` and ``load`` per period."""
+    period = pd.factorize(pd.MultiIndex.from_frame(df[list(period_cols)]))[0]
+    parts, budgets, loads = [], [], []
+    for p in np.unique(period):  # a loop over quarters
+        rows = df.index[period == p]
+        tr = tiers(df.loc[rows, score_col], capacity_share, tuple(ratios))
+        parts.append(tr.assign(period=p))
+        budgets.append(tr.attrs["budget"])
+        loads.append(tr.attrs["load"])
+    out = pd.concat(parts).reindex(df.index)
+    out["tier"] = pd.Categorical(out["tier"], categories=list(TIER_ORDER), ordered=True)
+    out.attrs.update(budget=float(np.mean(budgets)), load=float(np.mean(loads)))
+    return out
+
+
+def compare_tiers(
+    y_true: ArrayLike,
+    schemes: Mapping[str, pd.DataFrame],
+    period: ArrayLike,
+    budget_per_month: float | None = None,
+) -> pd.DataFrame:
+    """Per scheme (name -> frame with ``tier`` and ``visits_per_month``, aligned with
+    ``y_true``) and tier: household-quarters ``n`` and per period, cases ``n_pos``, their
+    ``share_of_cases``, observed ``rate`` and the monthly visit ``load`` (mean per period);
+    plus a ``tiered`` row (red + yellow + blue: its share of cases is the recall of visiting
+    every tiered household) with ``budget`` and ``fits_capacity``. Rows with a missing label
+    count in the load but not in the cases."""
+    y = as_float_label(y_true)
+    n_periods = max(len(pd.unique(np.asarray(period))), 1)
+    total_pos = np.nansum(y)
+    rows = []
+    for name, tr in schemes.items():
+        tier = np.asarray(tr["tier"].astype(str))
+        visits = tr["visits_per_month"].to_numpy(dtype=float)
+        d = pd.DataFrame({"tier": tier, "y": y, "visits": visits})
+        d["tier"] = pd.Categorical(d["tier"], categories=list(TIER_ORDER), ordered=True)
+        g = d.groupby("tier", observed=False)
+        t = pd.DataFrame(
+            {"n": g.size(), "n_pos": g["y"].sum(min_count=0), "visits": g["visits"].sum()}
+        ).reset_index()
+        t["tier"] = t["tier"].astype(str)
+        tiered = t[t["tier"] != "none"][["n", "n_pos", "visits"]].sum()
+        t = pd.concat([t, pd.DataFrame([{"tier": "tiered", **tiered.to_dict()}])])
+        t.insert(0, "scheme", name)
+        rows.append(t)
+    out = pd.concat(rows, ignore_index=True)
+    out["n_per_period"] = out["n"] / n_periods
+    out["load"] = out.pop("visits") / n_periods
+    out["share_of_cases"] = out["n_pos"] / total_pos if total_pos else np.nan
+    out["rate"] = out["n_pos"] / out["n"].where(out["n"] > 0)
+    is_total = out["tier"] == "tiered"
+    budget = np.nan if budget_per_month is None else float(budget_per_month)
+    out["budget"] = np.where(is_total, budget, np.nan)
+    fits = pd.array([pd.NA] * len(out), dtype="boolean")
+    if budget_per_month is not None:
+        fits[is_total.to_numpy()] = out.loc[is_total, "load"].to_numpy() <= budget + 1e-9
+    out["fits_capacity"] = fits
+    return out
+
+
+# --- monitoring-line sensitivity ------------------------------------------------------------
+
+
+def scale_lines(lines: Mapping[int, float], multiplier: float) -> dict[int, float]:
+    """Every year's line times ``multiplier``."""
+    return {int(y): float(v) * multiplier for y, v in lines.items()}
+
+
+def line_sensitivity(
+    households: pd.DataFrame,
+    panel: pd.DataFrame,
+    events: pd.DataFrame,
+    lines: Mapping[int, float],
+    multipliers: Sequence[float] = (1.0, 1.1, 1.2, 1.5),
+    config: Mapping | None = None,
+    year: int | None = None,
+    flags: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """How the label and the official rule move when the monitoring line moves.
+
+    For each multiplier ``m`` the features and label are rebuilt with every line times ``m``
+    (:func:`relapse_models.features.build_features`, vectorised): the relapse state, the label
+    and the rule's income trigger all use the scaled line. On the rows of ``year`` (all years if
+    None) with a known label and income:
+
+    - ``below_line_share``: share already in the relapse state (out of the early-warning
+      population), ``rule_flagged_share_all``: share the official rule (any trigger,
+      ``config["rule"]``) flags among all of them: the screening load the line implies;
+    - among the at-risk rows: ``n``, ``n_pos``, ``prevalence``, and per score ``flagged_n``,
+      ``flagged_share``, ``recall``, ``precision``: score ``rule`` is the official rule on the
+      scaled line; ``flags`` (``household_id, year, quarter`` and boolean columns, e.g. each
+      model's flag at its threshold on the base line) are judged against the scaled label on
+      the rows they cover (``n_scored``).
+
+    Long format: one row per (multiplier, score); ``line`` is ``year``'s scaled line.
+    """
+    from relapse_models.features import build_features
+    from relapse_models.models import RuleModel
+
+    rule = RuleModel(**dict((config or {}).get("rule") or {}))
+    rows = []
+    keys = ["household_id", "year", "quarter"]
+    for m in multipliers:  # a loop over a handful of lines; each rebuild is vectorised
+        scaled = scale_lines(lines, float(m))
+        f = build_features(households, panel, events, scaled, config)
+        if year is not None:
+            f = f[f["year"] == year]
+        f = f[f["relapse"].notna() & f["income_ratio"].notna()].reset_index(drop=True)
+        at_risk = f["at_risk"].to_numpy(dtype=bool)
+        y = f["relapse"].astype(bool).to_numpy()
+        rule_flag = rule.fit(f).predict(f)
+        base = {
+            "multiplier": float(m),
+            "line": scaled.get(int(year), np.nan) if year is not None else np.nan,
+            "rows": len(f),
+            "below_line_share": float(np.mean(~at_risk)) if len(f) else np.nan,
+            "rule_flagged_share_all": float(np.mean(rule_flag)) if len(f) else np.nan,
+            "n": int(at_risk.sum()),
+            "n_pos": int(y[at_risk].sum()),
+            "prevalence": float(y[at_risk].mean()) if at_risk.any() else np.nan,
+        }
+        scored: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            "rule": (rule_flag[at_risk], np.ones(int(at_risk.sum()), dtype=bool))
+        }
+        if flags is not None:
+            merged = f.loc[at_risk, keys].merge(flags, on=keys, how="left")
+            for col in (c for c in flags.columns if c not in keys):
+                v = merged[col]
+                scored[col] = (v.fillna(False).astype(bool).to_numpy(), v.notna().to_numpy())
+        ya = y[at_risk]
+        for name, (flag, covered) in scored.items():
+            fl, yy = flag[covered], ya[covered]
+            tp = int((fl & yy).sum())
+            rows.append({
+                **base,
+                "score": name,
+                "n_scored": int(covered.sum()),
+                "flagged_n": int(fl.sum()),
+                "flagged_share": float(fl.mean()) if len(fl) else np.nan,
+                "recall": tp / yy.sum() if yy.sum() else np.nan,
+                "precision": tp / fl.sum() if fl.sum() else np.nan,
+            })
+    return pd.DataFrame(rows)
+
+
+def lead_times(df: pd.DataFrame, score_col: str, threshold: float) -> pd.Series:
+    """Lead time of every case (quarters from the earliest flag to the onset, as in
+    :func:`threshold_table`) at ``score >= threshold``; NaN for a case never flagged. The
+    distribution behind ``lead_time_median``."""
+    s = df[score_col].to_numpy(dtype=float)
+    ep, lead = _episodes(df)
+    cases = pd.Series(ep[ep >= 0]).unique()
+    m = (ep >= 0) & (np.nan_to_num(s, nan=-np.inf) >= threshold)
+    best = pd.Series(lead[m]).groupby(ep[m]).max()
+    return best.reindex(cases).rename("lead_time").reset_index(drop=True)

@@ -62,7 +62,9 @@ def model_params(wildcards):
 
 
 def threshold_params(wildcards):
-    return config_json("seed", "monitoring", "rule", "models", "capacity")
+    return config_json(
+        "seed", "monitoring", "features", "rule", "models", "capacity", "thresholds", "report"
+    )
 
 
 def report_params(wildcards):

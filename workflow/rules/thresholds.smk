@@ -4,10 +4,15 @@
 rule thresholds:
     input:
         predictions="data/processed/models/predictions.parquet",
+        features="data/processed/{county}/features.parquet",
+        households="data/interim/{county}/households.parquet",
+        panel="data/interim/{county}/panel.parquet",
+        events="data/interim/{county}/events.parquet",
     output:
         table="reports/metrics/thresholds/{county}.csv",
         recommended="reports/metrics/recommended/{county}.json",
         notebook="reports/notebooks/03_thresholds_{county}.ipynb",
+        detail=directory("reports/metrics/thresholds_detail/{county}"),
     params:
         config=threshold_params,
     log:
@@ -22,7 +27,8 @@ rule thresholds:
     shell:
         "relapse-models notebook 03_thresholds {output.notebook} -p county {wildcards.county}"
         " -p config_json {params.config:q} -p predictions_path {input.predictions}"
-        " -p table_path {output.table}"
+        " -p table_path {output.table} -p features_path {input.features}"
+        " -p interim_dir data/interim/{wildcards.county} -p detail_dir {output.detail}"
         " -p recommended_path {output.recommended} > {log} 2>&1"
 
 

@@ -1,23 +1,48 @@
 """The threshold stage for one county: threshold grids for every score, the best threshold
-within visit capacity, and red/yellow/blue tiers that fit the capacity."""
+within visit capacity, and red/yellow/blue tiers that fit the capacity; then, for the chosen
+thresholds, bootstrap intervals, costs and the decision curve, equity by subgroup and town,
+official against model tiers, and the monitoring-line sensitivity.
+
+Extra inputs, optional (a part is skipped when its input is missing): the county's features
+(``data/processed/<county>/features.parquet``: subgroup attributes, and each year's line) and
+its interim tables (``data/interim/<county>/``: the label rebuilt with scaled lines)."""
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from relapse_models import decision, equity
 from relapse_models.features import LABEL_COLUMN
 from relapse_models.io import read_parquet, write_csv, write_json
 from relapse_models.thresholds import (
+    TIER_VISITS_PER_MONTH,
     best_threshold_within_capacity,
     capacity_share,
+    compare_tiers,
+    flag_intervals,
+    line_sensitivity,
+    official_tiers,
+    threshold_settings,
     threshold_table,
     tier_table,
     tiers,
+    tiers_by_period,
 )
+
+log = logging.getLogger(__name__)
+
+OFFICIAL_RULE_THRESHOLD = 0.25
+"""The official decision: flag when any of the rule's four triggers fires (score >= 1/4)."""
+
+DETAIL_TABLES = ("intervals", "decision_curve", "equity", "tiers", "line_sensitivity")
+"""Extra per-county outputs, ``<detail_dir>/<name>.csv``."""
 
 SUMMARY_COLUMNS = [
     "threshold", "flagged_share", "recall", "precision", "lead_time_median",
@@ -27,10 +52,27 @@ SUMMARY_COLUMNS = [
 
 @dataclass
 class ThresholdResult:
+    """What the threshold stage computes for one county (detail tables empty when skipped)."""
+
     table: pd.DataFrame
     best: pd.DataFrame
     tiers: dict[str, pd.DataFrame]
     recommended: dict[str, Any]
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    decision_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
+    equity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tier_comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    line_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def details(self) -> dict[str, pd.DataFrame]:
+        """The detail tables by output name (:data:`DETAIL_TABLES`)."""
+        return {
+            "intervals": self.intervals,
+            "decision_curve": self.decision_curve,
+            "equity": self.equity,
+            "tiers": self.tier_comparison,
+            "line_sensitivity": self.line_sensitivity,
+        }
 
 
 def score_columns(predictions: pd.DataFrame) -> dict[str, str]:
@@ -42,12 +84,23 @@ def score_columns(predictions: pd.DataFrame) -> dict[str, str]:
 
 
 def evaluate_county(
-    predictions: pd.DataFrame, county: str, config: dict[str, Any]
+    predictions: pd.DataFrame,
+    county: str,
+    config: dict[str, Any],
+    features: pd.DataFrame | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> ThresholdResult:
-    """All threshold metrics for one county's test-year predictions."""
+    """All threshold metrics for one county's test-year predictions.
+
+    ``features``: the county's feature frame (subgroup attributes for equity; each year's line
+    for the line sensitivity); ``tables``: its interim ``households, panel, events`` (the label
+    rebuilt with scaled lines). Either may be None: that part is then skipped (equity by town
+    still runs, the town is in the predictions)."""
     part = predictions[predictions["county_id"] == county].reset_index(drop=True)
     if part.empty:
         raise ValueError(f"no test-year predictions for county {county!r}")
+    settings = threshold_settings(config)
+    costs = decision.DecisionCosts.from_config(config)
     share = capacity_share(part["household_id"].nunique(), config["capacity"])
     scores = score_columns(part)
     table = pd.concat(
@@ -60,6 +113,7 @@ def evaluate_county(
         ],
         ignore_index=True,
     )
+    table = decision.add_costs(table, costs)
     best = best_threshold_within_capacity(table, share)
     first_quarter = part[part["quarter"] == part["quarter"].min()]
     tier_tables = {}
@@ -73,11 +127,12 @@ def evaluate_county(
     models_only = best[(best["score"] != "oracle") & best["fits_capacity"]]
     if models_only.empty:
         models_only = best[best["score"] != "oracle"]
+    best_score = str(models_only.sort_values("recall", ascending=False)["score"].iloc[0])
     recommended = {
         county: {
             "capacity_share": share,
             "households": int(part["household_id"].nunique()),
-            "best_score": str(models_only.sort_values("recall", ascending=False)["score"].iloc[0]),
+            "best_score": best_score,
             "by_score": by_score,
             "tiers": {
                 name: tt.set_index("tier")[["n", "n_pos", "share_of_cases", "load"]].to_dict("index")
@@ -85,7 +140,187 @@ def evaluate_county(
             },
         }
     }
-    return ThresholdResult(table=table, best=best, tiers=tier_tables, recommended=recommended)
+    result = ThresholdResult(table=table, best=best, tiers=tier_tables, recommended=recommended)
+    _details(result, part, county, config, settings, costs, share, scores, features, tables)
+    return result
+
+
+def chosen_flags(
+    part: pd.DataFrame, scores: dict[str, str], best: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Each score flagged at its threshold within capacity, and the official decision
+    (``rule_official``: any trigger) when the rule is scored."""
+    thr = best.set_index("score")["threshold"]
+    flags = {
+        name: (part[column].to_numpy(dtype=float) >= thr[name]) for name, column in scores.items()
+    }
+    if "rule" in scores:
+        flags["rule_official"] = part[scores["rule"]].to_numpy(dtype=float) >= (
+            OFFICIAL_RULE_THRESHOLD - 1e-9
+        )
+    return flags
+
+
+def _details(
+    result: ThresholdResult,
+    part: pd.DataFrame,
+    county: str,
+    config: dict[str, Any],
+    settings: dict[str, Any],
+    costs: decision.DecisionCosts,
+    share: float,
+    scores: dict[str, str],
+    features: pd.DataFrame | None,
+    tables: dict[str, pd.DataFrame] | None,
+) -> None:
+    """Intervals, decision curve, equity, tier comparison and line sensitivity, in place."""
+    n_boot = int((config.get("models") or {}).get("bootstrap", 200))
+    seed = int(config.get("seed", 0))
+    min_cell = int((config.get("report") or {}).get("min_cell", 5))
+    y, villages = part[LABEL_COLUMN], part["village_id"].to_numpy()
+    flags = chosen_flags(part, scores, result.best)
+    pt = costs.threshold_probability
+    pt = None if not np.isfinite(pt) or pt >= 1 else pt
+    boot = dict(clusters=villages, pt=pt, n_boot=n_boot, seed=seed)
+    thr = result.best.set_index("score")["threshold"]
+
+    # tiers: the model's capacity-fitting tiers every quarter, against the official tiers
+    schemes = {
+        name: tiers_by_period(part, column, share, settings["tier_ratios"])
+        for name, column in scores.items() if name != "rule"
+    }
+    if "rule" in scores:
+        schemes = {
+            "official": official_tiers(
+                part[scores["rule"]], settings["official_tier_min_triggers"],
+                visits_per_month=TIER_VISITS_PER_MONTH,
+            ),
+            **schemes,
+        }
+    period = part["year"].to_numpy() * 4 + part["quarter"].to_numpy()
+    budget = share * len(part) / max(len(np.unique(period)), 1)
+    result.tier_comparison = compare_tiers(y, schemes, period, budget).assign(county_id=county)
+
+    # intervals at the chosen thresholds (against the rule within capacity) and for the tiers
+    # (against the official tiers), paired on the same village replicates
+    reference = "rule" if "rule" in flags else None
+    at_thr = flag_intervals(y, flags, reference=reference, **boot).assign(kind="threshold")
+    at_thr["threshold"] = at_thr["name"].map(
+        lambda n: OFFICIAL_RULE_THRESHOLD if n == "rule_official" else thr.get(n, np.nan)
+    )
+    tier_flags = {name: (tr["tier"].astype(str) != "none").to_numpy() for name, tr in
+                  schemes.items()}
+    at_tiers = flag_intervals(
+        y, tier_flags, reference="official" if "official" in tier_flags else None, **boot
+    ).assign(kind="tiers", threshold=np.nan)
+    at_thr["reference"], at_tiers["reference"] = reference, at_tiers.attrs["reference"]
+    result.intervals = pd.concat([at_thr, at_tiers], ignore_index=True).assign(county_id=county)
+
+    # decision curve: probabilities at their own p_t, the official rule as a fixed decision
+    grid = np.round(np.arange(0.01, float(settings["decision_max_probability"]) + 1e-9, 0.01), 4)
+    probs = {name: part[column] for name, column in scores.items() if name != "rule"}
+    fixed = {"rule_official": flags["rule_official"]} if "rule_official" in flags else None
+    result.decision_curve = decision.decision_curve(y, probs, fixed, grid).assign(
+        county_id=county
+    )
+
+    # equity of every real score's chosen flag and of the official decision
+    eq_flags = {k: v for k, v in flags.items() if k != "oracle"}
+    eq_part = part
+    if features is not None:
+        keys = ["household_id", "year", "quarter"]
+        attrs = features[keys + equity.SUBGROUP_COLUMNS].drop_duplicates(keys)
+        eq_part = part.merge(attrs, on=keys, how="left")
+    result.equity = equity.county_equity(
+        eq_part, eq_flags, label_col=LABEL_COLUMN, min_cell=min_cell, n_boot=n_boot, seed=seed
+    ).assign(county_id=county)
+
+    # the monitoring line moved: label, rule and the base-line model flags
+    if tables is not None and features is not None:
+        lines = features.groupby("year")["line"].first().dropna().to_dict()
+        keys = ["household_id", "year", "quarter"]
+        model_flags = part[keys].copy()
+        for name in scores:
+            if name not in ("rule", "oracle"):
+                model_flags[f"{name}_at_capacity"] = flags[name]
+        result.line_sensitivity = line_sensitivity(
+            tables["households"], tables["panel"], tables["events"], lines,
+            settings["line_multipliers"], config, year=int(part["year"].max()),
+            flags=model_flags,
+        ).assign(county_id=county)
+
+    result.recommended[county].update(_summary(result, costs, pt))
+
+
+def _ci_dict(row: pd.Series, metrics: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for m in metrics:
+        if m not in row:
+            continue
+        out[m] = row[m]
+        out[f"{m}_ci"] = [row[f"{m}_ci_low"], row[f"{m}_ci_high"]]
+        if f"{m}_diff" in row and isinstance(row.get("reference"), str):
+            out[f"{m}_diff"] = row[f"{m}_diff"]
+            out[f"{m}_diff_ci"] = [row[f"{m}_diff_ci_low"], row[f"{m}_diff_ci_high"]]
+    return out
+
+
+def _summary(
+    result: ThresholdResult, costs: decision.DecisionCosts, pt: float | None
+) -> dict[str, Any]:
+    """JSON-ready summary of the detail tables for ``recommended/<county>.json``."""
+    metrics = ("recall", "precision", "flagged_share", "net_benefit")
+    iv = result.intervals
+    tc = result.tier_comparison
+    tiered = tc[tc["tier"] == "tiered"].set_index("scheme")
+    return {
+        "costs": {
+            "visit_cost": costs.visit_cost,
+            "missed_relapse_cost": costs.missed_relapse_cost,
+            "visit_effect": costs.visit_effect,
+            "cost_per_flag": costs.cost_per_flag,
+            "threshold_probability": pt,
+        },
+        "intervals": {
+            kind: {r["name"]: {"reference": r["reference"], **_ci_dict(r, metrics)}
+                   for _, r in g.iterrows()}
+            for kind, g in iv.groupby("kind")
+        },
+        "tier_comparison": {
+            scheme: {
+                "share_of_cases": float(r["share_of_cases"]),
+                "load": float(r["load"]),
+                "budget": float(r["budget"]),
+                "fits_capacity": None if pd.isna(r["fits_capacity"]) else bool(r["fits_capacity"]),
+            }
+            for scheme, r in tiered.iterrows()
+        },
+    }
+
+
+def load_inputs(
+    county: str,
+    features_path: str | os.PathLike[str] | None,
+    interim_dir: str | os.PathLike[str] | None,
+) -> tuple[pd.DataFrame | None, dict[str, pd.DataFrame] | None]:
+    """The optional inputs: features (subgroup attributes and lines) and interim tables, at the
+    pipeline's paths unless given; None (with a log line) where a file is missing."""
+    fpath = Path(features_path or f"data/processed/{county}/features.parquet")
+    idir = Path(interim_dir or f"data/interim/{county}")
+    features = None
+    if fpath.is_file():
+        cols = ["household_id", "year", "quarter", "line", *equity.SUBGROUP_COLUMNS]
+        features = read_parquet(fpath, columns=cols)
+    else:
+        log.warning("%s: no features at %s; equity by subgroup and line sensitivity skipped",
+                    county, fpath)
+    names = ("households", "panel", "events")
+    tables = None
+    if all((idir / f"{n}.parquet").is_file() for n in names):
+        tables = {n: read_parquet(idir / f"{n}.parquet") for n in names}
+    else:
+        log.warning("%s: no interim tables in %s; line sensitivity skipped", county, idir)
+    return features, tables
 
 
 def run(
@@ -94,9 +329,25 @@ def run(
     config: dict[str, Any],
     table_path: str | os.PathLike[str],
     recommended_path: str | os.PathLike[str],
+    *,
+    features_path: str | os.PathLike[str] | None = None,
+    interim_dir: str | os.PathLike[str] | None = None,
+    detail_dir: str | os.PathLike[str] | None = None,
 ) -> ThresholdResult:
-    """Evaluate one county's thresholds and write its table and recommendation."""
-    result = evaluate_county(read_parquet(predictions_path), county, config)
+    """Evaluate one county's thresholds and write its table and recommendation, and the
+    detail tables :data:`DETAIL_TABLES` as ``<detail_dir>/<name>.csv`` (default
+    ``<table_path's folder>/../thresholds_detail/<county>/``). Missing optional inputs leave
+    a detail table empty (header only)."""
+    features, tables = load_inputs(county, features_path, interim_dir)
+    result = evaluate_county(read_parquet(predictions_path), county, config, features, tables)
     write_csv(result.table, table_path)
     write_json(result.recommended, recommended_path)
+    detail = Path(detail_dir) if detail_dir else (
+        Path(table_path).parent.parent / "thresholds_detail" / county
+    )
+    min_cell = int((config.get("report") or {}).get("min_cell", 5))
+    for name, frame in result.details().items():
+        if name == "equity" and not frame.empty:
+            frame = equity.publishable(frame, min_cell)
+        write_csv(frame, detail / f"{name}.csv")
     return result

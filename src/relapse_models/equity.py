@@ -1,0 +1,253 @@
+"""Who does the warning miss? Recall and misses by subgroup and by town at one threshold.
+
+A threshold with good overall recall can still miss most relapses among the elderly or the
+disabled, the households the policy names first. For each group this module reports, at a
+given flag (``score >= threshold``), over household-quarters with a known label:
+
+- ``n_pos``, ``tp``, ``fn`` (misses), ``recall`` and its village-clustered bootstrap interval;
+- ``share_of_cases`` = the group's positives / all positives, ``share_of_misses`` = the
+  group's misses / all misses: a group whose share of misses exceeds its share of cases is
+  under-served by the threshold;
+- ``recall_rest`` (everyone outside the group) and ``recall_gap`` = recall - recall_rest with
+  its interval (paired: both from the same replicates).
+
+Subgroups overlap (an elderly household can also be disabled), so their shares do not add up;
+towns partition the county and do. Small cells are flagged: ``suppress`` is True when the group
+has fewer than ``min_cell`` households, or 1 .. ``min_cell - 1`` households behind its cases or
+its misses (those few could be recognised). In a partition (towns) a single suppressed cell
+could be recovered from the total, so the next smallest is suppressed too.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from relapse_models.evaluate import cluster_bootstrap_weights
+from relapse_models.labels import as_float_label
+
+SUBGROUP_COLUMNS: list[str] = [
+    "any_chronic_ill", "any_disabled", "elderly_share", "relocated", "poverty_alleviated",
+]
+"""Feature columns (``features.parquet``) the subgroups are read from."""
+
+SUBGROUP_LABELS: dict[str, tuple[str, str]] = {
+    "all": ("全部", "All households"),
+    "elderly": ("有老年人口户", "With elderly members"),
+    "disabled": ("有残疾人口户", "With disabled members"),
+    "chronic_ill": ("有慢性病人口户", "With chronically ill members"),
+    "relocated": ("易地扶贫搬迁户", "Relocated"),
+    "poverty_alleviated": ("脱贫户", "Poverty-alleviated"),
+    "general": ("一般农户", "General households"),
+}
+"""Group -> (Chinese, English) label for tables and figures."""
+
+COUNT_COLUMNS: list[str] = [
+    "n", "households", "n_pos", "tp", "fn", "flagged_n", "households_pos", "households_missed",
+]
+VALUE_COLUMNS: list[str] = [
+    "flagged_share", "share_of_cases", "share_of_misses", "recall", "recall_ci_low",
+    "recall_ci_high", "precision", "recall_rest", "recall_gap", "recall_gap_ci_low",
+    "recall_gap_ci_high",
+]
+
+
+def subgroup_membership(attrs: pd.DataFrame) -> pd.DataFrame:
+    """Boolean membership per row: ``all``; ``elderly`` (any member 60+, ``elderly_share >
+    0``), ``disabled``, ``chronic_ill``, ``relocated`` (易地扶贫搬迁), ``poverty_alleviated``
+    (脱贫户) and ``general`` (一般农户: not poverty-alleviated). A missing attribute is no
+    membership."""
+    def flag(col: str) -> np.ndarray:
+        return np.nan_to_num(pd.to_numeric(attrs[col], errors="coerce").to_numpy(float)) > 0
+
+    pa = flag("poverty_alleviated")
+    return pd.DataFrame(
+        {
+            "all": np.ones(len(attrs), dtype=bool),
+            "elderly": flag("elderly_share"),
+            "disabled": flag("any_disabled"),
+            "chronic_ill": flag("any_chronic_ill"),
+            "relocated": flag("relocated"),
+            "poverty_alleviated": pa,
+            "general": ~pa,
+        },
+        index=attrs.index,
+    )
+
+
+def partition_membership(values: ArrayLike, prefix: str = "") -> pd.DataFrame:
+    """One boolean column per distinct value (e.g. towns), in order of appearance."""
+    v = pd.Series(np.asarray(values, dtype=object)).astype(str)
+    cats = pd.unique(v)
+    return pd.DataFrame({f"{prefix}{c}": (v == c).to_numpy() for c in cats})
+
+
+def _distinct(ids: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Distinct ids per column of the boolean matrix ``member`` (a loop over groups)."""
+    return np.array([len(pd.unique(ids[member[:, j]])) for j in range(member.shape[1])])
+
+
+def equity_table(
+    y_true: ArrayLike,
+    flag: ArrayLike,
+    groups: pd.DataFrame,
+    household_id: ArrayLike,
+    clusters: ArrayLike | None = None,
+    dimension: str = "subgroup",
+    partition: bool = False,
+    min_cell: int = 5,
+    n_boot: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Recall and misses per group (columns of the boolean frame ``groups``, aligned with
+    ``y_true``) for the boolean ``flag``; intervals from a bootstrap clustered by ``clusters``
+    (villages). Rows with a missing label are dropped. ``partition``: the groups split the rows
+    (towns), which triggers complementary suppression. Columns: ``dimension, group`` then
+    :data:`COUNT_COLUMNS`, :data:`VALUE_COLUMNS` and ``suppress``."""
+    y_all = as_float_label(y_true)
+    keep = ~np.isnan(y_all)
+    y = y_all[keep]
+    f = np.asarray(flag, dtype=bool)[keep].astype(float)
+    G = groups.to_numpy(dtype=bool)[keep]
+    Gf = G.astype(float)
+    ids = np.asarray(household_id, dtype=object)[keep]
+
+    def stats(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        pos, tp = Gf.T @ (w * y), Gf.T @ (w * y * f)
+        all_pos, all_tp = float(w @ y), float(w @ (y * f))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            recall = tp / pos
+            rest = (all_tp - tp) / (all_pos - pos)
+        return pos, tp, recall, rest
+
+    w1 = np.ones(len(y))
+    pos, tp, recall, rest = stats(w1)
+    n = G.sum(axis=0)
+    flagged = Gf.T @ f
+    fn = pos - tp
+    total_pos, total_fn = float(y.sum()), float(y.sum() - (y * f).sum())
+    reps_r, reps_g = [], []
+    for w in cluster_bootstrap_weights(clusters, keep, n_boot, seed):
+        _, _, r, rr = stats(w)
+        reps_r.append(r)
+        reps_g.append(r - rr)
+    alpha = (1 - level) / 2
+
+    def ci(reps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        if not reps:
+            return np.full(len(n), np.nan), np.full(len(n), np.nan)
+        a = np.vstack(reps)
+        with warnings.catch_warnings():  # a group without positives in a replicate is NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanquantile(a, alpha, axis=0), np.nanquantile(a, 1 - alpha, axis=0)
+
+    r_lo, r_hi = ci(reps_r)
+    g_lo, g_hi = ci(reps_g)
+    is_pos, is_miss = y == 1, (y == 1) & (f == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame(
+            {
+                "dimension": dimension,
+                "group": list(groups.columns),
+                "n": n,
+                "households": _distinct(ids, G),
+                "n_pos": pos,
+                "tp": tp,
+                "fn": fn,
+                "flagged_n": flagged,
+                "households_pos": _distinct(ids, G & is_pos[:, None]),
+                "households_missed": _distinct(ids, G & is_miss[:, None]),
+                "flagged_share": flagged / n,
+                "share_of_cases": pos / total_pos if total_pos else np.nan,
+                "share_of_misses": fn / total_fn if total_fn else np.nan,
+                "recall": recall,
+                "recall_ci_low": r_lo,
+                "recall_ci_high": r_hi,
+                "precision": tp / flagged,
+                "recall_rest": rest,
+                "recall_gap": recall - rest,
+                "recall_gap_ci_low": g_lo,
+                "recall_gap_ci_high": g_hi,
+            }
+        )
+    out["suppress"] = small_cells(out, min_cell)
+    if partition:
+        out["suppress"] = complementary_suppression(out["suppress"], out["households"])
+    return out
+
+
+def small_cells(table: pd.DataFrame, min_cell: int) -> pd.Series:
+    """True where the group or the households behind its cases or misses are too few."""
+    def few(col: str) -> pd.Series:
+        return (table[col] > 0) & (table[col] < min_cell)
+
+    return (table["households"] < min_cell) | few("households_pos") | few("households_missed")
+
+
+def complementary_suppression(suppress: pd.Series, size: pd.Series) -> pd.Series:
+    """In a partition, one suppressed cell is recovered as total minus the rest: when exactly
+    one is suppressed, suppress the smallest other cell as well."""
+    s = suppress.to_numpy(dtype=bool).copy()
+    if s.sum() == 1 and len(s) > 1:
+        others = np.where(s, np.inf, size.to_numpy(dtype=float))
+        s[int(np.argmin(others))] = True
+    return pd.Series(s, index=suppress.index)
+
+
+def publishable(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The table as it may be published: every count and value of a suppressed row replaced by
+    ``"<min_cell"`` (the report's marker); the row stays so readers see the cell exists."""
+    from relapse_models.report.tables import SUPPRESSED
+
+    out = table.copy()
+    marker = SUPPRESSED.format(min_cell=min_cell)
+    cols = [c for c in COUNT_COLUMNS + VALUE_COLUMNS if c in out.columns]
+    mask = out["suppress"].to_numpy(dtype=bool)
+    for c in cols:
+        out[c] = out[c].astype(object)
+        out.loc[mask, c] = marker
+    return out
+
+
+def county_equity(
+    df: pd.DataFrame,
+    flags: Mapping[str, ArrayLike],
+    label_col: str = "relapse",
+    town_col: str = "town_id",
+    cluster_col: str = "village_id",
+    min_cell: int = 5,
+    n_boot: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Equity tables for several flags (name -> boolean array aligned with ``df``) on one
+    county's rows: subgroups when ``df`` has :data:`SUBGROUP_COLUMNS`, towns when it has
+    ``town_col``. Long format with a leading ``score`` column."""
+    has_sub = set(SUBGROUP_COLUMNS).issubset(df.columns)
+    parts = []
+    for name, flag in flags.items():
+        common = dict(
+            household_id=df["household_id"].to_numpy(),
+            clusters=df[cluster_col].to_numpy() if cluster_col in df else None,
+            min_cell=min_cell, n_boot=n_boot, seed=seed,
+        )
+        if has_sub:
+            parts.append(
+                equity_table(df[label_col], flag, subgroup_membership(df), **common)
+                .assign(score=name)
+            )
+        if town_col in df:
+            towns = partition_membership(df[town_col])
+            parts.append(
+                equity_table(
+                    df[label_col], flag, towns, dimension="town", partition=True, **common
+                ).assign(score=name)
+            )
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return out[["score", *[c for c in out.columns if c != "score"]]]

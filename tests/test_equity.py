@@ -1,0 +1,126 @@
+"""Recall and misses by subgroup and town against hand computations on ten households
+(tests/conftest.py, ``make_ten_households``). The flag is the logit at 0.5: h1 h2 h3 flagged,
+so TP = h1 h2, misses = h4 h7."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relapse_models import equity as E
+
+
+def _table(df: pd.DataFrame, min_cell: int = 2, n_boot: int = 0) -> pd.DataFrame:
+    return E.equity_table(
+        df["relapse"], df["score_logit"] >= 0.5, E.subgroup_membership(df),
+        df["household_id"], df["village_id"], min_cell=min_cell, n_boot=n_boot,
+    ).set_index("group")
+
+
+def test_membership_by_hand(ten_households):
+    m = E.subgroup_membership(ten_households)
+    assert m.sum().to_dict() == {
+        "all": 10, "elderly": 4, "disabled": 2, "chronic_ill": 2, "relocated": 2,
+        "poverty_alleviated": 5, "general": 5,
+    }
+    assert m.loc[m["elderly"], :].index.tolist() == [0, 3, 5, 6]  # h1 h4 h6 h7
+
+
+def test_subgroup_recall_and_misses_by_hand(ten_households):
+    t = _table(ten_households)
+    a = t.loc["all"]
+    assert (a["n"], a["n_pos"], a["tp"], a["fn"], a["flagged_n"]) == (10, 4, 2, 2, 3)
+    assert a["recall"] == 0.5 and a["share_of_cases"] == 1 and a["share_of_misses"] == 1
+    assert np.isnan(a["recall_rest"])  # nobody outside "all"
+    el = t.loc["elderly"]  # h1 h4 h6 h7: cases h1 h4 h7, only h1 flagged
+    assert (el["n_pos"], el["tp"], el["fn"]) == (3, 1, 2)
+    assert el["recall"] == pytest.approx(1 / 3)
+    assert el["share_of_cases"] == 0.75 and el["share_of_misses"] == 1.0
+    assert el["recall_rest"] == 1.0 and el["recall_gap"] == pytest.approx(-2 / 3)
+    assert el["flagged_share"] == 0.25 and el["precision"] == 1.0
+    di = t.loc["disabled"]  # h1 h6: h1 caught
+    assert (di["recall"], di["recall_rest"]) == (1.0, pytest.approx(1 / 3))
+    ch = t.loc["chronic_ill"]  # h2 caught, h7 missed
+    assert (ch["recall"], ch["share_of_misses"], ch["recall_gap"]) == (0.5, 0.5, 0.0)
+    re = t.loc["relocated"]  # h3 (flagged, no case) and h8: no cases
+    assert re["n_pos"] == 0 and np.isnan(re["recall"]) and re["precision"] == 0
+    assert re["recall_rest"] == 0.5
+    assert t.loc["poverty_alleviated", "share_of_cases"] == 1.0
+    assert t.loc["general", "n_pos"] == 0
+
+
+def test_towns_partition_the_cases(ten_households):
+    df = ten_households
+    t = E.equity_table(
+        df["relapse"], df["score_logit"] >= 0.5, E.partition_membership(df["town_id"]),
+        df["household_id"], dimension="town", partition=True, min_cell=2, n_boot=0,
+    ).set_index("group")
+    assert t.index.tolist() == ["t1", "t2"]
+    assert t.loc["t1", "recall"] == pytest.approx(2 / 3) and t.loc["t2", "recall"] == 0
+    assert t["share_of_cases"].tolist() == [0.75, 0.25]
+    assert t["share_of_misses"].tolist() == [0.5, 0.5]
+    assert t["share_of_cases"].sum() == 1 and t["share_of_misses"].sum() == 1
+
+
+def test_small_cells_are_flagged(ten_households):
+    t = _table(ten_households, min_cell=2)
+    # 1 household behind the disabled cases (h1) and the chronic misses (h7): recognisable
+    assert t["suppress"].to_dict() == {
+        "all": False, "elderly": False, "disabled": True, "chronic_ill": True,
+        "relocated": False, "poverty_alleviated": False, "general": False,
+    }
+    # min_cell 5: every group has < 5 households or 1-4 behind its cases, except "general"
+    # (5 households, no case, no miss)
+    five = _table(ten_households, min_cell=5)["suppress"]
+    assert five.drop("general").all() and not five["general"]
+    pub = E.publishable(_table(ten_households, min_cell=2).reset_index(), 2)
+    row = pub.set_index("group").loc["disabled"]
+    assert row["recall"] == "<2" and row["n_pos"] == "<2"
+    assert pub.set_index("group").loc["elderly", "recall"] == pytest.approx(1 / 3)
+
+
+def test_complementary_suppression():
+    s = E.complementary_suppression(pd.Series([False, True, False]), pd.Series([9, 1, 4]))
+    assert s.tolist() == [False, True, True]  # the smallest other cell goes too
+    two = E.complementary_suppression(pd.Series([True, True, False]), pd.Series([1, 2, 9]))
+    assert two.tolist() == [True, True, False]
+
+
+def test_intervals_are_paired_and_clustered(ten_households):
+    df = ten_households
+    # a flag equal to the label: recall 1 in every replicate with cases; gap 0 for "all"
+    t = E.equity_table(
+        df["relapse"], df["relapse"].astype(bool), E.subgroup_membership(df),
+        df["household_id"], df["village_id"], n_boot=50, seed=3,
+    ).set_index("group")
+    assert t.loc["all", "recall_ci_low"] == 1 and t.loc["all", "recall_ci_high"] == 1
+    assert t.loc["elderly", "recall_gap_ci_low"] == 0 == t.loc["elderly", "recall_gap_ci_high"]
+    # without replicates there is no interval
+    assert np.isnan(_table(df)["recall_ci_low"]).all()
+    # by hand: the same village replicates, recall of "elderly" recomputed row by row
+    from relapse_models.evaluate import cluster_bootstrap_weights
+
+    flag = (df["score_logit"] >= 0.5).to_numpy()
+    y = df["relapse"].astype(bool).to_numpy()
+    el = (df["elderly_share"] > 0).to_numpy()
+    reps = []
+    for w in cluster_bootstrap_weights(df["village_id"], np.ones(10, bool), 50, 3):
+        pos = (w * (y & el)).sum()
+        reps.append((w * (y & el & flag)).sum() / pos if pos else np.nan)
+    t2 = E.equity_table(
+        df["relapse"], flag, E.subgroup_membership(df), df["household_id"], df["village_id"],
+        n_boot=50, seed=3,
+    ).set_index("group")
+    assert t2.loc["elderly", "recall_ci_low"] == pytest.approx(np.nanquantile(reps, 0.025))
+    assert t2.loc["elderly", "recall_ci_high"] == pytest.approx(np.nanquantile(reps, 0.975))
+
+
+def test_county_equity_long_format(ten_households):
+    flags = {"logit": ten_households["score_logit"] >= 0.5}
+    out = E.county_equity(ten_households, flags, min_cell=2, n_boot=0)
+    assert out.columns[0] == "score"
+    assert set(out["dimension"]) == {"subgroup", "town"}
+    assert len(out) == 7 + 2
+    no_attrs = E.county_equity(ten_households.drop(columns=["relocated"]), flags, n_boot=0)
+    assert set(no_attrs["dimension"]) == {"town"}
