@@ -19,13 +19,19 @@
 # probability (the oracle) is the ceiling each model is measured against.
 
 # %% tags=["parameters"]
-config_json = ""  # the pipeline passes the config sections; empty = config/config.yaml
+# the pipeline passes the config sections; empty = config/config.yaml
+config_json = ""
 counties = ["shangluo", "anshun", "xunyi", "yeji", "anon_county"]
 features_dir = "data/processed"
-truth_dir = "data/truth"  # synthetic only; "" for real data
+# synthetic only; "" for real data
+truth_dir = "data/truth"
 metrics_path = "reports/metrics/models.json"
 coefficients_path = "reports/metrics/coefficients.csv"
 predictions_path = "data/processed/models/predictions.parquet"
+drivers_path = "reports/metrics/drivers.csv"
+# fitted models as <model>-<config hash>.pkl
+models_dir = "data/processed/models"
+
 
 # %%
 import matplotlib.pyplot as plt
@@ -49,6 +55,8 @@ result = fit.run(
     metrics_path,
     coefficients_path,
     predictions_path,
+    drivers_path=drivers_path,
+    models_dir=models_dir,
 )
 print(f"train rows {result.metrics['n_train']}, test rows {result.metrics['n_test']}")
 
@@ -87,3 +95,66 @@ plt.show()
 # %%
 coefficients = fit.coefficient_table(result)
 display(coefficients)
+
+# %% [markdown]
+# ## 留一县验证 · Leave one county out
+#
+# Each county is scored by models trained only on the *other* counties' earlier years, on the
+# same test rows as above. The difference to the out-of-time AUC is what a county without
+# its own monitoring history would lose.
+
+# %%
+loco = result.metrics.get("leave_one_county_out", {})
+if loco:
+    rows = []
+    for county, by_model in loco.items():
+        for name, m in by_model.items():
+            oot = result.metrics["out_of_time"][county][name]
+            rows.append({"县": county, "模型": model_label(name), "AUC（留一县）": m["auc"],
+                         "AUC（样本外）": oot["auc"], "差值": m["auc"] - oot["auc"],
+                         "ECE（留一县）": m["ece"]})
+    display(pd.DataFrame(rows).round(3))
+else:
+    print("只有一个县：不做留一县验证")
+
+# %% [markdown]
+# ## 风险驱动因素 · Risk drivers (gradient boosting, test year)
+#
+# Permutation importance: how much the AUC drops when a feature is shuffled (mean ± sd over
+# repeats). Partial dependence: the average predicted risk as one feature moves, the others
+# as observed: an association learned by the model, not a causal effect.
+
+# %%
+drivers = fit.drivers_table(result)
+if len(drivers):
+    perm = drivers[drivers["method"] == "permutation_importance"].head(12)
+    pdp = drivers[drivers["method"] == "partial_dependence"]
+    fig, (ax_imp, ax_pd) = plt.subplots(1, 2, figsize=(12, 4.5))
+    ax_imp.barh(perm["feature"][::-1], perm["value"][::-1], xerr=perm["sd"][::-1])
+    ax_imp.set_xlabel("打乱后 AUC 下降")
+    ax_imp.set_title("置换重要性（前 12 项）")
+    for feature, part in pdp.groupby("feature", sort=False):
+        ax_pd.plot(part["grid_value"].rank(pct=True), part["value"], marker=".", label=feature)
+    ax_pd.set_xlabel("特征取值（分位数）")
+    ax_pd.set_ylabel("平均预测风险")
+    ax_pd.set_title("部分依赖")
+    ax_pd.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+# %% [markdown]
+# ## 脆弱性 · Vulnerability as expected poverty (Chaudhuri, Jalan & Suryahadi)
+#
+# The mean and the variance of log income relative to the line, from household
+# characteristics alone (3-step FGLS). Share of households above the two vulnerability
+# lines: 0.5 and the observed headcount (of the training years), next to the test year's
+# observed relapse rate.
+
+# %%
+if "vulnerability" in result.models:
+    vul = result.metrics["vulnerability"]
+    display(pd.DataFrame({"阈值": vul["lines"], "脆弱户占比": vul["share_vulnerable"]})
+            .rename(index={"0.5": "0.5", "headcount": "贫困发生率"}))
+    print(f"平均脆弱性 {vul['mean_vulnerability']:.3f}，"
+          f"实际返贫率 {vul['observed_rate']:.3f}")
+    display(result.models["vulnerability"].coefficient_table().round(3))

@@ -127,3 +127,126 @@ def logit_data() -> pd.DataFrame:
 # ===========================================================================================
 # END fixtures for the scientific core
 # ===========================================================================================
+
+
+# ===========================================================================================
+# BEGIN fixtures for threshold evaluation: equity, decision curve, intervals, tiers (issue 7)
+# Every number in tests/test_decision.py, tests/test_equity.py and the issue-7 tests of
+# tests/test_thresholds.py is worked out by hand from this table; redo them if it changes.
+# ===========================================================================================
+
+
+def make_ten_households() -> pd.DataFrame:
+    """Ten at-risk household-quarters of one county in 2024Q1, four of them relapse cases.
+
+    ====  ====  =======  =======  =====  ====  =======  ========  =======  =========  ====
+    hh    town  village  relapse  logit  rule  elderly  disabled  chronic  relocated  pa
+    ====  ====  =======  =======  =====  ====  =======  ========  =======  =========  ====
+    h1    t1    v1       1        0.90   0.75  0.5      1         0        0          1
+    h2    t1    v1       1        0.70   0.25  0        0         1        0          1
+    h3    t1    v1       0        0.60   0.50  0        0         0        1          0
+    h4    t1    v2       1        0.40   0.00  0.5      0         0        0          1
+    h5    t1    v2       0        0.30   0.25  0        0         0        0          0
+    h6    t1    v2       0        0.20   0.00  1.0      1         0        0          0
+    h7    t2    v3       1        0.15   0.00  1.0      0         1        0          1
+    h8    t2    v3       0        0.10   0.00  0        0         0        1          0
+    h9    t2    v3       0        0.05   0.25  0        0         0        0          1
+    h10   t2    v3       0        0.02   0.00  0        0         0        0          0
+    ====  ====  =======  =======  =====  ====  =======  ========  =======  =========  ====
+
+    ``rule`` is the share of the four official triggers met (h1: 3, h3: 2, h2/h5/h9: 1).
+    """
+    return pd.DataFrame(
+        {
+            "household_id": [f"h{i}" for i in range(1, 11)],
+            "county_id": "c1",
+            "town_id": ["t1"] * 6 + ["t2"] * 4,
+            "village_id": ["v1"] * 3 + ["v2"] * 3 + ["v3"] * 4,
+            "year": 2024,
+            "quarter": 1,
+            "relapse": pd.array([1, 1, 0, 1, 0, 0, 1, 0, 0, 0], dtype="boolean"),
+            "score_logit": [0.90, 0.70, 0.60, 0.40, 0.30, 0.20, 0.15, 0.10, 0.05, 0.02],
+            "score_rule": [0.75, 0.25, 0.50, 0.0, 0.25, 0.0, 0.0, 0.0, 0.25, 0.0],
+            "elderly_share": [0.5, 0, 0, 0.5, 0, 1.0, 1.0, 0, 0, 0],
+            "any_disabled": [1.0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+            "any_chronic_ill": [0.0, 1, 0, 0, 0, 0, 1, 0, 0, 0],
+            "relocated": [0.0, 0, 1, 0, 0, 0, 0, 1, 0, 0],
+            "poverty_alleviated": [1.0, 1, 0, 1, 0, 0, 1, 0, 1, 0],
+        }
+    )
+
+
+@pytest.fixture
+def ten_households() -> pd.DataFrame:
+    """Fresh copy of :func:`make_ten_households`."""
+    return make_ten_households()
+
+
+# ===========================================================================================
+# END fixtures for threshold evaluation
+# ===========================================================================================
+
+
+# ===========================================================================================
+# BEGIN fixtures for the model stage (steps/fit.py): a feature frame drawn from a known model
+# ===========================================================================================
+
+FEATURE_FRAME_TRUTH: dict[str, float] = {
+    "Intercept": 1.0, "income_ratio": -2.0, "any_chronic_ill": 0.8, "disaster_hh_4q": 0.6,
+}
+"""logit P(relapse) of :func:`make_feature_frame`; every other feature is noise."""
+
+
+def make_feature_frame(
+    n_counties: int = 3, households: int = 120, villages: int = 4, seed: int = 8
+) -> pd.DataFrame:
+    """Household-quarters 2021Q1-2024Q4 shaped like ``build_features`` output (keys, every
+    feature, extras, label, ``true_prob``), with the label drawn from a known logit.
+    Household and village ids are unique across counties, as in the real data."""
+    from relapse_models.features import FEATURE_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    quarters = [(y, q) for y in range(2021, 2025) for q in (1, 2, 3, 4)]
+    n_hh = n_counties * households
+    hh = np.repeat(np.arange(n_hh), len(quarters))
+    county = hh // households
+    village = county * villages + (hh % households) % villages
+    year = np.tile([y for y, _ in quarters], n_hh)
+    quarter = np.tile([q for _, q in quarters], n_hh)
+    n = len(hh)
+    df = pd.DataFrame(
+        {
+            "household_id": [f"h{i:05d}" for i in hh],
+            "county_id": [f"c{i}" for i in county],
+            "town_id": [f"t{i}" for i in county],
+            "village_id": [f"v{i:03d}" for i in village],
+            "year": year,
+            "quarter": quarter,
+        }
+    )
+    feats = pd.DataFrame(rng.random((n, len(FEATURE_COLUMNS))), columns=FEATURE_COLUMNS)
+    feats["income_ratio"] = rng.uniform(0.8, 3.0, n)
+    feats["any_chronic_ill"] = (rng.random(n_hh) < 0.3).astype(float)[hh]
+    feats["disaster_hh_4q"] = (rng.random(n) < 0.2).astype(float)
+    t = FEATURE_FRAME_TRUTH
+    eta = t["Intercept"] + sum(t[c] * feats[c].to_numpy() for c in t if c != "Intercept")
+    prob = 1.0 / (1.0 + np.exp(-eta))
+    df = pd.concat([df, feats], axis=1)
+    df["line"] = 6000.0
+    df["income_pc_4q"] = df["income_ratio"] * df["line"]
+    df["at_risk"] = True
+    df["relapse_in_quarters"] = pd.array([pd.NA] * n, dtype="Int64")
+    df["relapse"] = pd.array(rng.random(n) < prob, dtype="boolean")
+    df["true_prob"] = prob
+    df.attrs["horizon_quarters"] = 4
+    return df
+
+
+@pytest.fixture(scope="module")
+def feature_frame() -> pd.DataFrame:
+    return make_feature_frame()
+
+
+# ===========================================================================================
+# END fixtures for the model stage
+# ===========================================================================================

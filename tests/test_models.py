@@ -167,3 +167,49 @@ def test_logit_interval_coverage_over_seeds():
         tab = tab.odds_ratios().set_index("term")
         hits += [tab.loc[t, "ci_low"] < np.exp(b) < tab.loc[t, "ci_high"] for t, b in truth.items()]
     assert np.mean(hits) >= 0.90
+
+
+def test_gbm_drivers_match_the_generator(logit_data):
+    """Partial dependence recovers the generator's average effects; the table is tidy."""
+    d = logit_data
+    train, test = d.iloc[:15000], d.iloc[15000:]
+    m = GBMModel(features=["x1", "x2", "flag"], max_iter=100).fit(
+        train, train["y"], groups=train["village_id"]
+    )
+    tab = m.risk_drivers(test, test["y"], top=3, n_repeats=2, grid_resolution=10)
+    assert set(tab["method"]) == {"permutation_importance", "partial_dependence"}
+    perm = tab[tab["method"] == "permutation_importance"]
+    assert perm["feature"].tolist()[0] == "x1" and perm["rank"].tolist() == [1, 2, 3]
+    pdp = tab[tab["method"] == "partial_dependence"]
+
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
+    # true partial dependence: the generator's probability averaged over the other features
+    eta = -1.5 + 0.8 * test["x1"] - 0.5 * test["x2"] + test["flag"]
+    flag = pdp[pdp["feature"] == "flag"].set_index("grid_value")["value"]
+    assert flag.index.tolist() == [0.0, 1.0]
+    true_flag = [sig(eta - test["flag"]).mean(), sig(eta - test["flag"] + 1).mean()]
+    np.testing.assert_allclose(flag.to_numpy(), true_flag, atol=0.03)
+    x1 = pdp[pdp["feature"] == "x1"]
+    true_x1 = [sig(eta - 0.8 * test["x1"] + 0.8 * v).mean() for v in x1["grid_value"]]
+    err = np.abs(x1["value"].to_numpy() - true_x1)  # trees are steps: small on average
+    assert err.mean() < 0.02 and err.max() < 0.07
+    assert x1["value"].iloc[-1] - x1["value"].iloc[0] > 0.25  # strong rising effect
+    x2 = pdp[pdp["feature"] == "x2"]["value"].to_numpy()
+    assert x2[-1] < x2[0]
+
+
+def test_logit_drops_collinear_columns(logit_data):
+    """A column equal to a sum of others is not identified: dropped, the rest recovered."""
+    d = logit_data.copy()
+    d["x1_plus_flag"] = d["x1"] + d["flag"]
+    m = LogitModel(features=["x1", "x2", "flag", "x1_plus_flag"]).fit(
+        d, d["y"], groups=d["village_id"]
+    )
+    assert m.dropped_ == ["x1_plus_flag"]
+    tab = m.odds_ratios().set_index("term")
+    assert tab.loc["x1", "ci_low"] < np.exp(0.8) < tab.loc["x1", "ci_high"]
+    from relapse_models.models.logit import collinear_columns
+
+    assert collinear_columns(d[["x1", "x2", "flag"]]) == []

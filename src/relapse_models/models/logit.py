@@ -20,6 +20,22 @@ from scipy import stats
 from relapse_models.labels import as_float_label
 
 
+def collinear_columns(X: pd.DataFrame, tol: float = 1e-8) -> list[str]:
+    """Columns that are (numerically) linear combinations of the intercept and the columns
+    before them, found by a QR decomposition of the standardised design: a zero on R's
+    diagonal marks a column in the span of its predecessors. Such a column is not identified
+    (e.g. ``ever_identified = monitored_now + eliminated_now`` where every identified
+    household is one or the other) and makes the Hessian singular."""
+    if X.empty or not len(X.columns):
+        return []
+    Z = X.to_numpy(dtype=float)
+    sd = Z.std(axis=0)
+    Z = (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    r = np.linalg.qr(np.column_stack([np.ones(len(Z)), Z]), mode="r")
+    diag = np.abs(np.diag(r))[1:]
+    return [c for c, d in zip(X.columns, diag, strict=True) if d < tol * np.sqrt(len(Z))]
+
+
 class _FormulaGLM:
     """Shared plumbing: column choice, missing rows, constant columns, clustered fit."""
 
@@ -50,8 +66,8 @@ class _FormulaGLM:
         return cols if cols else list(X.select_dtypes("number").columns)
 
     def fit(self, X: pd.DataFrame, y: ArrayLike, groups: ArrayLike | None = None) -> Self:
-        """Fit on rows with complete data; constant columns are dropped (``dropped_``) since
-        they are not identified next to the intercept."""
+        """Fit on rows with complete data; constant and collinear columns are dropped
+        (``dropped_``) since they are not identified next to the intercept and the others."""
         y = as_float_label(y)
         if self.formula is not None:
             lhs = self.formula.split("~", 1)[0].strip()
@@ -66,6 +82,10 @@ class _FormulaGLM:
             nunique = data.nunique(dropna=True)
             self.dropped_ = [c for c in cols if nunique[c] <= 1]
             cols = [c for c in cols if c not in self.dropped_]
+            complete = data[cols].notna().all(axis=1).to_numpy() & ~np.isnan(y)
+            collinear = collinear_columns(data.loc[complete, cols])
+            self.dropped_ += collinear
+            cols = [c for c in cols if c not in collinear]
             data = data[cols]
             data[self.response] = y
             formula = f"{self.response} ~ " + (" + ".join(cols) if cols else "1")
