@@ -26,6 +26,7 @@ inputs = [
 ]
 out_dir = "data/interim/shangluo"
 
+
 # %%
 from pathlib import Path
 

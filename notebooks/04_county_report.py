@@ -13,7 +13,8 @@
 
 # %% tags=["parameters"]
 county = "shangluo"
-config_json = ""  # the pipeline passes the report settings; empty = config/config.yaml
+# the pipeline passes the report settings; empty = config/config.yaml
+config_json = ""
 profile_path = "config/counties/shangluo.yaml"
 cleaning_path = "data/interim/shangluo/cleaning_report.json"
 panel_path = "data/interim/shangluo/panel.parquet"
@@ -23,6 +24,7 @@ models_path = "reports/metrics/models.json"
 coefficients_path = "reports/metrics/coefficients.csv"
 thresholds_path = "reports/metrics/thresholds/shangluo.csv"
 recommended_path = "reports/metrics/recommended/shangluo.json"
+
 
 # %%
 import matplotlib.pyplot as plt

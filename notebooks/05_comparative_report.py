@@ -13,12 +13,14 @@
 
 # %% tags=["parameters"]
 counties = ["shangluo", "anshun", "xunyi", "yeji", "anon_county"]
-config_json = ""  # the pipeline passes the report settings; empty = config/config.yaml
+# the pipeline passes the report settings; empty = config/config.yaml
+config_json = ""
 profiles = [f"config/counties/{c}.yaml" for c in counties]
 reconciliation_path = "reports/reconciliation.csv"
 models_path = "reports/metrics/models.json"
 thresholds_path = "reports/metrics/thresholds.csv"
 recommended_path = "reports/metrics/recommended_thresholds.json"
+
 
 # %%
 import matplotlib.pyplot as plt

@@ -78,3 +78,15 @@ def test_from_json_overlays_sections_on_the_file():
     assert from_json("") == load_config()
     with pytest.raises(ConfigError, match="JSON"):
         from_json("{not json")
+
+
+def test_json_sections_replace_yaml_years_instead_of_doubling_them():
+    import json
+
+    from relapse_models.config import from_json
+
+    sections = json.dumps({"monitoring": {"line_by_province_year": {"default": {2021: 6100}}}})
+    lines = from_json(sections)["monitoring"]["line_by_province_year"]["default"]
+    assert lines[2021] == 6100
+    assert all(isinstance(year, int) for year in lines)
+    assert config_hash(from_json(sections)) == config_hash(from_json(sections))

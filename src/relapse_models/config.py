@@ -90,15 +90,28 @@ def _check_cross_fields(config: dict[str, Any]) -> None:
                 )
 
 
+def _normalise(config: dict[str, Any]) -> dict[str, Any]:
+    """Year keys of the monitoring lines as integers: YAML gives ints, JSON (how Snakemake
+    hands sections to a job) gives strings, and a merge must not keep both."""
+    lines = config.get("monitoring", {}).get("line_by_province_year")
+    if isinstance(lines, dict):
+        config = copy.deepcopy(config)
+        config["monitoring"]["line_by_province_year"] = {
+            province: {int(y) if str(y).isdigit() else y: v for y, v in (by_year or {}).items()}
+            for province, by_year in lines.items()
+        }
+    return config
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Load a YAML config, apply ``overrides`` (merged recursively), validate, fill defaults."""
     path = Path(path) if path else DEFAULT_CONFIG_PATH
     with open(path, encoding="utf-8") as fh:
-        config = yaml.safe_load(fh) or {}
+        config = _normalise(yaml.safe_load(fh) or {})
     if overrides:
-        config = merge(config, overrides)
+        config = merge(config, _normalise(overrides))
     return validate_config(config)
 
 
@@ -136,8 +149,16 @@ def parse_quarter(text: str) -> tuple[int, int]:
 
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable hash of the config (key order and YAML formatting do not matter)."""
-    canonical = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    canonical = json.dumps(_str_keys(config), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def _str_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _str_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_str_keys(v) for v in value]
+    return value
 
 
 def county_seed(seed: int, county_id: str) -> int:
