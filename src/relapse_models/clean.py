@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
@@ -108,8 +109,19 @@ def clean_tables(tables: dict[str, pd.DataFrame], source: str = "") -> CleanResu
     quarantined: list[pd.DataFrame] = []
     report: dict[str, Any] = {}
     for name, schema in OBSERVABLE_SCHEMAS.items():
-        df = tables[name]
-        good, bad = validate_table(df, schema, source=source)
+        df = tables[name].reset_index(drop=True)
+        unique, dup = split_duplicates(df, DUPLICATE_KEYS[name], name, source)
+        good, bad = validate_table(df.loc[unique], schema, source=source)
+        positions = unique.to_numpy()
+        bad["row"] = positions[bad["row"].to_numpy(dtype="int64")]
+        good.index = positions[good.index.to_numpy()]
+        bad = pd.concat([dup, bad])
+        for rule, check in ROW_CHECKS.get(name, {}).items():
+            failed = check(good)
+            if len(failed):
+                column, message = EXTRA_RULES[rule]
+                bad = pd.concat([bad, _rule_rows(good, failed, name, source, column, rule, message)])
+                good = good.drop(index=failed)
         if name != "households":
             known = good["household_id"].isin(kept["households"]["household_id"])
             orphans = good.index[~known]
@@ -132,14 +144,110 @@ def clean_tables(tables: dict[str, pd.DataFrame], source: str = "") -> CleanResu
 
 
 def _orphan_rows(df: pd.DataFrame, rows: pd.Index, table: str, source: str) -> pd.DataFrame:
+    return _rule_rows(df, rows, table, source, "household_id", "unknown_household",
+                      "household_id not in the households table (or its household was quarantined)")
+
+
+def _rule_rows(df: pd.DataFrame, rows: pd.Index, table: str, source: str, column: str,
+               rule: str, message: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "table": table,
             "source": source,
-            "row": rows.to_numpy(),
-            "column": "household_id",
-            "rule": "unknown_household",
-            "message": "household_id not in the households table",
-            "value": df.loc[rows, "household_id"].astype("string").to_numpy(),
+            "row": np.asarray(rows, dtype="int64"),
+            "column": column,
+            "rule": rule,
+            "message": message,
+            "value": df.loc[rows, column].astype("string").to_numpy(),
         }
     )
+
+
+# --- checks pandera's schemas do not express ---------------------------------------------
+
+DUPLICATE_KEYS: dict[str, list[str]] = {
+    "households": ["household_id"],
+    "panel": ["household_id", "year", "quarter"],
+    "events": ["household_id", "event", "date"],
+}
+"""What identifies a row of each table: two rows with the same key are duplicates."""
+
+OOP_TOLERANCE_YUAN = 1.0
+OOP_TOLERANCE_SHARE = 0.001
+"""out-of-pocket = total - reimbursed within 1 yuan + 0.1 % of the total (float rounding),
+plus half the rounding step of each amount as written (``_res_<column>``, set by ingest:
+0.35 万元 may be anything from 3450 to 3550 yuan)."""
+
+EXTRA_RULES: dict[str, tuple[str, str]] = {
+    "duplicate": ("", "an exact copy of an earlier row (the first copy is kept)"),
+    "duplicate_conflict": ("", "same key as another row but different values: none kept"),
+    "oop_equals_total_minus_reimbursed": (
+        "medical_oop", "medical_oop differs from medical_total - medical_reimbursed"),
+    "eliminated_before_identified": (
+        "date", "risk elimination dated before the household's identification"),
+}
+"""Rules added by this module: rule -> (column to report, message)."""
+
+
+def split_duplicates(
+    df: pd.DataFrame, key: list[str], table: str = "", source: str = ""
+) -> tuple[pd.Index, pd.DataFrame]:
+    """Positions of rows to validate, and quarantine lines for duplicates.
+
+    An exact copy (all columns equal, provenance columns starting with ``_`` aside) keeps its
+    first occurrence; rows sharing a key with different values are all quarantined, since
+    nothing says which one is right.
+    """
+    key = [k for k in key if k in df.columns]
+    if not key or df.empty:
+        return df.index, _empty_quarantine()
+    content = [c for c in df.columns if not str(c).startswith("_")]
+    same_key = df.duplicated(key, keep=False)
+    if not same_key.any():
+        return df.index, _empty_quarantine()
+    copy = df.duplicated(content, keep="first")
+    # key groups whose rows are not all copies of one row are conflicts
+    variants = df.loc[same_key].drop_duplicates(content).groupby(key, dropna=False).size()
+    conflict_keys = variants[variants > 1].index
+    in_conflict = pd.Series(False, index=df.index)
+    if len(conflict_keys):
+        keyed = df.loc[same_key].set_index(key).index
+        in_conflict.loc[same_key] = keyed.isin(conflict_keys)
+    lines = []
+    for rule, rows in (("duplicate", df.index[copy & ~in_conflict]),
+                       ("duplicate_conflict", df.index[in_conflict])):
+        if len(rows):
+            shown = df.loc[rows, key].astype("string").agg(" ".join, axis=1)
+            lines.append(pd.DataFrame({
+                "table": table, "source": source, "row": rows.to_numpy(dtype="int64"),
+                "column": ",".join(key), "rule": rule, "message": EXTRA_RULES[rule][1],
+                "value": shown.to_numpy(),
+            }))
+    bad = pd.Index(np.concatenate([line["row"].to_numpy() for line in lines]))
+    quarantine = pd.concat(lines, ignore_index=True)
+    return df.index.difference(bad), quarantine
+
+
+def check_oop(panel: pd.DataFrame) -> pd.Index:
+    """Rows where out-of-pocket is not total minus reimbursed (see ``OOP_TOLERANCE_*``)."""
+    tol = OOP_TOLERANCE_YUAN + OOP_TOLERANCE_SHARE * panel["medical_total"].abs()
+    for col in ("medical_total", "medical_reimbursed", "medical_oop"):
+        if f"_res_{col}" in panel.columns:
+            tol = tol + 0.5 * panel[f"_res_{col}"].fillna(0.0)
+    gap = (panel["medical_total"] - panel["medical_reimbursed"] - panel["medical_oop"]).abs()
+    return panel.index[gap > tol]
+
+
+def check_event_order(events: pd.DataFrame) -> pd.Index:
+    """Eliminations dated before the household's first identification (a household with no
+    identification in the table is not judged: its identification may predate the export)."""
+    first = events.loc[events["event"] == "identified"].groupby("household_id")["date"].min()
+    elim = events["event"] == "eliminated"
+    before = events["date"] < events["household_id"].map(first)
+    return events.index[elim & before.fillna(False)]
+
+
+ROW_CHECKS: dict[str, dict[str, Any]] = {
+    "panel": {"oop_equals_total_minus_reimbursed": check_oop},
+    "events": {"eliminated_before_identified": check_event_order},
+}

@@ -65,8 +65,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 def cmd_features(args: argparse.Namespace) -> None:
     from relapse_models.features import build_features
-    from relapse_models.labels import lines_for_province
     from relapse_models.io import read_parquet, write_parquet
+    from relapse_models.labels import lines_for_province
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
@@ -118,6 +118,74 @@ def cmd_notebook(args: argparse.Namespace) -> None:
     run_notebook(args.name, args.output, params, html=args.html, timeout=args.timeout)
 
 
+def _ingest(args: argparse.Namespace, key: bytes):
+    """Ingest the files named on the command line; a user's mistake becomes a UserError."""
+    from relapse_models.ingest import IngestError, ingest_files
+
+    try:
+        return ingest_files(args.files, args.county, key, columns=args.columns,
+                            age_reference_year=args.age_reference_year)
+    except IngestError as err:
+        raise UserError(str(err)) from err
+
+
+def _key(args: argparse.Namespace, required: bool) -> bytes:
+    from relapse_models.ingest import PseudonymKeyError, load_key
+
+    try:
+        return load_key(args.key_file, synthetic=args.synthetic)
+    except PseudonymKeyError as err:
+        if required:
+            raise UserError(str(err)) from err
+        # nothing is written: a throw-away key serves to link the files
+        import os
+
+        return os.urandom(32)
+
+
+def _print_summary(result) -> None:
+    from relapse_models.steps.clean import files_table
+
+    print(files_table(result.report).to_string(index=False))
+    rules = pd.DataFrame(result.report["rules"], columns=["table", "rule", "n"])
+    if len(rules):
+        print("\nquarantined lines by rule:")
+        print(rules.to_string(index=False))
+
+
+def cmd_validate(args: argparse.Namespace) -> None:
+    """Report only: exit 1 when any row would be quarantined."""
+    result = _ingest(args, _key(args, required=False))
+    _print_summary(result)
+    if len(result.quarantine):
+        shown = result.quarantine.drop(columns=["source", "value"]).head(args.show)
+        print(f"\nfirst {len(shown)} of {len(result.quarantine)} quarantine lines:")
+        print(shown.to_string(index=False))
+        raise SystemExit(1)
+
+
+def cmd_clean(args: argparse.Namespace) -> None:
+    """Ingest and clean exports into canonical tables, quarantine and report under --out."""
+    from relapse_models.steps.clean import write_outputs
+
+    result = _ingest(args, _key(args, required=True))
+    write_outputs(result, args.county, args.out)
+    _print_summary(result)
+    log.info("%s: clean tables, quarantine and report -> %s", args.county, args.out)
+
+
+def _ingest_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", help="exports: xlsx, xls or csv")
+    p.add_argument("--county", default="county", help="county id written into the tables")
+    p.add_argument("--columns", help="header mapping (default: config/columns.yaml)")
+    p.add_argument("--key-file", help="pseudonymisation key file (default: "
+                   "$RELAPSE_PSEUDONYM_KEY or $RELAPSE_PSEUDONYM_KEY_FILE)")
+    p.add_argument("--synthetic", action="store_true",
+                   help="synthetic data: allow the published demo key")
+    p.add_argument("--age-reference-year", type=int,
+                   help="count head age in this year (default: first year of the panel)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="relapse-models", description=__doc__)
     parser.add_argument("--version", action="version", version=f"relapse-models {__version__}")
@@ -166,6 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     p.set_defaults(func=cmd_notebook)
+
+    p = sub.add_parser("validate", help="check exports; report only (exit 1 if any row fails)")
+    _ingest_arguments(p)
+    p.add_argument("--show", type=int, default=20, help="quarantine lines to print")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("clean", help="ingest and clean exports into canonical tables")
+    _ingest_arguments(p)
+    p.add_argument("--out", required=True, help="folder for the tables, quarantine and report")
+    p.set_defaults(func=cmd_clean)
     return parser
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from relapse_models.clean import CleanResult, clean_tables
-from relapse_models.io import read_parquet, write_json, write_parquet
+from relapse_models.io import read_parquet, write_csv, write_json, write_parquet
 
 TABLES = ("households", "panel", "events")
+EXPORT_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv"}
 
 
 def read_inputs(inputs: list[str]) -> dict[str, pd.DataFrame]:
@@ -29,15 +30,45 @@ def read_inputs(inputs: list[str]) -> dict[str, pd.DataFrame]:
     return {t: read_parquet(by_name[t]) for t in TABLES}
 
 
-def run(county: str, inputs: list[str], out_dir: str | os.PathLike[str]) -> CleanResult:
-    """Clean one county and write its kept tables, quarantine and report to ``out_dir``."""
-    result = clean_tables(read_inputs(inputs), source=county)
+def is_export(inputs: list[str]) -> bool:
+    """Whether ``inputs`` are exports (xlsx/xls/csv) rather than canonical parquet tables."""
+    return any(Path(p).suffix.lower() in EXPORT_SUFFIXES for p in inputs)
+
+
+def run(
+    county: str,
+    inputs: list[str],
+    out_dir: str | os.PathLike[str],
+    key: bytes | str | None = None,
+    synthetic: bool = False,
+    columns: str | None = None,
+) -> CleanResult:
+    """Clean one county and write its kept tables, quarantine and report to ``out_dir``.
+
+    Exports (``data.source: files``) are ingested first (:mod:`relapse_models.ingest`): the
+    pseudonymisation key comes from ``key`` or the environment; ``synthetic`` allows the
+    demo key for the generator's messy exports. Canonical parquet inputs are cleaned as
+    they are.
+    """
+    if is_export(inputs):
+        from relapse_models.ingest import ingest_files, load_key
+
+        result = ingest_files(inputs, county, load_key(key, synthetic=synthetic), columns=columns)
+    else:
+        result = clean_tables(read_inputs(inputs), source=county)
+    write_outputs(result, county, out_dir)
+    return result
+
+
+def write_outputs(result: CleanResult, county: str, out_dir: str | os.PathLike[str]) -> None:
+    """Kept tables and quarantine as parquet (quarantine also as CSV, for reading in Excel),
+    the report as JSON; every file written atomically."""
     out = Path(out_dir)
     for name, df in result.tables.items():
         write_parquet(df, out / f"{name}.parquet")
     write_parquet(result.quarantine, out / "quarantine.parquet")
+    write_csv(result.quarantine, out / "quarantine.csv")
     write_json({"county_id": county, **result.report}, out / "cleaning_report.json")
-    return result
 
 
 def report_table(report: dict) -> pd.DataFrame:
@@ -46,3 +77,9 @@ def report_table(report: dict) -> pd.DataFrame:
         {"table": t, **report[t]} for t in TABLES if t in report
     ]
     return pd.DataFrame(rows, columns=["table", "rows_in", "kept", "quarantined"])
+
+
+def files_table(report: dict) -> pd.DataFrame:
+    """The per-file reconciliation of an ingest (empty for canonical parquet inputs)."""
+    cols = ["file", "sheet", "table", "rows_in", "kept", "quarantined", "blank_rows"]
+    return pd.DataFrame(report.get("files", []), columns=cols)

@@ -1,0 +1,165 @@
+"""Read exports as they come: xlsx/xls/xlsm/ods through python-calamine (fast, no Excel
+needed), csv/txt in UTF-8, UTF-8 with BOM, UTF-16 (Excel's "Unicode text") or GBK/GB18030,
+comma, tab or semicolon separated; any number of sheets; title rows above the header.
+
+Each sheet comes back with its cells as read and the spreadsheet row number a user sees, so
+every message can point at the row to fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+SNIFF_BYTES = 1 << 20
+
+
+class ReadError(ValueError):
+    """A file that cannot be read at all (message names the file)."""
+
+
+@dataclass
+class RawSheet:
+    """One sheet (or a csv file): its first rows as text, and a loader for the data below
+    a given row, indexed by spreadsheet row number (1-based)."""
+
+    file: str
+    sheet: str
+    head: list[list[str]]
+    load: Callable[[int], pd.DataFrame]
+
+
+def _cell_text(value: object) -> str:
+    """A cell as text for header detection (floats like 2023.0 lose their ``.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_sheets(path: str | os.PathLike[str], head_rows: int = 40) -> list[RawSheet]:
+    """Every sheet of ``path`` (a csv is one sheet named ""), visible sheets only."""
+    p = Path(path)
+    if not p.is_file():
+        raise ReadError(f"{p}: no such file")
+    suffix = p.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _excel_sheets(p, head_rows)
+    if suffix in TEXT_SUFFIXES:
+        return [_csv_sheet(p, head_rows)]
+    raise ReadError(f"{p}: unknown file type {suffix!r} (expected xlsx, xls or csv)")
+
+
+def _excel_sheets(p: Path, head_rows: int) -> list[RawSheet]:
+    import python_calamine as pc
+
+    try:
+        book = pc.CalamineWorkbook.from_path(str(p))
+        metas = [m for m in book.sheets_metadata if str(m.visible).endswith("Visible")
+                 and str(m.typ).endswith("WorkSheet")]
+        sheets = []
+        for meta in metas:
+            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheets.append((meta.name, rows))
+    except Exception as err:  # calamine raises its own error types for broken files
+        raise ReadError(f"{p}: cannot read as a spreadsheet ({type(err).__name__}: {err})") from err
+    out = []
+    for name, rows in sheets:
+        head = [[_cell_text(c) for c in r] for r in rows[:head_rows]]
+
+        def load(start: int, rows: list[list[object]] = rows) -> pd.DataFrame:
+            df = pd.DataFrame(rows[start:], dtype=object)
+            df.index = pd.RangeIndex(start + 1, start + 1 + len(df))
+            return df
+
+        out.append(RawSheet(file=str(p), sheet=name, head=head, load=load))
+    return out
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Encoding of a text export: a BOM decides; else UTF-8 if the sample decodes as UTF-8,
+    else GB18030 (a superset of GBK and GB2312, what Chinese Windows Excel writes)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError as err:
+        raise ReadError(f"not UTF-8, UTF-16 or GBK/GB18030 text ({err})") from err
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The separator that splits the most lines into the most fields."""
+    best, best_score = ",", -1
+    for sep in (",", "\t", ";", "|"):
+        widths = [len(next(csv.reader([ln], delimiter=sep))) for ln in lines if ln.strip()]
+        score = max(widths, default=0)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _csv_sheet(p: Path, head_rows: int) -> RawSheet:
+    with open(p, "rb") as fh:
+        sample = fh.read(SNIFF_BYTES)
+    try:
+        encoding = detect_encoding(sample)
+    except ReadError as err:
+        raise ReadError(f"{p}: {err}") from err
+    text = sample.decode(encoding, errors="ignore")
+    all_lines = text.splitlines()
+    if len(sample) == SNIFF_BYTES:  # the sample ends inside a line
+        all_lines = all_lines[:-1]
+    lines = all_lines[:head_rows]
+    sep = _sniff_delimiter(lines)
+    head = [[c.strip() for c in row] for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)]
+
+    def load(start: int) -> pd.DataFrame:
+        width = max((len(r) for r in head), default=1)
+        try:
+            df = _read_csv(p, encoding, sep, start, width)
+        except UnicodeDecodeError:  # the sample was UTF-8 but a later line is not
+            df = _read_csv(p, "gb18030", sep, start, width)
+        except pd.errors.ParserError as err:
+            raise ReadError(f"{p}: {err}") from err
+        df.index = pd.RangeIndex(start + 1, start + 1 + len(df))
+        return df
+
+    return RawSheet(file=str(p), sheet="", head=head, load=load)
+
+
+def _read_csv(p: Path, encoding: str, sep: str, start: int, width: int) -> pd.DataFrame:
+    """The data rows as text. pyarrow's reader (multithreaded) when its rows are the file's
+    lines one to one; otherwise (blank lines, line breaks inside cells) pandas' C reader,
+    which keeps blank lines so row numbers stay those a user sees."""
+    common = dict(sep=sep, encoding=encoding, header=None, skiprows=start,
+                  names=list(range(width)), dtype=str, keep_default_na=False, quotechar='"')
+    with open(p, "rb") as fh:
+        raw = fh.read()
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    del raw
+    if encoding in ("utf-8", "utf-8-sig", "gb18030"):
+        try:
+            df = pd.read_csv(p, engine="pyarrow", **common)
+            if len(df) == lines - start:
+                return df
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+            pass
+    return pd.read_csv(p, engine="c", na_filter=False, skip_blank_lines=False, **common)
