@@ -10,6 +10,9 @@ SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default --cor
 
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
+# one BLAS/OpenMP thread per job unless a rule asks for more: Snakemake already runs jobs
+# side by side, and oversubscribed threads make scikit-learn fits many times slower
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: report test test-slow lab lint dry-run bench lock clean-outputs help
 

@@ -60,7 +60,10 @@ show(rcmp.indicator_matrix(recon, names, lang))
 # %%
 display(Markdown(f"## {t('models', lang)}"))
 metrics = read_json(models_path)
+display(Markdown(f"**{t('out_of_time_auc', lang)}**"))
 show(rcmp.model_matrix(metrics, names, lang))
+display(Markdown(f"**{t('transfer', lang)}**"))
+show(rcmp.model_matrix(metrics, names, lang, scheme="leave_one_county_out"))
 
 # %%
 display(Markdown(f"## {t('warning', lang)}"))

@@ -74,3 +74,20 @@ def test_county_links_escape_names():
     links = rcmp.county_links({"a": "<script>x</script>"})
     assert "<script>" not in links and "&lt;script&gt;" in links
     assert 'href="counties/a.html"' in links
+
+
+def test_model_table_shows_dashes_for_undefined_metrics():
+    metrics = {"out_of_time": {"a": {"gbm": {
+        "auc": 0.9, "auc_ci": [None, None], "pr_auc": None, "brier": 0.01, "ece": None,
+        "recall_at_capacity": 0.5}}}}
+    row = rc.model_table(metrics, "a", "zh").iloc[0].tolist()
+    assert row == ["梯度提升树（校准）", "0.900 (—–—)", "—", "0.0100", "—", "0.500"]
+
+
+def test_recommended_table_formats_and_tolerates_missing_values():
+    recommended = {"by_score": {
+        "rule": {"threshold": 0.25, "flagged_share": 0.1234, "recall": 0.5, "precision": 0.1,
+                 "lead_time_median": None},
+    }}
+    row = rc.recommended_table(recommended, "zh").iloc[0].tolist()
+    assert row == ["官方筛查规则", "0.250", "12.3%", "0.500", "0.100", "—"]

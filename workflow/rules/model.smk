@@ -9,6 +9,7 @@ rule fit:
         metrics="reports/metrics/models.json",
         coefficients="reports/metrics/coefficients.csv",
         predictions="data/processed/models/predictions.parquet",
+        drivers="reports/metrics/drivers.csv",
         notebook="reports/notebooks/02_models.ipynb",
     params:
         config=model_params,
@@ -24,8 +25,9 @@ rule fit:
     conda:
         "../../environment.yml"
     shell:
-        "relapse-models notebook 02_models {output.notebook} -p config_json {params.config:q}"
+        "OMP_NUM_THREADS={threads} relapse-models notebook 02_models {output.notebook} -p config_json {params.config:q}"
         " -p features_dir data/processed -p truth_dir data/truth"
         " -p counties {params.counties:q} -p metrics_path {output.metrics}"
         " -p coefficients_path {output.coefficients} -p predictions_path {output.predictions}"
+        " -p drivers_path {output.drivers} -p models_dir data/processed/models"
         " > {log} 2>&1"

@@ -13,6 +13,7 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 from scipy import stats
@@ -147,7 +148,9 @@ class LogitModel(_FormulaGLM):
     """
 
     def _fit_formula(self, formula: str, data: pd.DataFrame, fit_kw: dict):
-        return smf.logit(formula, data).fit(method="newton", **fit_kw)
+        # the binomial GLM (IRLS) gives the logit MLE but survives near-separation, which a
+        # small county or a held-out fold meets, where Newton's Hessian turns singular
+        return smf.glm(formula, data, family=sm.families.Binomial()).fit(**fit_kw)
 
     def odds_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
         """term, coef, se, odds_ratio, ci_low, ci_high (odds-ratio scale), p_value."""

@@ -7,7 +7,7 @@ import html
 import pandas as pd
 
 from relapse_models.report.labels import model_label, t
-from relapse_models.report.tables import format_number
+from relapse_models.report.tables import format_metric, format_number
 
 
 def county_names(profiles: dict[str, dict], language: str = "zh") -> dict[str, str]:
@@ -37,14 +37,17 @@ def indicator_matrix(
     return wide.reset_index()
 
 
-def model_matrix(metrics: dict, names: dict[str, str], language: str = "zh") -> pd.DataFrame:
-    """Out-of-time AUC by county (rows) and model (columns), with the county's rank."""
+def model_matrix(
+    metrics: dict, names: dict[str, str], language: str = "zh", scheme: str = "out_of_time"
+) -> pd.DataFrame:
+    """AUC by county (rows) and model (columns) under a validation scheme (``out_of_time``,
+    or ``leave_one_county_out``: how well a model transfers to a county it never saw)."""
     rows = []
     for cid, name in names.items():
-        by_model = metrics["out_of_time"].get(cid, {})
+        by_model = metrics.get(scheme, {}).get(cid, {})
         row = {t("county", language): name}
         for model, m in by_model.items():
-            row[model_label(model, language)] = round(m["auc"], 3)
+            row[model_label(model, language)] = format_metric(m.get("auc"), ".3f")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -62,9 +65,10 @@ def threshold_matrix(
                 t("county", language): name,
                 t("capacity_share", language): f"{100 * rec['capacity_share']:.1f}%",
                 t("recall", language) + " · " + model_label("rule", language):
-                    f"{rec['by_score']['rule']['recall']:.3f}",
-                t("recall", language) + " · " + model_label(best, language):
-                    f"{rec['by_score'][best]['recall']:.3f}",
+                    format_metric(rec["by_score"].get("rule", {}).get("recall"), ".3f"),
+                t("recall", language) + " · " + t("best_model", language):
+                    f"{format_metric(rec['by_score'][best].get('recall'), '.3f')}"
+                    f"（{model_label(best, language)}）",
             }
         )
     return pd.DataFrame(rows)

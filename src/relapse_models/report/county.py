@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from relapse_models.report.labels import code_label, model_label, t
-from relapse_models.report.tables import format_number, suppress_small
+from relapse_models.report.tables import format_metric, format_number, suppress_small
 
 
 def headline_table(recon: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
@@ -76,19 +76,21 @@ def income_trajectory(features: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def model_table(metrics: dict, county: str, language: str = "zh") -> pd.DataFrame:
-    """One county's out-of-time metrics per model, with intervals."""
+def model_table(
+    metrics: dict, county: str, language: str = "zh", scheme: str = "out_of_time"
+) -> pd.DataFrame:
+    """One county's metrics per model under a validation scheme, with intervals."""
     rows = []
-    for name, m in metrics["out_of_time"].get(county, {}).items():
-        lo, hi = m["auc_ci"]
+    for name, m in metrics.get(scheme, {}).get(county, {}).items():
+        lo, hi = m.get("auc_ci") or (None, None)
         rows.append(
             {
                 t("model", language): model_label(name, language),
-                "AUC (95% CI)": f"{m['auc']:.3f} ({lo:.3f}–{hi:.3f})",
-                "PR-AUC": f"{m['pr_auc']:.3f}",
-                "Brier": f"{m['brier']:.4f}",
-                "ECE": f"{m['ece']:.4f}" if m.get("ece") is not None else "—",
-                t("recall", language) + " @capacity": f"{m['recall_at_capacity']:.3f}",
+                "AUC (95% CI)": f"{format_metric(m.get('auc'), '.3f')} ({format_metric(lo, '.3f')}–{format_metric(hi, '.3f')})",
+                "PR-AUC": format_metric(m.get("pr_auc"), ".3f"),
+                "Brier": format_metric(m.get("brier"), ".4f"),
+                "ECE": format_metric(m.get("ece"), ".4f"),
+                t("recall", language) + " @capacity": format_metric(m.get("recall_at_capacity"), ".3f"),
             }
         )
     return pd.DataFrame(rows)
@@ -125,13 +127,11 @@ def recommended_table(recommended: dict, language: str = "zh") -> pd.DataFrame:
         rows.append(
             {
                 t("score", language): model_label(score, language),
-                t("threshold", language): f"{r['threshold']:.3f}",
-                t("flagged_share", language): f"{100 * r['flagged_share']:.1f}%",
-                t("recall", language): f"{r['recall']:.3f}",
-                t("precision", language): f"{r['precision']:.3f}",
-                t("lead_time", language): "—"
-                if r["lead_time_median"] is None or pd.isna(r["lead_time_median"])
-                else f"{r['lead_time_median']:.1f}",
+                t("threshold", language): format_metric(r.get("threshold"), ".3f"),
+                t("flagged_share", language): format_metric(r.get("flagged_share"), ".1%"),
+                t("recall", language): format_metric(r.get("recall"), ".3f"),
+                t("precision", language): format_metric(r.get("precision"), ".3f"),
+                t("lead_time", language): format_metric(r.get("lead_time_median"), ".1f"),
             }
         )
     return pd.DataFrame(rows)

@@ -53,6 +53,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "run_date": ("运行日期", "Run date"),
     "packages": ("软件包版本", "Package versions"),
     "county": ("县（市、区）", "County"),
+    "best_model": ("最佳模型", "best model"),
+    "transfer": ("跨县迁移（留一县验证）AUC", "Transfer to an unseen county (leave-one-county-out) AUC"),
+    "out_of_time_auc": ("样本外（次年）AUC", "Out-of-time (next year) AUC"),
     "oracle": ("真实概率（合成数据的理想上限）", "Oracle (the generator's true probability)"),
 }
 
@@ -61,6 +64,7 @@ MODEL_LABELS: dict[str, tuple[str, str]] = {
     "logit": ("Logit 回归（村聚类稳健标准误）", "Logit (village-clustered SE)"),
     "hazard": ("离散时间风险模型", "Discrete-time hazard"),
     "gbm": ("梯度提升树（校准）", "Gradient boosting (calibrated)"),
+    "vulnerability": ("脆弱性（预期贫困）", "Vulnerability (expected poverty)"),
     "oracle": ("真实概率", "Oracle"),
 }
 

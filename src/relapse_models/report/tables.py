@@ -42,3 +42,8 @@ def format_number(value: float | None, unit: str = "", language: str = "zh") -> 
     if float(value).is_integer():
         return f"{int(value):,}{unit}" if language == "en" else f"{int(value)}{unit}"
     return f"{value:,.1f}{unit}" if language == "en" else f"{value:.1f}{unit}"
+
+
+def format_metric(value: float | None, spec: str) -> str:
+    """A metric, or a dash where it is undefined (JSON null: e.g. no case in a small county)."""
+    return "—" if value is None or pd.isna(value) else format(value, spec)

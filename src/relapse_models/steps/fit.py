@@ -143,9 +143,9 @@ def county_holdout_splits(
 def fit_models(
     features: pd.DataFrame,
     config: dict[str, Any],
-    models: tuple[str, ...] = DEFAULT_MODELS,
-    county_holdout: bool = True,
-    drivers: bool = True,
+    models: tuple[str, ...] | None = None,
+    county_holdout: bool | None = None,
+    drivers: bool | None = None,
 ) -> FitResult:
     """Out-of-time: train on years up to ``models.train_until_year``, score the next year;
     with ``county_holdout`` also leave one county out (see :func:`county_holdout_splits`);
@@ -155,7 +155,15 @@ def fit_models(
     scored, and all models but :data:`POPULATION_MODELS` are trained on them: an early
     warning is for households that have not yet fallen, and including those that have would
     let every model look good by flagging the already poor.
+
+    ``models``, ``county_holdout`` and ``drivers`` default to the config's ``models.names``,
+    ``models.leave_one_county_out`` and ``models.drivers``.
     """
+    settings = config["models"]
+    models = tuple(settings.get("names", DEFAULT_MODELS)) if models is None else models
+    if county_holdout is None:
+        county_holdout = settings.get("leave_one_county_out", True)
+    drivers = settings.get("drivers", True) if drivers is None else drivers
     train, test = out_of_time_split(
         features,
         config["models"]["train_until_year"],
