@@ -88,7 +88,7 @@ display(Markdown(f"## {t('models', lang)}"))
 metrics = read_json(models_path)
 show(rc.model_table(metrics, county, lang))
 coefficients = pd.read_csv(coefficients_path, encoding="utf-8-sig")
-show(coefficients.head(12).round(3))
+show(rc.odds_ratio_table(coefficients, lang))
 
 # %%
 display(Markdown(f"## {t('warning', lang)}"))

@@ -62,3 +62,13 @@ def test_json_writes_nan_as_null(tmp_path):
 
     write_json({"auc": float("nan"), "ci": [np.float64("inf"), 0.5]}, tmp_path / "m.json")
     assert json.loads((tmp_path / "m.json").read_text()) == {"auc": None, "ci": [None, 0.5]}
+
+
+def test_outputs_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    write_text("x", tmp_path / "a.html")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "a.html").stat().st_mode) == 0o666 & ~umask

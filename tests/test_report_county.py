@@ -10,8 +10,10 @@ def _recon():
     return pd.DataFrame(
         {
             "county_id": ["a", "a", "b"],
-            "indicator": ["monitoring_households", "elimination_rate", "monitoring_households"],
-            "label_zh": ["监测户数", "风险消除率", "监测户数"],
+            "indicator": [
+                "monitoring_households_cumulative", "elimination_rate",
+                "monitoring_households_cumulative",
+            ],
             "unit": ["户", "%", "户"],
             "published": [100.0, 72.5, None],
             "computed": [103.0, 72.0, 50.0],
@@ -23,7 +25,7 @@ def _recon():
 
 def test_headline_table_formats_like_the_seeds():
     table = rc.headline_table(_recon()[lambda d: d.county_id == "a"], "zh")
-    assert table.iloc[0].tolist() == ["监测户数", "100户", "103户", "+3.0%"]
+    assert table.iloc[0].tolist() == ["累计识别监测对象（户）", "100户", "103户", "+3.0%"]
     assert table.iloc[1, 1] == "72.5%"
 
 
@@ -65,7 +67,7 @@ def test_cleaning_table_reconciles():
 
 def test_indicator_matrix_puts_counties_side_by_side():
     wide = rcmp.indicator_matrix(_recon(), {"a": "甲县", "b": "乙县"}, "zh")
-    row = wide[wide["指标"] == "监测户数"].iloc[0]
+    row = wide[wide["指标"] == "累计识别监测对象（户）"].iloc[0]
     assert row["甲县"] == "103户（100户）"
     assert row["乙县"] == "50户"
 
@@ -91,3 +93,16 @@ def test_recommended_table_formats_and_tolerates_missing_values():
     }}
     row = rc.recommended_table(recommended, "zh").iloc[0].tolist()
     assert row == ["官方筛查规则", "0.250", "12.3%", "0.500", "0.100", "—"]
+
+
+def test_odds_ratio_table_orders_by_evidence_and_drops_the_intercept():
+    coefficients = pd.DataFrame({
+        "term": ["Intercept", "income_ratio", "any_chronic_ill"],
+        "odds_ratio": [0.01, 0.5371, 1.558],
+        "ci_low": [0.001, 0.00862, 0.554],
+        "ci_high": [0.1, 33.45, 4.395],
+        "p_value": [0.0, 0.79, 0.40],
+    })
+    table = rc.odds_ratio_table(coefficients, "zh")
+    assert table["风险因素"].tolist() == ["any_chronic_ill", "income_ratio"]
+    assert table.iloc[0, 1] == "1.56 [0.554, 4.39]"

@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from relapse_models.report.labels import model_label, t
+from relapse_models.report.labels import indicator_label, model_label, t
 from relapse_models.report.tables import format_metric, format_number
 
 
@@ -20,15 +20,14 @@ def indicator_matrix(
     recon: pd.DataFrame, names: dict[str, str], language: str = "zh"
 ) -> pd.DataFrame:
     """Indicators (rows) by county (columns): computed value, published value in brackets."""
-    label = "label_zh" if language == "zh" and "label_zh" in recon.columns else "indicator"
     cells = [
         f"{format_number(r.computed, r.unit, language)}"
         + ("" if pd.isna(r.published) else f"（{format_number(r.published, r.unit, language)}）")
         for r in recon.itertuples(index=False)
     ]
     wide = (
-        recon.assign(cell=cells)
-        .pivot_table(index=label, columns="county_id", values="cell", aggfunc="first")
+        recon.assign(cell=cells, label=[indicator_label(k, language) for k in recon["indicator"]])
+        .pivot_table(index="label", columns="county_id", values="cell", aggfunc="first", sort=False)
         .reindex(columns=list(names))
         .rename(columns=names)
         .fillna("—")

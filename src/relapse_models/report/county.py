@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from relapse_models.report.labels import code_label, model_label, t
+from relapse_models.report.labels import code_label, indicator_label, model_label, t
 from relapse_models.report.tables import format_metric, format_number, suppress_small
 
 
@@ -16,7 +16,7 @@ def headline_table(recon: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
     """Published against computed figures, formatted as the seeds write them."""
     rows = []
     for rec in recon.itertuples(index=False):
-        label = rec.label_zh if language == "zh" and "label_zh" in recon.columns else rec.indicator
+        label = indicator_label(rec.indicator, language)
         rows.append(
             {
                 t("indicator", language): label,
@@ -135,3 +135,18 @@ def recommended_table(recommended: dict, language: str = "zh") -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def odds_ratio_table(coefficients: pd.DataFrame, language: str = "zh", top: int = 12) -> pd.DataFrame:
+    """The logit's odds ratios with 95 % intervals, strongest evidence first (smallest p)."""
+    rows = coefficients[coefficients["term"] != "Intercept"].sort_values("p_value").head(top)
+    return pd.DataFrame(
+        {
+            t("driver", language): rows["term"].to_numpy(),
+            t("odds_ratio", language): [
+                f"{o:.3g} [{lo:.3g}, {hi:.3g}]"
+                for o, lo, hi in zip(rows["odds_ratio"], rows["ci_low"], rows["ci_high"], strict=True)
+            ],
+            "p": [format_metric(v, ".3f") for v in rows["p_value"]],
+        }
+    )

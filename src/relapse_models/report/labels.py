@@ -54,6 +54,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "packages": ("软件包版本", "Package versions"),
     "county": ("县（市、区）", "County"),
     "best_model": ("最佳模型", "best model"),
+    "driver": ("风险因素", "Driver"),
+    "odds_ratio": ("比值比 [95%置信区间]", "Odds ratio [95% CI]"),
     "transfer": ("跨县迁移（留一县验证）AUC", "Transfer to an unseen county (leave-one-county-out) AUC"),
     "out_of_time_auc": ("样本外（次年）AUC", "Out-of-time (next year) AUC"),
     "oracle": ("真实概率（合成数据的理想上限）", "Oracle (the generator's true probability)"),
@@ -67,6 +69,33 @@ MODEL_LABELS: dict[str, tuple[str, str]] = {
     "vulnerability": ("脆弱性（预期贫困）", "Vulnerability (expected poverty)"),
     "oracle": ("真实概率", "Oracle"),
 }
+
+
+INDICATOR_LABELS: dict[str, tuple[str, str]] = {
+    "monitoring_households_cumulative": ("累计识别监测对象（户）", "Monitoring households, cumulative"),
+    "monitoring_persons_cumulative": ("累计识别监测对象（人）", "Monitoring persons, cumulative"),
+    "monitoring_households_new": ("当年新增监测对象（户）", "New monitoring households"),
+    "monitoring_persons_new": ("当年新增监测对象（人）", "New monitoring persons"),
+    "eliminated_households": ("已消除风险（户）", "Risk eliminated, households"),
+    "eliminated_persons": ("已消除风险（人）", "Risk eliminated, persons"),
+    "elimination_rate": ("风险消除率（按人）", "Elimination rate (persons)"),
+    "income_per_capita": ("脱贫人口人均纯收入", "Per-capita net income, poverty-alleviated"),
+    "income_growth": ("脱贫人口人均纯收入增速", "Income growth, poverty-alleviated"),
+    "income_per_capita_relocated": ("易地搬迁脱贫人口人均纯收入", "Per-capita net income, relocated"),
+    "income_growth_relocated": ("易地搬迁脱贫人口收入增速", "Income growth, relocated"),
+    "medical_reimbursement_rate": ("住院费用报销比例", "Medical reimbursement rate"),
+    "dibao_households": ("农村低保（户）", "Dibao households"),
+    "dibao_persons": ("农村低保（人）", "Dibao persons"),
+    "public_welfare_jobs": ("公益性岗位安置（人）", "Public-welfare jobs"),
+    "workers": ("脱贫人口务工（人）", "Migrant and local workers"),
+    "houses_renovated": ("危房改造（户）", "Dangerous houses renovated"),
+}
+
+
+def indicator_label(key: str, language: str = "zh") -> str:
+    """Display name of a reconciled indicator (the key itself when none is known)."""
+    zh, en = INDICATOR_LABELS.get(key, (key, key))
+    return zh if language == "zh" else en
 
 
 def t(key: str, language: str = "zh", **fmt: object) -> str:
