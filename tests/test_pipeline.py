@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from relapse_models.config import load_config
+from relapse_models.config import load_config, merge
 from relapse_models.report.render import external_references
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,27 +27,40 @@ COUNTIES = load_config()["counties"]
 pytestmark = pytest.mark.integration
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
         [
             sys.executable, "-m", "snakemake",
             "--snakefile", str(ROOT / "Snakefile"),
             "--directory", str(workdir),
             "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"),
-            "--configfile", str(TINY),
             "--cores", "2",
             *args,
         ],
-        capture_output=True, text=True, env=env, timeout=1500,
+        capture_output=True, text=True, env=_env(), timeout=1500,
     )
+
+
+def new_project(root: Path) -> Path:
+    """A researcher's project folder: the default config with the tiny-scale settings
+    written into it, so notebooks opened there with their defaults see the same config."""
+    shutil.copytree(ROOT / "config", root / "config")
+    config = yaml.safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config = merge(config, yaml.safe_load(TINY.read_text(encoding="utf-8")))
+    (root / "config" / "config.yaml").write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return root
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A researcher's project folder: the config, then one full pipeline run."""
-    workdir = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "config", workdir / "config")
+    """A project folder after one full pipeline run."""
+    workdir = new_project(tmp_path_factory.mktemp("project"))
     run = snakemake(workdir)
     assert run.returncode == 0, f"pipeline failed:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
     return workdir
@@ -129,8 +143,38 @@ def test_second_run_has_nothing_to_do(project):
 
 
 def test_bad_config_key_stops_before_any_job(tmp_path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
+    new_project(tmp_path)
     run = snakemake(tmp_path, "-n", "--config", "seeed=1")
     assert run.returncode != 0
     assert "seeed" in run.stdout + run.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_slurm_profile_plans_the_same_jobs(project):
+    """The cluster profile parses and plans (a dry run submits nothing)."""
+    dry = snakemake(
+        project, "-n", "--forceall",
+        "--workflow-profile", str(ROOT / "workflow" / "profiles" / "slurm"),
+    )
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert "simulate" in dry.stdout and "comparative_report" in dry.stdout
+
+
+# Runs last: it re-executes notebooks in the project folder, as a researcher would.
+@pytest.mark.parametrize(
+    "name", ["01_clean", "02_models", "03_thresholds", "04_county_report", "05_comparative_report"]
+)
+def test_notebook_runs_with_its_default_parameters(project, name, tmp_path):
+    import papermill
+
+    from relapse_models.notebooks import KERNEL_NAME, ensure_kernel, notebook_source
+
+    ensure_kernel()
+    import jupytext
+
+    source = tmp_path / f"{name}.ipynb"
+    jupytext.write(jupytext.read(notebook_source(name)), source, fmt="ipynb")
+    papermill.execute_notebook(
+        str(source), str(tmp_path / f"{name}.out.ipynb"), kernel_name=KERNEL_NAME,
+        cwd=str(project), progress_bar=False,
+    )
