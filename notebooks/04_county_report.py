@@ -38,6 +38,7 @@ from relapse_models.notebooks import chdir_project_root
 from relapse_models.profiles import load_profile
 from relapse_models.report import county as rc
 from relapse_models.report.labels import t
+from relapse_models.report.tables import html_table
 
 chdir_project_root()
 config = config_from_json(config_json)
@@ -47,10 +48,6 @@ profile = load_profile(profile_path)
 name = profile["name_zh"] if lang == "zh" else profile["name_en"]
 
 
-def show(df: pd.DataFrame) -> None:
-    """Tables as HTML; text from data is escaped."""
-    display(HTML(df.to_html(index=False, escape=True, na_rep="—")))
-
 
 display(Markdown(f"# {t('county_title', lang, name=name, year=profile['report_year'])}"))
 if config.get("data", {}).get("source", "synthetic") == "synthetic":
@@ -59,15 +56,15 @@ if config.get("data", {}).get("source", "synthetic") == "synthetic":
 # %%
 display(Markdown(f"## {t('headline', lang)}"))
 recon = pd.read_csv(reconciliation_path, encoding="utf-8-sig")
-show(rc.headline_table(recon, lang))
+display(HTML(html_table(rc.headline_table(recon, lang))))
 
 # %%
 display(Markdown(f"## {t('risk', lang)}"))
 panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type"])
 features = read_parquet(features_path)
 risk = rc.risk_type_table(panel, min_cell, lang)
-show(risk)
-show(rc.town_table(features, min_cell, lang).head(15))
+display(HTML(html_table(risk)))
+display(HTML(html_table(rc.town_table(features, min_cell, lang).head(15))))
 
 # %%
 trajectory = rc.income_trajectory(features)
@@ -86,9 +83,9 @@ plt.show()
 # %%
 display(Markdown(f"## {t('models', lang)}"))
 metrics = read_json(models_path)
-show(rc.model_table(metrics, county, lang))
+display(HTML(html_table(rc.model_table(metrics, county, lang))))
 coefficients = pd.read_csv(coefficients_path, encoding="utf-8-sig")
-show(rc.odds_ratio_table(coefficients, lang))
+display(HTML(html_table(rc.odds_ratio_table(coefficients, lang))))
 
 # %%
 display(Markdown(f"## {t('warning', lang)}"))
@@ -98,7 +95,7 @@ display(
         f"{t('capacity_share', lang)}: **{100 * recommended['capacity_share']:.1f}%**"
     )
 )
-show(rc.recommended_table(recommended, lang))
+display(HTML(html_table(rc.recommended_table(recommended, lang))))
 thresholds = pd.read_csv(thresholds_path, encoding="utf-8-sig")
 fig = plots.gain_curves(thresholds, lang, capacity_share=recommended["capacity_share"])
 plt.show()
@@ -106,9 +103,9 @@ plt.show()
 # %%
 display(Markdown(f"## {t('quality', lang)}"))
 cleaning = read_json(cleaning_path)
-show(rc.cleaning_table(cleaning, lang))
+display(HTML(html_table(rc.cleaning_table(cleaning, lang))))
 
 # %%
 display(Markdown(f"### {t('methods', lang)}"))
 prov = provenance.collect(config, [profile_path, panel_path, features_path, models_path])
-show(rc.provenance_table(prov, lang))
+display(HTML(html_table(rc.provenance_table(prov, lang))))

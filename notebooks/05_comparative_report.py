@@ -36,15 +36,13 @@ from relapse_models.profiles import load_profile
 from relapse_models.report import comparative as rcmp
 from relapse_models.report.county import provenance_table
 from relapse_models.report.labels import t
+from relapse_models.report.tables import html_table
 
 chdir_project_root()
 config = config_from_json(config_json)
 lang = config["report"]["language"]
 names = rcmp.county_names({c: load_profile(p) for c, p in zip(counties, profiles, strict=True)}, lang)
 
-
-def show(df: pd.DataFrame) -> None:
-    display(HTML(df.to_html(index=False, escape=True, na_rep="—")))
 
 
 display(Markdown(f"# {t('index_title', lang)}"))
@@ -55,20 +53,20 @@ display(HTML(rcmp.county_links(names)))
 # %%
 display(Markdown(f"## {t('headline', lang)}"))
 recon = pd.read_csv(reconciliation_path, encoding="utf-8-sig")
-show(rcmp.indicator_matrix(recon, names, lang))
+display(HTML(html_table(rcmp.indicator_matrix(recon, names, lang))))
 
 # %%
 display(Markdown(f"## {t('models', lang)}"))
 metrics = read_json(models_path)
 display(Markdown(f"**{t('out_of_time_auc', lang)}**"))
-show(rcmp.model_matrix(metrics, names, lang))
+display(HTML(html_table(rcmp.model_matrix(metrics, names, lang))))
 display(Markdown(f"**{t('transfer', lang)}**"))
-show(rcmp.model_matrix(metrics, names, lang, scheme="leave_one_county_out"))
+display(HTML(html_table(rcmp.model_matrix(metrics, names, lang, scheme="leave_one_county_out"))))
 
 # %%
 display(Markdown(f"## {t('warning', lang)}"))
 recommended = read_json(recommended_path)
-show(rcmp.threshold_matrix(recommended, names, lang))
+display(HTML(html_table(rcmp.threshold_matrix(recommended, names, lang))))
 table = pd.read_csv(thresholds_path, encoding="utf-8-sig")
 fig, axes = plt.subplots(1, len(counties), figsize=(3.2 * len(counties), 3.2), sharey=True)
 for ax, county in zip(np.atleast_1d(axes), counties, strict=True):
@@ -80,4 +78,4 @@ plt.show()
 # %%
 display(Markdown(f"### {t('methods', lang)}"))
 prov = provenance.collect(config, [*profiles, reconciliation_path, models_path, thresholds_path])
-show(provenance_table(prov, lang))
+display(HTML(html_table(provenance_table(prov, lang))))

@@ -26,3 +26,11 @@ def test_format_number_like_the_seeds():
     assert format_number(12365.5, "元") == "12365.5元"
     assert format_number(float("nan"), "户") == "—"
     assert format_number(147800, "人", language="en") == "147,800人"
+
+
+def test_html_table_escapes_text_from_data():
+    from relapse_models.report.tables import html_table
+
+    html = html_table(pd.DataFrame({"村": ["<script>alert(1)</script>"], "n": [None]}))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "—" in html

@@ -92,6 +92,15 @@ EXTRA_COLUMNS: list[str] = [
 ]
 
 
+def model_columns(X: pd.DataFrame, features: list[str] | None = None) -> list[str]:
+    """The columns a model uses: ``features`` when given, else every FEATURE_COLUMNS column
+    present in ``X``, else (a frame from elsewhere, e.g. a public dataset) its numeric columns."""
+    if features is not None:
+        return list(features)
+    cols = [c for c in FEATURE_COLUMNS if c in X.columns]
+    return cols if cols else list(X.select_dtypes("number").columns)
+
+
 def safe_share(num: np.ndarray, den: np.ndarray, cap: float = SHARE_CAP) -> np.ndarray:
     """``num / den`` clipped to ``[0, cap]``; ``cap`` when ``den <= 0 < num``; NaN stays NaN."""
     num = np.asarray(num, dtype=float)

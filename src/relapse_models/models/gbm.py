@@ -16,6 +16,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+from relapse_models.features import model_columns
 from relapse_models.labels import as_float_label
 
 
@@ -55,12 +56,7 @@ class GBMModel:
         self.random_state = random_state
 
     def _columns(self, X: pd.DataFrame) -> list[str]:
-        if self.features is not None:
-            return list(self.features)
-        from relapse_models.features import FEATURE_COLUMNS
-
-        cols = [c for c in FEATURE_COLUMNS if c in X.columns]
-        return cols if cols else list(X.select_dtypes("number").columns)
+        return model_columns(X, self.features)
 
     def fit(self, X: pd.DataFrame, y: ArrayLike, groups: ArrayLike | None = None) -> GBMModel:
         """Fit on rows with a known label; calibration folds grouped by ``groups``."""

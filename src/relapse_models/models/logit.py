@@ -18,6 +18,7 @@ import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from relapse_models.features import model_columns
 from relapse_models.labels import as_float_label
 
 
@@ -59,12 +60,7 @@ class _FormulaGLM:
         raise NotImplementedError
 
     def _columns(self, X: pd.DataFrame) -> list[str]:
-        if self.features is not None:
-            return list(self.features)
-        from relapse_models.features import FEATURE_COLUMNS
-
-        cols = [c for c in FEATURE_COLUMNS if c in X.columns]
-        return cols if cols else list(X.select_dtypes("number").columns)
+        return model_columns(X, self.features)
 
     def fit(self, X: pd.DataFrame, y: ArrayLike, groups: ArrayLike | None = None) -> Self:
         """Fit on rows with complete data; constant and collinear columns are dropped

@@ -47,3 +47,9 @@ def format_number(value: float | None, unit: str = "", language: str = "zh") -> 
 def format_metric(value: float | None, spec: str) -> str:
     """A metric, or a dash where it is undefined (JSON null: e.g. no case in a small county)."""
     return "—" if value is None or pd.isna(value) else format(value, spec)
+
+
+def html_table(df: pd.DataFrame) -> str:
+    """A report table as HTML: no index, text from data escaped, missing values as dashes."""
+    shown = df.astype(object).where(df.notna(), "—")  # None in text columns too
+    return shown.to_html(index=False, escape=True)
