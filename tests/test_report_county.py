@@ -67,6 +67,7 @@ def test_cleaning_table_reconciles():
 
 def test_indicator_matrix_puts_counties_side_by_side():
     wide = rcmp.indicator_matrix(_recon(), {"a": "甲县", "b": "乙县"}, "zh")
+    assert wide.columns.name is None and list(wide.columns) == ["指标", "甲县", "乙县"]
     row = wide[wide["指标"] == "累计识别监测对象（户）"].iloc[0]
     assert row["甲县"] == "103户（100户）"
     assert row["乙县"] == "50户"

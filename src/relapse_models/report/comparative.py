@@ -33,6 +33,7 @@ def indicator_matrix(
         .fillna("—")
     )
     wide.index.name = t("indicator", language)
+    wide.columns.name = None  # else "county_id" shows as a stray header cell
     return wide.reset_index()
 
 
