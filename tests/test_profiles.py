@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -11,7 +12,6 @@ from relapse_models.profiles import (
     figure,
     load_profile,
     load_profiles,
-    monitoring_line,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +101,11 @@ def test_missing_file(tmp_path):
 
 
 def test_monitoring_line_falls_back_to_default():
+    from relapse_models.labels import line_for_years, lines_for_province
+
+    def monitoring_line(mon, province, year):
+        return float(line_for_years(np.array([year]), lines_for_province(mon, province))[0])
+
     mon = {"line_by_province_year": {"default": {2021: 6000, "2022": 6600}, "Yunnan": {2024: 8700}}}
     assert monitoring_line(mon, "Yunnan", 2024) == 8700
     assert monitoring_line(mon, "Yunnan", 2021) == 6000

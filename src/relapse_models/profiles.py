@@ -103,21 +103,6 @@ def load_profiles(directory: str | Path, county_ids: Iterable[str]) -> dict[str,
     return {cid: load_profile(directory / f"{cid}.yaml") for cid in county_ids}
 
 
-def monitoring_line(config_monitoring: Mapping[str, Any], province_en: str, year: int) -> float:
-    """Monitoring line (yuan per person per year) for a province and year.
-
-    Reads ``line_by_province_year[province_en][year]``, falling back to ``default``; YAML or
-    JSON may have turned the year keys into strings, so both are tried.
-    """
-    table = config_monitoring["line_by_province_year"]
-    for key in (province_en, "default"):
-        lines = table.get(key) or {}
-        for y in (year, str(year)):
-            if y in lines:
-                return float(lines[y])
-    raise KeyError(f"monitoring.line_by_province_year: no line for {province_en!r} or default in {year}")
-
-
 def figure(profile: Mapping[str, Any], name: str) -> float | None:
     """Published value of a standard figure, else its generator fallback, else ``None``."""
     value = profile["published"].get(name, {}).get("value")

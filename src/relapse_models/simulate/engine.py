@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from relapse_models.profiles import figure, monitoring_line, param
+from relapse_models.labels import line_for_years, lines_for_province
+from relapse_models.profiles import figure, param
 from relapse_models.schema import (
     MONITORING_STATUS_LABELS,
     MONITORING_TYPE_LABELS,
@@ -100,7 +101,8 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
     years, seasons = qis // 4, qis % 4 + 1
     prov = profile["province_en"]
     panel_years = sorted(set(years[BURN_IN:].tolist()))
-    line_of = {y: monitoring_line(mcfg, prov, y) for y in panel_years}
+    by_year = line_for_years(np.array(panel_years), lines_for_province(mcfg, prov))
+    line_of = dict(zip(panel_years, by_year.tolist(), strict=True))
     lines = np.array([line_of.get(int(y), line_of[panel_years[0]]) for y in years], dtype=np.float32)
     j0 = BURN_IN
     j_ref = int(np.clip(parse_quarter(profile["reference_quarter"]) - qis[0], j0, n_q - 1))
