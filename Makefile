@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 # side by side, and oversubscribed threads make scikit-learn fits many times slower
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: report test test-slow lab lint dry-run bench lock clean-outputs help
+.PHONY: report test test-slow browser lab lint dry-run bench lock clean-outputs help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,7 +33,17 @@ report: $(STAMP)  ## run the whole default pipeline into reports/
 	$(SNAKEMAKE)
 	@echo "Report: file://$(abspath reports/index.html)"
 
-test: $(STAMP)  ## lint, then the test suite (includes a tiny real pipeline run)
+# The browser tests open the reports in Debian's Chromium, with Noto CJK for the page text
+# (figures carry their own font). As root with apt (CI, the project's machines) they are
+# installed here; elsewhere the browser tests skip and say why (they fail when CI=true).
+browser:  ## install Chromium and CJK fonts for the browser tests (root + apt only)
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium and fonts-noto-cjk for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else echo "chromium or CJK fonts missing: browser tests will be skipped (apt-get install chromium fonts-noto-cjk)"; fi
+
+test: $(STAMP) browser  ## lint, then the test suite (includes a tiny real pipeline run)
 	$(BIN)/ruff check .
 	$(BIN)/snakemake --lint --configfile tests/data/config_tiny.yaml
 	$(BIN)/pytest -m "not slow"
