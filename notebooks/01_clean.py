@@ -14,8 +14,12 @@
 # %% [markdown]
 # # 01 数据清洗 · Cleaning
 #
-# Turns a county's observable tables into the canonical tables. Every input row is either
-# kept or quarantined with its rule; the counts below must add up.
+# Turns a county's observable tables (synthetic parquet tables, or real exports in
+# xlsx/xls/csv with `data.source: files`) into the canonical tables. Every input row is either
+# kept or quarantined with its file, sheet, row, column and rule; the counts below must add up.
+# Real exports are pseudonymised with the key in `RELAPSE_PSEUDONYM_KEY` or
+# `RELAPSE_PSEUDONYM_KEY_FILE` (no key: the run stops); only synthetic data may use the
+# published demo key.
 
 # %% tags=["parameters"]
 county = "shangluo"
@@ -25,6 +29,7 @@ inputs = [
     "data/raw/shangluo/events.parquet",
 ]
 out_dir = "data/interim/shangluo"
+synthetic = True  # synthetic data: the published demo key is allowed (never for real exports)
 
 
 # %%
@@ -36,7 +41,7 @@ from relapse_models.notebooks import chdir_project_root
 from relapse_models.steps import clean as cleaning_step
 
 chdir_project_root()
-result = cleaning_step.run(county, inputs, out_dir)
+result = cleaning_step.run(county, inputs, out_dir, synthetic=synthetic)
 
 # %% [markdown]
 # ## 清洗报告 · Cleaning report (rows in = kept + quarantined)
@@ -45,10 +50,22 @@ result = cleaning_step.run(county, inputs, out_dir)
 cleaning_step.report_table(result.report)
 
 # %% [markdown]
+# ## 各文件核对 · Per file and sheet (exports only)
+
+# %%
+cleaning_step.files_table(result.report)
+
+# %% [markdown]
 # ## 隔离规则 · Quarantined rows by rule
 
 # %%
 pd.DataFrame(result.report["rules"], columns=["table", "rule", "n"])
+
+# %% [markdown]
+# ## 隔离样例 · First quarantine lines (personal values masked)
+
+# %%
+result.quarantine.head(20)
 
 # %%
 print("written:", sorted(p.name for p in Path(out_dir).iterdir()))

@@ -131,3 +131,42 @@ def test_event_with_unknown_code_is_quarantined():
     kept, bad = validate_table(events, EVENTS)
     assert len(kept) == 1
     assert bad["column"].tolist() == ["event"]
+
+
+def test_parquet_inputs_give_the_quarantine_schema_of_exports(tmp_path):
+    """One quarantine schema whatever the input: the parquet path names the table's file and
+    counts records from 1, like a spreadsheet's data rows."""
+    from relapse_models.ingest.sheet import QUARANTINE_COLUMNS
+    from relapse_models.steps import clean as cleaning_step
+
+    panel = _panel(["h0", "h1", "h2"])
+    panel.loc[2, "income_wage"] = -5.0  # third record of panel.parquet
+    paths = []
+    for name, df in {"households": _households(), "panel": panel, "events": _events()}.items():
+        path = tmp_path / f"{name}.parquet"
+        df.to_parquet(path)
+        paths.append(str(path))
+    result = cleaning_step.run("c", paths, tmp_path / "out")
+    q = pd.read_parquet(tmp_path / "out" / "quarantine.parquet")
+    assert list(q.columns) == QUARANTINE_COLUMNS == list(result.quarantine.columns)
+    assert q[["table", "file", "sheet", "row", "column"]].to_dict("records") == [
+        {"table": "panel", "file": "panel.parquet", "sheet": "", "row": 3, "column": "income_wage"}
+    ]
+    assert result.report["panel"] == {"rows_in": 3, "kept": 2, "quarantined": 1}
+
+
+def test_real_data_run_needs_every_countys_files_and_a_key(monkeypatch, tmp_path):
+    from relapse_models.ingest.pseudonym import PseudonymKeyError
+    from relapse_models.steps.clean import check_real_data
+
+    for var in ("RELAPSE_PSEUDONYM_KEY", "RELAPSE_PSEUDONYM_KEY_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    config = {"counties": ["a", "b"], "data": {"source": "files", "files": {"a": ["a.xlsx"]}}}
+    with pytest.raises(ValueError, match=r"no export for \['b'\]"):
+        check_real_data(config)
+    config["data"]["files"]["b"] = ["b.csv"]
+    with pytest.raises(PseudonymKeyError, match="RELAPSE_PSEUDONYM_KEY_FILE"):
+        check_real_data(config)
+    monkeypatch.setenv("RELAPSE_PSEUDONYM_KEY", "a secret of enough length")
+    check_real_data(config)  # files and a key: the run may start
+    check_real_data({"counties": ["a"], "data": {"source": "synthetic", "files": {}}})

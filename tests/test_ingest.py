@@ -4,6 +4,7 @@ output; fatal problems as one message; same inputs, same bytes."""
 
 import hashlib
 import json
+import os
 
 import numpy as np
 import openpyxl
@@ -261,3 +262,29 @@ def test_household_sheet_and_event_sheet_in_one_workbook(tmp_path):
         hid, "flood", 2000.0, True)
     assert r.tables["events"]["date"].tolist() == [pd.Timestamp("2022-11-15")]
     assert [f["table"] for f in r.report["files"]] == ["households", "panel", "events"]
+
+
+def test_pipeline_on_real_exports_refuses_to_start_without_a_key(tmp_path, monkeypatch):
+    """`data.source: files` without RELAPSE_PSEUDONYM_KEY(_FILE): one clear message before
+    any job (a dry run), naming both variables."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "config", tmp_path / "config")  # a project folder of its own
+    cfg = tmp_path / "files.yaml"
+    counties = yaml.safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8"))["counties"]
+    cfg.write_text(yaml.safe_dump({"data": {"source": "files",
+                                            "files": {c: [str(tmp_path / f"{c}.xlsx")] for c in counties}}}),
+                   encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAPSE_PSEUDONYM_KEY")}
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--snakefile", str(root / "Snakefile"),
+                          "--directory", str(tmp_path), "--configfile", str(cfg), "--cores", "1"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode != 0
+    assert "data.source is files" in run.stderr + run.stdout
+    assert "RELAPSE_PSEUDONYM_KEY_FILE" in run.stderr + run.stdout

@@ -111,6 +111,12 @@ def clean_tables(tables: dict[str, pd.DataFrame], source: str = "") -> CleanResu
     for name, schema in OBSERVABLE_SCHEMAS.items():
         df = tables[name].reset_index(drop=True)
         unique, dup = split_duplicates(df, DUPLICATE_KEYS[name], name, source)
+        if name != "households" and "household_id" in df.columns:
+            # rows of unknown households first: that is their problem, whatever else fails
+            known = df.loc[unique, "household_id"].isin(kept["households"]["household_id"]).to_numpy()
+            if not known.all():
+                dup = pd.concat([dup, _orphan_rows(df, unique[~known], name, source)])
+                unique = unique[known]
         good, bad = validate_table(df.loc[unique], schema, source=source)
         positions = unique.to_numpy()
         bad["row"] = positions[bad["row"].to_numpy(dtype="int64")]
@@ -122,12 +128,6 @@ def clean_tables(tables: dict[str, pd.DataFrame], source: str = "") -> CleanResu
                 column, message = EXTRA_RULES[rule]
                 bad = pd.concat([bad, _rule_rows(good, failed, name, source, column, rule, message)])
                 good = good.drop(index=failed)
-        if name != "households":
-            known = good["household_id"].isin(kept["households"]["household_id"])
-            orphans = good.index[~known]
-            if len(orphans):
-                bad = pd.concat([bad, _orphan_rows(good, orphans, name, source)])
-                good = good[known]
         kept[name] = good.reset_index(drop=True)
         quarantined.append(bad)
         n_bad = int(bad["row"].nunique()) if len(bad) else 0
@@ -242,6 +242,8 @@ def check_event_order(events: pd.DataFrame) -> pd.Index:
     """Eliminations dated before the household's first identification (a household with no
     identification in the table is not judged: its identification may predate the export)."""
     first = events.loc[events["event"] == "identified"].groupby("household_id")["date"].min()
+    if first.empty:  # no identification at all (or no events): nothing to judge
+        return events.index[:0]
     elim = events["event"] == "eliminated"
     before = events["date"] < events["household_id"].map(first)
     return events.index[elim & before.fillna(False)]

@@ -1,6 +1,12 @@
 # Stage 2: clean observable inputs into canonical tables (notebook 01_clean), one job per county.
 
 
+if config["data"]["source"] == "files":  # real exports: files and a key, before any job
+    from relapse_models.steps.clean import check_real_data
+
+    check_real_data(config)
+
+
 rule clean:
     input:
         clean_inputs,
@@ -13,6 +19,9 @@ rule clean:
         notebook="reports/notebooks/01_clean_{county}.ipynb",
     params:
         inputs=clean_inputs_json,
+        # the published demo pseudonym key only for synthetic data; real exports need
+        # RELAPSE_PSEUDONYM_KEY or RELAPSE_PSEUDONYM_KEY_FILE
+        synthetic="true" if config["data"]["source"] == "synthetic" else "false",
     log:
         "reports/logs/clean/{county}.log",
     benchmark:
@@ -24,4 +33,4 @@ rule clean:
         "../../environment.yml"
     shell:
         "relapse-models notebook 01_clean {output.notebook} -p county {wildcards.county}"
-        " -p inputs {params.inputs:q} -p out_dir data/interim/{wildcards.county} > {log} 2>&1"
+        " -p inputs {params.inputs:q} -p synthetic {params.synthetic} -p out_dir data/interim/{wildcards.county} > {log} 2>&1"

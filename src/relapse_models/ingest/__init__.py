@@ -5,10 +5,18 @@ them, losing no row.
     result = ingest_files(["county.xlsx"], county_id="xunyi", key=load_key())
     result.tables["panel"], result.quarantine, result.report
 
+Layouts: one row per household and quarter (the usual export), one row per household and
+month (months are added up to quarters: flows summed, states as at the quarter's end; a
+quarter missing a month is quarantined), one row per person with 与户主关系 (members are added
+up to one household record, the head being the member marked 户主), household and event
+sheets beside a quarterly sheet. Merged cells below the header fill the rows they cover.
+
 Every input row ends either in ``result.tables`` or in ``result.quarantine`` (with its file,
 sheet, spreadsheet row, column, rule and message); ``result.report["files"]`` reconciles
-``rows_in = kept + quarantined`` per file and sheet. Problems no row can fix (unreadable
-file, missing required column) raise :class:`IngestError` with one message.
+``rows_in = kept + quarantined`` per file and sheet (a month or member row counts as kept
+when the record it was added to is kept). Problems no row can fix (unreadable, truncated or
+mis-named file, mixed encodings, missing required column) raise :class:`IngestError` with
+one message naming the file.
 """
 
 from __future__ import annotations
@@ -88,14 +96,17 @@ def ingest_files(
             parsed.append(sheet)
             found += 1
         if not found:
+            hidden = sorted({h for raw in sheets for h in raw.hidden})
             raise IngestError(
                 f"{names[path]}: no sheet has a header row with at least 3 known column names "
                 "(户编号, 证件号码, 年度, 季度, 工资性收入, ...); add the file's headers to "
                 "config/columns.yaml"
+                + (f"; hidden sheets are not read, unhide them if they hold the data: "
+                   f"{', '.join(hidden)}" if hidden else "")
             )
-    tables, assembly_q, notes, kinds = assemble(parsed, county_id, specs, age_reference_year)
+    tables, assembly_q, notes, kinds, members = assemble(parsed, county_id, specs, age_reference_year)
     result = clean_tables(tables, source=county_id)
-    quarantine = _locate(result.quarantine, tables, county_id)
+    quarantine = _spread(_locate(result.quarantine, tables, county_id), members)
     quarantine = pd.concat(
         [q for q in (*[p.quarantine for p in parsed], assembly_q, quarantine) if len(q)]
         or [empty_quarantine()], ignore_index=True,
@@ -105,7 +116,7 @@ def ingest_files(
     quarantine = quarantine[QUARANTINE_COLUMNS].sort_values(
         ["file", "sheet", "row", "table", "column", "rule"], kind="stable"
     ).drop_duplicates().reset_index(drop=True)
-    files_report = _reconcile(parsed, kinds, result.tables, quarantine)
+    files_report = _reconcile(parsed, kinds, result.tables, quarantine, members)
     clean = {name: df.drop(columns=[c for c in df.columns if str(c).startswith("_")])
              for name, df in result.tables.items()}
     report: dict[str, Any] = {
@@ -136,6 +147,15 @@ def _locate(q: pd.DataFrame, tables: dict[str, pd.DataFrame], county_id: str) ->
     return pd.concat(parts, ignore_index=True)
 
 
+def _spread(q: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """A quarantined quarter added up from monthly rows: every month's row gets the line."""
+    if q.empty or members.empty:
+        return q
+    m = members[members["row"] != members["member"]]
+    extra = q.merge(m, on=["file", "sheet", "row"]).drop(columns="row").rename(columns={"member": "row"})
+    return pd.concat([q, extra[q.columns]], ignore_index=True)
+
+
 def _rule_counts(q: pd.DataFrame) -> list[dict[str, Any]]:
     if q.empty:
         return []
@@ -143,14 +163,18 @@ def _rule_counts(q: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _reconcile(parsed: list[ParsedSheet], kinds: dict[tuple[str, str], str],
-               tables: dict[str, pd.DataFrame], q: pd.DataFrame) -> list[dict[str, Any]]:
+               tables: dict[str, pd.DataFrame], q: pd.DataFrame,
+               members: pd.DataFrame) -> list[dict[str, Any]]:
     """Per file and sheet: rows in = kept + quarantined, checked, not assumed. A row is kept
-    when its record is in the clean table it belongs to and it has no quarantine line."""
+    when its record (or the quarter its month was added to) is in the clean table it belongs
+    to and it has no quarantine line."""
     out = []
     for p in parsed:
         kind = kinds[(p.file, p.sheet)]
         t = tables[kind]
         rows = set(t.loc[(t["_file"] == p.file) & (t["_sheet"] == p.sheet), "_row"].astype(int))
+        m = members[(members["file"] == p.file) & (members["sheet"] == p.sheet)]
+        rows |= set(m.loc[m["row"].isin(rows), "member"].astype(int))
         bad = set(q.loc[(q["file"] == p.file) & (q["sheet"] == p.sheet), "row"].astype(int))
         entry = {"file": p.file, "sheet": p.sheet, "table": kind, "rows_in": p.rows_in,
                  "kept": len(rows - bad), "quarantined": len(bad), "blank_rows": p.blank_rows,

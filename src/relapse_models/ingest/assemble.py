@@ -10,10 +10,11 @@ point at the row to fix.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from relapse_models import schema
-from relapse_models.clean import validate_table
+from relapse_models.clean import split_duplicates, validate_table
 from relapse_models.ingest.headers import ColumnSpec, closest_headers
 from relapse_models.ingest.sheet import ParsedSheet, empty_quarantine
 
@@ -73,9 +74,11 @@ def _missing_error(sheets: list[ParsedSheet], table: str, missing: list[str],
 def assemble(
     parsed: list[ParsedSheet], county_id: str, specs: dict[str, ColumnSpec],
     age_reference_year: int | None = None,
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, object], dict[tuple[str, str], str]]:
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, object], dict[tuple[str, str], str],
+           pd.DataFrame]:
     """Canonical tables (with provenance columns), extra quarantine lines, notes for the
-    report, and which table each sheet's rows belong to."""
+    report, which table each sheet's rows belong to, and the monthly rows added up into one
+    quarter's record (``MEMBER_COLUMNS``: the record's row and each month's row)."""
     notes: dict[str, object] = {}
     quarantine: list[pd.DataFrame] = []
     # household key: household number, else the ID number (linked through sheets with both)
@@ -93,12 +96,14 @@ def assemble(
                 raise _missing_error([p], "households", ["household_id"], specs)
             d["household_id"] = d["id_pseudonym"].map(link).astype("string").fillna(d["id_pseudonym"])
         periods[id(p)] = _period(d)
+    quarantine.extend(_future_dates(parsed, periods))
     years = [y for y in (per[0] for per in periods.values() if per is not None) if len(y)]
     if age_reference_year is None:
         age_reference_year = int(min(int(y.min()) for y in years)) if years else None
     notes["age_reference_year"] = age_reference_year
 
     panels, hh_primary, hh_derived, ev_primary, ev_derived = [], [], [], [], []
+    members: list[pd.DataFrame] = []
     kinds: dict[tuple[str, str], str] = {}
     for p in parsed:
         d = p.data
@@ -107,6 +112,9 @@ def assemble(
         per = periods[id(p)]
         if per is not None:
             d["year"], d["quarter"] = per
+            d, bad, merged = _months_to_quarters(d, p)
+            quarantine.append(bad)
+            members.append(merged)
             kinds[(p.file, p.sheet)] = "panel"
             panel, bad = _panel(d, p, specs)
             quarantine.append(bad)
@@ -117,6 +125,12 @@ def assemble(
                 quarantine.append(bad)
                 hh_derived.append(hh)
             ev_derived.append(_wide_events(d.loc[panel.index]))
+        elif "relationship" in d.columns:
+            kinds[(p.file, p.sheet)] = "households"
+            hh, bad, merged = _members_to_households(d, p)
+            quarantine.append(bad)
+            members.append(merged)
+            hh_primary.append(_households(hh))
         elif "event" in d.columns and "date" in d.columns:
             kinds[(p.file, p.sheet)] = "events"
             ev_primary.append(_long_events(d))
@@ -156,7 +170,158 @@ def assemble(
             tables[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in
                                          [*schema.OBSERVABLE_SCHEMAS[name].columns, *PROV]})
     q = [x for x in quarantine if len(x)]
-    return tables, (pd.concat(q, ignore_index=True) if q else empty_quarantine()), notes, kinds
+    merged = [m for m in members if len(m)]
+    notes["months_added_to_quarters"] = int(sum(len(m) for m in merged))
+    return (tables, (pd.concat(q, ignore_index=True) if q else empty_quarantine()), notes, kinds,
+            pd.concat(merged, ignore_index=True) if merged else pd.DataFrame(columns=MEMBER_COLUMNS))
+
+
+DATE_COLUMNS = ("identified_date", "eliminated_date", "date")
+MEMBER_COLUMNS = ["file", "sheet", "row", "member"]
+FLOW_COLUMNS = (*schema.INCOME_COLUMNS, "production_cost", "medical_total", "medical_reimbursed",
+                "medical_oop", "disaster_loss")
+"""Amounts that flow over a period: a quarter's is the sum of its months'."""
+ANY_MONTH_COLUMNS = ("dibao", "public_welfare_job")
+"""Support received in any month of the quarter counts for the quarter."""
+
+
+def _months_to_quarters(d: pd.DataFrame, p: ParsedSheet) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Monthly rows (a month column, or a period column of months) added up to quarters:
+    flows summed, support in any month counts, states (housing, status, dates, household
+    attributes) as at the quarter's last month. A month written twice is a duplicate (an
+    exact copy is quarantined, two versions both are: summing would count it twice); a
+    quarter with fewer than three months is quarantined (its sums would be too low).
+    Returns the quarterly rows (``_row`` = the last month's row), quarantine lines and the
+    rows each quarterly record stands for."""
+    month = d["month"] if "month" in d else d.get("_period_month")
+    if month is None or month.isna().all():
+        return d, empty_quarantine(), pd.DataFrame(columns=MEMBER_COLUMNS)
+    d = d.assign(_m=month.astype("Int64"))
+    keep, dup = split_duplicates(d, ["household_id", "year", "_m"], "", p.file)
+    lines = []
+    if len(dup):
+        lines.append(_lines(d, p, dup["row"].to_numpy(), "household_id,year,month", dup["rule"].to_numpy(),
+                            dup["message"].to_numpy()))
+    k = d.loc[keep].sort_values(["household_id", "year", "quarter", "_m", "_row"], kind="stable")
+    key = ["household_id", "year", "quarter"]
+    n_months = k.groupby(key, sort=False, dropna=False)["_m"].transform("nunique")
+    short = k.index[n_months < 3]
+    if len(short):
+        lines.append(_lines(k, p, short, "month", "incomplete_quarter",
+                            "only " + n_months[short].astype(str).to_numpy().astype(object)
+                            + " of the quarter's 3 months: its sums would be too low"))
+    k = k.drop(index=short)
+    g = k.groupby(key, sort=False, dropna=False)
+    out = g.last()
+    flows = [c for c in k.columns if c in FLOW_COLUMNS or c.startswith("_res_")]
+    out[flows] = g[flows].sum(min_count=1)
+    support = [c for c in ANY_MONTH_COLUMNS if c in k.columns]
+    out[support] = g[support].max()
+    out["_row"] = g["_row"].last()
+    out = out.reset_index()
+    members = pd.DataFrame({"file": p.file, "sheet": p.sheet,
+                            "row": g["_row"].transform("last").to_numpy(dtype="int64"),
+                            "member": k["_row"].to_numpy(dtype="int64")})
+    q = pd.concat(lines, ignore_index=True) if lines else empty_quarantine()
+    return out[[c for c in d.columns if c in out.columns]], q, members
+
+
+HEAD_RELATIONSHIPS = ("户主", "本人", "户主本人", "head", "self")
+LABOUR_SKILLS = r"^(?:普通劳动力|技能劳动力|是|劳动力)$"
+"""Members counted as labour: the monitoring system's 普通劳动力 and 技能劳动力 (弱劳动力或半劳动力,
+丧失劳动力 and 无劳动力 are not)."""
+ELDERLY_AGE, CHILD_AGE = 60, 16
+"""Members aged 60 or more are elderly; under 16, children (in the age reference year)."""
+
+
+def _members_to_households(d: pd.DataFrame, p: ParsedSheet) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Member-level rows (one per person, a 与户主关系 column) added up to one record per
+    household: size = members, counts of labour, elderly, children, disabled and chronically
+    ill members (unless the export gives them), and the head's age, sex, education and
+    pseudonyms from the member marked 户主. A household with no head or several heads is
+    quarantined (nothing says whose age is the head's). Returns the records (``_row`` = the
+    head's row), quarantine lines and the rows each record stands for."""
+    d = d.assign(_head=d["relationship"].astype("string").str.strip().isin(HEAD_RELATIONSHIPS))
+    heads = d.groupby("household_id", dropna=False)["_head"].transform("sum")
+    bad = d.index[heads != 1]
+    lines = []
+    if len(bad):
+        lines.append(_lines(d, p, bad, "relationship", "household_head",
+                            np.where(heads[bad] == 0, "no member of the household is marked 户主",
+                                     "several members of the household are marked 户主")))
+    k = d.drop(index=bad)
+    head = k[k["_head"]].set_index("household_id")
+    age = k["head_age"] if "head_age" in k else pd.Series(pd.NA, index=k.index, dtype="Int64")
+    counts = {
+        "household_size": pd.Series(1, index=k.index),
+        "n_elderly": age >= ELDERLY_AGE,
+        "n_children": age < CHILD_AGE,
+    }
+    if "labour_skill" in k:
+        counts["n_labour"] = k["labour_skill"].astype("string").str.strip().str.fullmatch(LABOUR_SKILLS)
+    if "health" in k:
+        health = k["health"].astype("string")
+        counts["n_disabled"] = health.str.contains("残疾")
+        counts["n_chronic_ill"] = health.str.contains("慢性病|大病|长期")
+    for col, flag in counts.items():
+        if col not in k:  # a count the export gives itself is taken as written
+            head[col] = flag.fillna(False).astype("int64").groupby(k["household_id"]).sum()
+    unknown_age = age.isna().groupby(k["household_id"]).any()
+    for col in ("n_elderly", "n_children"):  # a member of unknown age leaves them unknown
+        if col in head:
+            head[col] = head[col].astype("Int64").mask(unknown_age.reindex(head.index).fillna(True))
+    head = head.reset_index()
+    members = pd.DataFrame({"file": p.file, "sheet": p.sheet,
+                            "row": k["household_id"].map(head.set_index("household_id")["_row"])
+                            .to_numpy(dtype="int64"),
+                            "member": k["_row"].to_numpy(dtype="int64")})
+    q = pd.concat(lines, ignore_index=True) if lines else empty_quarantine()
+    return head.drop(columns="_head"), q, members
+
+
+def _lines(d: pd.DataFrame, p: ParsedSheet, rows, column: str, rule, message) -> pd.DataFrame:
+    """Quarantine lines for rows (labels of ``d``) of sheet ``p``."""
+    return pd.DataFrame({
+        "table": "", "source": p.file, "file": p.file, "sheet": p.sheet,
+        "row": d.loc[rows, "_row"].to_numpy(dtype="int64"), "column": column, "header": "",
+        "rule": rule, "message": message, "value": "",
+    })
+
+
+def _future_dates(parsed: list[ParsedSheet], periods: dict) -> list[pd.DataFrame]:
+    """Dates after the end of the last quarter the exports cover cannot have happened yet
+    when the data were exported: their rows are quarantined (``date_after_last_period``)
+    and leave ``parsed`` (and ``periods``) here."""
+    # quarters counted from year 0, so the latest is one integer maximum
+    ends = [int((y[ok].to_numpy(dtype="int64") * 4 + q[ok].to_numpy(dtype="int64") - 1).max())
+            for y, q in (per for per in periods.values() if per is not None)
+            for ok in [(y.notna() & q.notna()).to_numpy()] if ok.any()]
+    if not ends:
+        return []
+    last = pd.Period(year=max(ends) // 4, quarter=max(ends) % 4 + 1, freq="Q")
+    limit = last.end_time.normalize()
+    out = []
+    for p in parsed:
+        d = p.data
+        late = pd.Series(False, index=d.index)
+        for col in (c for c in DATE_COLUMNS if c in d.columns):
+            bad = (d[col] > limit).fillna(False)
+            if bad.any():
+                out.append(pd.DataFrame({
+                    "table": "", "source": p.file, "file": p.file, "sheet": p.sheet,
+                    "row": d.loc[bad, "_row"].to_numpy(dtype="int64"), "column": col,
+                    "header": _header_of(p).get(col, col), "rule": "date_after_last_period",
+                    "message": f"{_header_of(p).get(col, col)!r} is after the end of the last "
+                               f"quarter in the data ({last}): a date in the future",
+                    "value": d.loc[bad, col].dt.strftime("%Y-%m-%d").to_numpy(),
+                }))
+                late |= bad
+        if late.any():
+            p.data = d.loc[~late]
+            per = periods[id(p)]
+            if per is not None:
+                periods[id(p)] = (per[0][~late], per[1][~late])
+    return out
 
 
 def _derive_person(d: pd.DataFrame, reference_year: int | None, p: ParsedSheet,

@@ -97,13 +97,28 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 def parse_periods(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """A period column holding quarters or months ("2023Q1", "2023年第一季度", "2023-03",
-    "2023年3月") -> ``(year, quarter, bad)``; months become their quarter."""
+    "2023年3月") -> ``(year, quarter, bad)``; months become their quarter. "2023/2" is read
+    as a quarter unless the column also holds "2023/5".."2023/12" (then all are months)."""
+    year, quarter, _, bad = parse_periods_months(values)
+    return year, quarter, bad
+
+
+def parse_periods_months(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """:func:`parse_periods` and the month of the cells that hold a month (else <NA>), so
+    monthly rows can be added up to quarters: ``(year, quarter, month, bad)``."""
     year, quarter, bad = parse_quarters(values)
+    month_out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    # "2023/2" may be a quarter or a month; a column that also writes "2023/7" writes months
+    text = to_halfwidth(values.astype("string").str.strip())
+    ambiguous = text.str.fullmatch(r"\d{4}\s*[-/.]\s*\d{1,2}").fillna(False)
+    if (ambiguous & bad).any():
+        bad = bad | ambiguous
     if bad.any():
         m_year, month, m_bad = parse_months(values.where(bad))
         from_month = bad & ~m_bad & m_year.notna()
         year = year.mask(from_month, m_year)
         quarter = quarter.mask(from_month, (month - 1) // 3 + 1)
+        month_out = month_out.mask(from_month, month)
         bad = bad & ~from_month
     bad = bad | (quarter.notna() & year.isna())
-    return year, quarter, bad.astype(bool)
+    return year, quarter, month_out, bad.astype(bool)

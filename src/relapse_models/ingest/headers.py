@@ -57,6 +57,9 @@ class Header:
     """Column position -> yuan multiplier, for money columns."""
     unmatched: list[str]
     duplicates: list[str]
+    duplicate_of: dict[int, int] = field(default_factory=dict)
+    """Column position of a repeated header -> position of its first occurrence (the one
+    read); rows where the two disagree are quarantined, not silently resolved."""
 
     @property
     def data_start(self) -> int:
@@ -164,6 +167,7 @@ def find_header(head: list[list[str]], lookup: dict[str, str]) -> Header | None:
     units: dict[int, float] = {}
     unmatched: list[str] = []
     duplicates: list[str] = []
+    duplicate_of: dict[int, int] = {}
     for j, (lab, grp) in enumerate(_row_labels(head, rows, width)):
         name = match(lab, lookup) or match(grp + lab, lookup)
         written = f"{grp}/{lab}" if grp else lab
@@ -173,12 +177,15 @@ def find_header(head: list[list[str]], lookup: dict[str, str]) -> Header | None:
             continue
         if name in columns.values():
             duplicates.append(written)
+            duplicate_of[j] = next(k for k, v in columns.items() if v == name)
+            headers[j] = written
+            units[j] = unit_from_text(lab) or unit_from_text(grp) or title_unit or 1.0
             continue
         columns[j] = name
         headers[j] = written
         units[j] = unit_from_text(lab) or unit_from_text(grp) or title_unit or 1.0
     return Header(rows=rows, columns=columns, headers=headers, units=units,
-                  unmatched=unmatched, duplicates=duplicates)
+                  unmatched=unmatched, duplicates=duplicates, duplicate_of=duplicate_of)
 
 
 def closest_headers(spec: ColumnSpec, present: list[str], n: int = 3) -> list[str]:

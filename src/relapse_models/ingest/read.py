@@ -36,6 +36,8 @@ class RawSheet:
     sheet: str
     head: list[list[str]]
     load: Callable[[int], pd.DataFrame]
+    hidden: tuple[str, ...] = ()
+    """Hidden sheets of the workbook (not read; named in the message when nothing is found)."""
 
 
 def _cell_text(value: object) -> str:
@@ -65,25 +67,56 @@ def _excel_sheets(p: Path, head_rows: int) -> list[RawSheet]:
 
     try:
         book = pc.CalamineWorkbook.from_path(str(p))
-        metas = [m for m in book.sheets_metadata if str(m.visible).endswith("Visible")
+        metas = [m for m in book.sheets_metadata if str(m.visible).endswith(".Visible")
                  and str(m.typ).endswith("WorkSheet")]
+        hidden = tuple(m.name for m in book.sheets_metadata if not str(m.visible).endswith(".Visible"))
         sheets = []
         for meta in metas:
-            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            sheets.append((meta.name, rows))
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            sheets.append((meta.name, rows, sheet.merged_cell_ranges or []))
     except Exception as err:  # calamine raises its own error types for broken files
-        raise ReadError(f"{p}: cannot read as a spreadsheet ({type(err).__name__}: {err})") from err
+        raise ReadError(f"{p}: cannot read as a spreadsheet ({type(err).__name__}: {err})"
+                        + _what_it_is(p)) from err
     out = []
-    for name, rows in sheets:
+    for name, rows, merged in sheets:
         head = [[_cell_text(c) for c in r] for r in rows[:head_rows]]
 
-        def load(start: int, rows: list[list[object]] = rows) -> pd.DataFrame:
+        def load(start: int, rows: list[list[object]] = rows, merged: list = merged) -> pd.DataFrame:
             df = pd.DataFrame(rows[start:], dtype=object)
             df.index = pd.RangeIndex(start + 1, start + 1 + len(df))
+            _fill_merged(df, merged, start)
             return df
 
-        out.append(RawSheet(file=str(p), sheet=name, head=head, load=load))
+        out.append(RawSheet(file=str(p), sheet=name, head=head, load=load, hidden=hidden))
     return out
+
+
+def _what_it_is(p: Path) -> str:
+    """A hint from the file's first bytes: a csv renamed .xlsx is common."""
+    with open(p, "rb") as fh:
+        start = fh.read(4096)
+    if start.startswith((b"PK", b"\xd0\xcf\x11\xe0")):  # zip (xlsx) or OLE (xls) container
+        return "; the workbook is damaged or incomplete (an interrupted download?)"
+    try:
+        start.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            start.decode("gb18030")
+        except UnicodeDecodeError:
+            return "; the file is not an Excel workbook"
+    return "; the file is a text file, not an Excel workbook: a csv renamed? rename it to .csv"
+
+
+def _fill_merged(df: pd.DataFrame, merged: list, start: int) -> None:
+    """Merged cells below the header (乡镇 or 村 merged over a household's rows) hold their
+    value in every row they cover, as the spreadsheet shows it; merges in the header rows
+    are the header finder's business."""
+    for (r0, c0), (r1, c1) in merged:
+        if r0 < start or c0 not in df.columns:
+            continue
+        value = df.at[r0 + 1, c0]
+        df.loc[r0 + 1:r1 + 1, c0:c1] = value
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -96,8 +129,14 @@ def detect_encoding(sample: bytes) -> str:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        line_start = sample.rfind(b"\n", 0, err.start) + 1
+        if any(b >= 0x80 for b in sample[:line_start]):  # Chinese text read as UTF-8 so far
+            line = sample.count(b"\n", 0, line_start) + 1
+            raise ReadError(
+                f"mixed encodings: lines 1-{line - 1} are UTF-8 but line {line} is not "
+                "(GBK?); two exports pasted together? Save the whole file in one encoding"
+            ) from err
     try:
         codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
         return "gb18030"
@@ -135,7 +174,11 @@ def _csv_sheet(p: Path, head_rows: int) -> RawSheet:
         width = max((len(r) for r in head), default=1)
         try:
             df = _read_csv(p, encoding, sep, start, width)
-        except UnicodeDecodeError:  # the sample was UTF-8 but a later line is not
+        except UnicodeDecodeError as err:  # the sample was UTF-8 but a later line is not
+            if not sample.isascii():  # UTF-8 Chinese above, something else below
+                raise ReadError(f"{p}: mixed encodings: the first {SNIFF_BYTES >> 20} MB are "
+                                "UTF-8 but a later line is not (GBK?); save the whole file in "
+                                "one encoding") from err
             df = _read_csv(p, "gb18030", sep, start, width)
         except pd.errors.ParserError as err:
             raise ReadError(f"{p}: {err}") from err

@@ -35,7 +35,15 @@ RULE_MESSAGES = {
     "id_check_digit": "has a wrong check digit (GB 11643-1999)",
     "id_birth_date": "holds an impossible or implausible birth date",
     "not_a_data_row": "is a total, signature or note line, not a household row",
+    "text_too_long": "is longer than 100 characters (MAX_TEXT): not a name of a place",
+    "markup_in_text": "holds HTML/script markup (<...>), not a name",
+    "duplicate_column_conflict": "appears twice in the header and the two cells differ",
 }
+MAX_TEXT = 100
+"""Longest town or village name accepted (the longest real ones have about 20 characters)."""
+MAX_SHOWN = 200
+"""Characters of a bad cell shown in quarantine (a 100,000-character cell is cut)."""
+_MARKUP = r"<\s*[A-Za-z!/?][^>]*>?"
 
 
 @dataclass
@@ -63,8 +71,14 @@ def _entries(rows: pd.Index, file: str, sheet: str, column: str, header: str, ru
         "table": "", "source": file, "file": file, "sheet": sheet,
         "row": np.asarray(rows, dtype="int64"), "column": column, "header": header, "rule": rule,
         "message": (f"{header!r} " if header else "row ") + RULE_MESSAGES.get(rule, rule),
-        "value": value if isinstance(value, str) else value.astype("string").fillna("").to_numpy(),
+        "value": value if isinstance(value, str) else _shown(value),
     })
+
+
+def _shown(value: pd.Series) -> np.ndarray:
+    text = value.astype("string").fillna("")
+    long = text.str.len() > MAX_SHOWN
+    return text.mask(long, text.str.slice(0, MAX_SHOWN) + "…").to_numpy()
 
 
 def parse_sheet(raw: RawSheet, name: str, specs: dict[str, ColumnSpec],
@@ -88,8 +102,9 @@ def parse_sheet(raw: RawSheet, name: str, specs: dict[str, ColumnSpec],
     # totals, signatures and notes under the table: quarantined whole, text masked
     first_cols = [c for c in cells.columns[:3]]
     not_data = pd.Series(False, index=cells.index)
-    for col in first_cols:
-        not_data |= cells[col].astype("string").str.contains(_NOT_DATA, regex=True).fillna(False)
+    for col in first_cols:  # on distinct values: a column repeats the same few texts
+        not_data |= _by_value(cells[col], lambda u: (
+            u.astype("string").str.contains(_NOT_DATA, regex=True).fillna(False).astype(bool),))[0]
     if not_data.any():
         rows = cells.index[not_data]
         problems.append(_entries(rows, name, raw.sheet, "", "", "not_a_data_row",
@@ -107,6 +122,8 @@ def parse_sheet(raw: RawSheet, name: str, specs: dict[str, ColumnSpec],
             problems.append(_entries(rows, name, raw.sheet, canon, written, str(rule_name), shown))
         if parsed is not None:
             out[canon] = parsed
+    for dup, first in header.duplicate_of.items():
+        problems.extend(_duplicate_column(cells, dup, first, header, specs, key, name, raw.sheet))
     quarantine = pd.concat(problems, ignore_index=True) if problems else empty_quarantine()
     bad_rows = pd.Index(quarantine["row"].unique())
     data = out.drop(index=bad_rows.intersection(out.index))
@@ -118,6 +135,30 @@ def parse_sheet(raw: RawSheet, name: str, specs: dict[str, ColumnSpec],
         quarantine=quarantine, rows_in=int(len(blank) - blank.sum()),
         blank_rows=int(blank.sum()), present=set(header.columns.values()),
     )
+
+
+def _duplicate_column(cells: pd.DataFrame, dup: int, first: int, header: Header,
+                      specs: dict[str, ColumnSpec], key: bytes, file: str,
+                      sheet: str) -> list[pd.DataFrame]:
+    """Rows where a repeated header's cell says something other than the first one's (a
+    blank repeat says nothing): nothing says which is right."""
+    canon = header.columns[first]
+    spec = specs[canon]
+    col = {}
+    for pos in (first, dup):
+        cell = cells[pos] if pos in cells.columns else pd.Series(None, index=cells.index, dtype=object)
+        extra = pd.DataFrame(index=cells.index)
+        parsed, _, _ = _parse_column(cell, spec, header.units.get(pos, 1.0), key, extra)
+        value = parsed if parsed is not None else extra.iloc[:, 0] if extra.shape[1] else cell
+        col[pos] = value.astype("string")
+    dup_cell = cells[dup] if dup in cells.columns else pd.Series(None, index=cells.index, dtype=object)
+    differ = (col[first].fillna("") != col[dup].fillna("")) & ~is_blank(dup_cell)
+    if not differ.any():
+        return []
+    rows = cells.index[differ]
+    shown = mask(dup_cell[rows]) if spec.type in PERSONAL_TYPES else dup_cell[rows]
+    return [_entries(rows, file, sheet, canon, f"{header.headers[first]} | {header.headers[dup]}",
+                     "duplicate_column_conflict", shown)]
 
 
 def _by_value(col: pd.Series, fn) -> list[pd.Series]:
@@ -178,7 +219,10 @@ def _parse(col: pd.Series, spec: ColumnSpec, unit: float, key: bytes,
         return None, _rules(pd.Series(False, index=col.index), "")
     if t == "text":
         text = col.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
-        return text.where(~is_blank(col)), _rules(pd.Series(False, index=col.index), "")
+        rule = _rules(text.str.len().fillna(0) > MAX_TEXT, "text_too_long")
+        markup = text.str.contains(_MARKUP, regex=True).fillna(False)
+        rule = rule.mask(markup & (rule == ""), "markup_in_text")
+        return text.where(~is_blank(col)), rule
     if t == "money":
         yuan, bad, res = parse_amounts(col, unit)
         out[f"_res_{spec.name}"] = res
@@ -197,8 +241,9 @@ def _parse(col: pd.Series, spec: ColumnSpec, unit: float, key: bytes,
         out["_quarter_year"] = year
         return quarter, _rules(bad, "bad_period")
     if t == "period":
-        year, quarter, bad = dates.parse_periods(col)
+        year, quarter, month, bad = dates.parse_periods_months(col)
         out["_period_year"] = year
+        out["_period_month"] = month
         return quarter, _rules(bad, "bad_period")
     if t == "month":
         year, month, bad = dates.parse_months(col)

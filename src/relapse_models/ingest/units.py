@@ -18,8 +18,9 @@ _FULLWIDTH = str.maketrans(
      "−": "-", "（": "(", "）": ")", "　": " ", "／": "/", "：": ":", "Ｘ": "X", "ｘ": "x"}
 )
 
-# a unit in brackets or after 单位 / a slash, e.g. "工资性收入（万元）", "收入/万元", "单位：万元"
-_UNIT_RE = re.compile(r"(?:[(（\[【]\s*|单位\s*[:：]?\s*|/\s*)(千元|万元|亿元|元)")
+# a unit in brackets or after 单位 / unit / a slash, e.g. "工资性收入（万元）", "收入/万元", "单位：万元"
+_UNIT_RE = re.compile(r"(?:[(（\[【]\s*|(?:单位|unit|units)\s*[:：]?\s*|/\s*)(千元|万元|亿元|元)",
+                      re.IGNORECASE)
 _BLANK = {"", "nan", "none", "null", "<na>", "nat"}
 _ZERO = {"-", "--", "—", "——", "无", "/"}
 

@@ -12,7 +12,10 @@ headers, fake names, ID numbers (valid GB 11643 check digits) and phone numbers:
 A share ``defect_rate`` of rows of each file gets one injected defect each (duplicate row, bad
 check digit, negative amount, non-numeric amount, missing required value), and
 ``manifest.json`` lists every one with file, physical row (1-based, as a spreadsheet shows it),
-column, kind and the original and injected values, so the cleaning step can be scored.
+column, kind and the original and injected values, so the cleaning step can be scored. Every
+defect is one a cleaner must refuse (a "—" is a zero in Chinese accounting and "300元" an amount
+with its unit, so neither is injected as "non-numeric"). The manifest also maps the truth's
+town and village ids to the names the files write (``towns``, ``villages``).
 """
 
 from __future__ import annotations
@@ -80,16 +83,15 @@ def _frame(sim: Any, profile: dict, rng: np.random.Generator) -> pd.DataFrame:
                           by="household_id", direction="backward")
     p = p.sort_values(["household_id", "year", "quarter"]).reset_index(drop=True)
     h = hh.loc[p["household_id"]]
-    town_names = {t: f"{profile['name_zh'][:2]}{i + 1}镇" for i, t in enumerate(sorted(hh["town_id"].unique()))}
-    village_names = {v: f"第{i + 1}村" for i, v in enumerate(sorted(hh["village_id"].unique()))}
+    town_names, village_names = _place_names(sim, profile)
     out = pd.DataFrame({
         "户编号": p["household_id"].to_numpy(),
         "户主姓名": person.loc[p["household_id"], "户主姓名"].to_numpy(),
         "证件号码": person.loc[p["household_id"], "证件号码"].to_numpy(),
         "联系电话": person.loc[p["household_id"], "联系电话"].to_numpy(),
         "县": profile["name_zh"],
-        "乡镇": h["town_id"].map(town_names).to_numpy(),
-        "村": h["village_id"].map(village_names).to_numpy(),
+        "乡镇": h["town_id"].astype(str).map(town_names).to_numpy(),
+        "村": h["village_id"].astype(str).map(village_names).to_numpy(),
         "家庭人口数": h["household_size"].to_numpy(),
         "劳动力人数": h["n_labour"].to_numpy(),
         "老年人数": h["n_elderly"].to_numpy(),
@@ -117,6 +119,14 @@ def _frame(sim: Any, profile: dict, rng: np.random.Generator) -> pd.DataFrame:
     out["识别日期"] = p["识别日期"].to_numpy()
     out["风险消除日期"] = p["风险消除日期"].to_numpy()
     return out
+
+
+def _place_names(sim: Any, profile: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Town and village names as the exports write them, keyed by the truth's ids."""
+    hh = sim.households
+    towns = {str(t): f"{profile['name_zh'][:2]}{i + 1}镇" for i, t in enumerate(sorted(hh["town_id"].unique()))}
+    villages = {str(v): f"第{i + 1}村" for i, v in enumerate(sorted(hh["village_id"].unique()))}
+    return towns, villages
 
 
 def _format(df: pd.DataFrame, unit: str, date_fmt: str) -> pd.DataFrame:
@@ -157,7 +167,9 @@ def _inject(df: pd.DataFrame, rng: np.random.Generator, rate: float, file: str,
         elif kind == "non_numeric_amount":
             col = amount_cols[int(rng.integers(0, len(amount_cols)))]
             orig = df.at[r, col]
-            new = ["约" + orig, "—", "待核实", orig + "元"][int(rng.integers(0, 4))]
+            # never "—" (a zero in Chinese accounting) nor "300元" (an amount with its unit):
+            # both are valid cells that the cleaner must accept
+            new = ["约" + orig, "待核实", "不详", orig + "左右"][int(rng.integers(0, 4))]
         elif kind == "missing_required":
             col = REQUIRED[int(rng.integers(0, len(REQUIRED)))]
             orig, new = df.at[r, col], ""
@@ -184,8 +196,11 @@ def write_messy_exports(sim: Any, profile: dict, out_dir: Path, seed: int, defec
     base = _frame(sim, profile, rng)
     cid = profile["county_id"]
     title = f"{profile['name_zh']}防止返贫监测对象收支信息导出"
+    towns, villages = _place_names(sim, profile)
     manifest: dict[str, Any] = {"county_id": cid, "seed": seed, "defect_rate": defect_rate,
-                                "files": [], "defects": []}
+                                "files": [], "defects": [],
+                                # the exports name towns and villages; the truth has their ids
+                                "towns": towns, "villages": villages}
 
     # 1. UTF-8 with BOM, 元, ISO dates, no title
     name = f"{cid}_收支_utf8.csv"

@@ -1,7 +1,9 @@
 """The cleaning stage of the pipeline: read a county's inputs, clean, write atomically.
 
 Synthetic inputs arrive as canonical parquet tables; real exports (xlsx/csv) go through
-``relapse_models.ingest`` first (issue 5) and then the same validation.
+``relapse_models.ingest`` first (issue 5) and then the same validation. Either way the
+quarantine has one schema (:data:`relapse_models.ingest.sheet.QUARANTINE_COLUMNS`: table,
+source, file, sheet, row, column, header, rule, message, masked value).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from relapse_models.clean import CleanResult, clean_tables
+from relapse_models.ingest.sheet import QUARANTINE_COLUMNS
 from relapse_models.io import read_parquet, write_csv, write_json, write_parquet
 
 TABLES = ("households", "panel", "events")
@@ -56,8 +59,43 @@ def run(
         result = ingest_files(inputs, county, load_key(key, synthetic=synthetic), columns=columns)
     else:
         result = clean_tables(read_inputs(inputs), source=county)
+        result.quarantine = locate_parquet_quarantine(result.quarantine, inputs)
     write_outputs(result, county, out_dir)
     return result
+
+
+def check_real_data(config: dict) -> None:
+    """Before a run on real exports (``data.source: files``) starts any job: every county has
+    its files, and a pseudonymisation key is set (:func:`relapse_models.ingest.load_key`), so
+    a missing key stops the run at once rather than inside a notebook half-way."""
+    if config["data"]["source"] != "files":
+        return
+    from relapse_models.ingest.pseudonym import PseudonymKeyError, load_key
+
+    missing = [c for c in config["counties"] if not config["data"]["files"].get(c)]
+    if missing:
+        raise ValueError(
+            f"data.source is files but data.files lists no export for {missing}: add "
+            "`data.files: {county_id: [path, ...]}` for every county in `counties`"
+        )
+    try:
+        load_key()
+    except PseudonymKeyError as err:
+        raise PseudonymKeyError(f"data.source is files (real exports): {err}") from None
+
+
+def locate_parquet_quarantine(q: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
+    """Quarantine lines of canonical parquet inputs in the one quarantine schema of the
+    exports (:data:`QUARANTINE_COLUMNS`): ``file`` is the table's file name, ``sheet`` and
+    ``header`` are empty, and ``row`` counts records from 1 (the first record is row 1), as a
+    spreadsheet's data rows would be counted."""
+    files = {Path(p).stem: Path(p).name for p in inputs}
+    out = q.copy()
+    out["file"] = out["table"].map(files).fillna("")
+    out["sheet"] = ""
+    out["header"] = ""
+    out["row"] = out["row"].astype("int64") + 1
+    return out[QUARANTINE_COLUMNS].reset_index(drop=True)
 
 
 def write_outputs(result: CleanResult, county: str, out_dir: str | os.PathLike[str]) -> None:
