@@ -32,6 +32,8 @@ features_path = ""
 interim_dir = ""
 # empty: reports/metrics/thresholds_detail/<county>
 detail_dir = ""
+# empty: not written apart (it is also in the detail folder)
+tier_resolution_path = ""
 # capacity; None: from the config
 grid_workers_per_1000_households = None
 visits_per_worker_per_month = None
@@ -44,28 +46,15 @@ line_multipliers = None
 
 
 # %%
-import io
-
 import matplotlib.pyplot as plt
-from IPython.display import Image, display
+from IPython.display import display
 
 from relapse_models import plots
 from relapse_models.config import from_json as config_from_json
 from relapse_models.config import merge
 from relapse_models.equity import SUBGROUP_LABELS
-from relapse_models.io import read_parquet
 from relapse_models.notebooks import chdir_project_root
 from relapse_models.steps import thresholds as step
-from relapse_models.thresholds import lead_times
-
-
-def show(fig: plt.Figure) -> None:
-    """Embed the figure as PNG (the package draws on the Agg backend: plt.show is a no-op)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    display(Image(data=buffer.getvalue()))
-
 
 chdir_project_root()
 config = config_from_json(config_json)
@@ -80,7 +69,7 @@ config = merge(config, {s: {k: v for k, v in kv.items() if v is not None}
 result = step.run(
     county, predictions_path, config, table_path, recommended_path,
     features_path=features_path or None, interim_dir=interim_dir or None,
-    detail_dir=detail_dir or None,
+    detail_dir=detail_dir or None, tier_resolution_path=tier_resolution_path or None,
 )
 recommended = result.recommended[county]
 print(f"走访能力 capacity: {100 * recommended['capacity_share']:.1f}% of households per month")
@@ -100,44 +89,32 @@ display(result.intervals.query("kind == 'threshold'")[cols].round(3))
 # ## 增益曲线 · Gain curves (recall against flagged share)
 
 # %%
-fig = plots.gain_curves(result.table, "zh", capacity_share=recommended["capacity_share"])
-show(fig)
+plots.gain_curves(result.table, "zh", capacity_share=recommended["capacity_share"])
+plt.show()
 
 # %% [markdown]
 # ## 提前期 · Lead time: quarters from the first flag to the relapse, at each chosen threshold
+# `0` = a case never flagged before its onset.
 
 # %%
-predictions = read_parquet(predictions_path)
-part = predictions[predictions["county_id"] == county]
-columns = step.score_columns(part)
-fig, ax = plt.subplots(figsize=(6.5, 3.5))
-for name, row in result.best.set_index("score").iterrows():
-    lt = lead_times(part[part["relapse"].notna()], columns[name], row["threshold"]).dropna()
-    ax.hist(lt, bins=[0.5, 1.5, 2.5, 3.5, 4.5], histtype="step", label=f"{name} (n={len(lt)})")
-ax.set_xlabel("提前期（季度）")
-ax.set_ylabel("识别的返贫案例数")
-ax.set_title("预警提前期分布")
-ax.legend(fontsize=7)
-show(fig)
+display(result.lead_times)
+plots.lead_time_bars(result.lead_times, "zh")
+plt.show()
 
 # %% [markdown]
 # ## 红黄蓝分级 · Official tiers (by triggers met) against the model's capacity-fitting tiers
-# `tiered` rows: share of cases in any tier, monthly visit load and the budget.
+# The resolution table: each scheme's monthly load against the budget, the recall of visiting
+# every tiered household with its village-bootstrap interval, and the paired difference from
+# the official tiers. `model_beats_official`: the best model's tiers fit capacity and the
+# lower end of the difference is above 0.
 
 # %%
-tc = result.tier_comparison
-display(tc.round(3))
-loads = tc[tc["tier"].isin(["red", "yellow", "blue"])].pivot(
-    index="scheme", columns="tier", values="load")[["red", "yellow", "blue"]]
-ax = loads.plot.bar(stacked=True, color=["#c0392b", "#f1c40f", "#2e86c1"], figsize=(6.5, 3.5))
-fig = ax.figure
-ax.axhline(tc["budget"].max(), color="grey", linestyle="--", label="走访能力")
-ax.set_xlabel("分级方案")
-ax.set_ylabel("每月走访次数")
-ax.set_title("各级走访负荷与走访能力")
-ax.legend(["走访能力", "红", "黄", "蓝"], fontsize=7)
-show(fig)
-display(result.intervals.query("kind == 'tiers'")[cols].round(3))
+display(result.tier_resolution.round(3))
+plots.tier_recall(result.tier_resolution, "zh")
+plt.show()
+display(result.tier_comparison.round(3))
+plots.tier_loads(result.tier_comparison, "zh")
+plt.show()
 
 # %% [markdown]
 # ## 公平性 · Misses by subgroup and town at each chosen threshold
@@ -146,33 +123,19 @@ display(result.intervals.query("kind == 'tiers'")[cols].round(3))
 
 # %%
 eq = result.equity.copy()
-eq["组别"] = eq["group"].map(lambda g: SUBGROUP_LABELS.get(g, (g, g))[0])
-display(eq[["score", "dimension", "组别", "households", "n_pos", "fn", "recall",
-            "recall_ci_low", "recall_ci_high", "share_of_cases", "share_of_misses",
-            "recall_gap", "suppress"]].round(3))
+if not eq.empty:
+    eq["组别"] = eq["group"].map(lambda g: SUBGROUP_LABELS.get(g, (g, g))[0])
+    display(eq[["score", "dimension", "组别", "households", "n_pos", "fn", "recall",
+                "recall_ci_low", "recall_ci_high", "share_of_cases", "share_of_misses",
+                "recall_gap", "suppress"]].round(3))
 
 # %% [markdown]
 # ## 决策曲线 · Decision curve (net benefit, Vickers & Elkin 2006)
 # The dotted line marks the threshold probability implied by the visit and miss costs.
 
 # %%
-dc = result.decision_curve
-fig, ax = plt.subplots(figsize=(6.5, 4))
-for name, g in dc.groupby("score", sort=False):
-    style = {"visit_all": ":", "visit_none": "-"}.get(name, "-")
-    label = {"visit_all": "全部走访", "visit_none": "不走访", "rule_official": "官方规则"}.get(
-        name, name)
-    ax.plot(g["threshold_probability"], g["net_benefit"], style, label=label)
-pt = recommended["costs"]["threshold_probability"]
-if pt is not None:
-    ax.axvline(pt, color="grey", linestyle=":")
-prevalence = dc["n_pos"].iloc[0] / dc["n"].iloc[0]
-ax.set_ylim(-0.5 * prevalence, 1.1 * prevalence)
-ax.set_xlabel("阈值概率 p_t")
-ax.set_ylabel("净获益（每户季）")
-ax.set_title("决策曲线")
-ax.legend(fontsize=7)
-show(fig)
+plots.decision_curve(result.decision_curve, "zh", recommended["costs"]["threshold_probability"])
+plt.show()
 
 # %% [markdown]
 # ## 监测线敏感性 · Monitoring-line sensitivity
@@ -183,13 +146,5 @@ show(fig)
 ls = result.line_sensitivity
 display(ls.round(3))
 if not ls.empty:
-    fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    for name, g in ls.groupby("score", sort=False):
-        ax.plot(g["multiplier"], g["recall"], "o-", label=f"{name} 召回率")
-    base = ls.drop_duplicates("multiplier")
-    ax.plot(base["multiplier"], base["prevalence"], "k--", label="返贫率（风险户）")
-    ax.plot(base["multiplier"], base["rule_flagged_share_all"], "k:", label="官方规则预警比例")
-    ax.set_xlabel("监测线倍数")
-    ax.set_title("监测线变动的影响")
-    ax.legend(fontsize=7)
-    show(fig)
+    plots.line_sensitivity(ls, "zh")
+    plt.show()

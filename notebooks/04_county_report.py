@@ -24,9 +24,12 @@ models_path = "reports/metrics/models.json"
 coefficients_path = "reports/metrics/coefficients.csv"
 thresholds_path = "reports/metrics/thresholds/shangluo.csv"
 recommended_path = "reports/metrics/recommended/shangluo.json"
+detail_dir = "reports/metrics/thresholds_detail/shangluo"
 
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -40,14 +43,24 @@ from relapse_models.report import county as rc
 from relapse_models.report.labels import t
 from relapse_models.report.tables import html_table
 
+
+def read_detail(name: str) -> pd.DataFrame:
+    """A detail table of the threshold stage (empty when that part was skipped)."""
+    path = Path(detail_dir) / f"{name}.csv"
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame()
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 chdir_project_root()
 config = config_from_json(config_json)
 lang = config["report"]["language"]
 min_cell = config["report"]["min_cell"]
 profile = load_profile(profile_path)
 name = profile["name_zh"] if lang == "zh" else profile["name_en"]
-
-
 
 display(Markdown(f"# {t('county_title', lang, name=name, year=profile['report_year'])}"))
 if config.get("data", {}).get("source", "synthetic") == "synthetic":
@@ -60,25 +73,50 @@ display(HTML(html_table(rc.headline_table(recon, lang))))
 
 # %%
 display(Markdown(f"## {t('risk', lang)}"))
-panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type"])
+display(Markdown(f"*{t('suppressed_note', lang, min_cell=min_cell)}*"))
+panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type",
+                                          "disaster_type", "disaster_loss"])
 features = read_parquet(features_path)
 risk = rc.risk_type_table(panel, min_cell, lang)
 display(HTML(html_table(risk)))
-display(HTML(html_table(rc.town_table(features, min_cell, lang).head(15))))
+if not risk.empty:
+    plots.bar_counts(risk, t("risk_type", lang), t("households", lang), t("risk_type", lang))
+    plt.show()
 
 # %%
-trajectory = rc.income_trajectory(features)
-fig, ax = plt.subplots(figsize=(8, 3.6))
-for flag, group in trajectory.groupby("poverty_alleviated"):
-    label = ("脱贫户" if flag else "一般农户") if lang == "zh" else ("alleviated" if flag else "general")
-    ax.plot(group["period"], group["income"], marker="o", label=label)
-line = trajectory.drop_duplicates("period")
-ax.plot(line["period"], line["line"], color="black", linestyle="--", label=t("line", lang))
-ax.set_title(t("income_pc", lang))
-ax.tick_params(axis="x", rotation=45)
-ax.legend()
-fig.tight_layout()
+display(Markdown(f"### {t('town', lang)}"))
+display(HTML(html_table(rc.town_table(features, min_cell, lang).head(15))))
+towns = rc.town_quarterly(features, min_cell)
+plots.small_multiples(towns, "town_id", "period", "monitored_pct", t("towns_monitored", lang))
 plt.show()
+
+# %%
+display(Markdown(f"### {t('income_pc', lang)}"))
+trajectory = rc.income_trajectory(features)
+wide = trajectory.pivot_table(index="period", columns="poverty_alleviated", values="income",
+                              sort=True)
+wide.columns = ["pa" if c else "general" for c in wide.columns]
+wide["line"] = trajectory.groupby("period")["line"].first()
+series = {"pa": t("poverty_alleviated", lang), "general": t("general_households", lang),
+          "line": t("line", lang)}
+plots.period_lines(wide.reset_index(), "period", {k: v for k, v in series.items() if k in wide},
+                   t("income_pc", lang), dashed=("line",))
+plt.show()
+
+# %%
+display(Markdown(f"### {t('medical_burden', lang)}"))
+medical = rc.medical_burden(features, min_cell)
+plots.period_lines(medical, "period", {"catastrophic_pct": t("catastrophic_share", lang)},
+                   t("medical_burden", lang), y_label="%")
+plt.show()
+
+# %%
+display(Markdown(f"### {t('disaster_exposure', lang)}"))
+disaster = rc.disaster_exposure(panel, min_cell)
+plots.period_lines(disaster, "period", {"disaster_pct": t("disaster_share", lang)},
+                   t("disaster_exposure", lang), y_label="%")
+plt.show()
+display(HTML(html_table(rc.disaster_types(panel, min_cell, lang))))
 
 # %%
 display(Markdown(f"## {t('models', lang)}"))
@@ -97,13 +135,56 @@ display(
 )
 display(HTML(html_table(rc.recommended_table(recommended, lang))))
 thresholds = pd.read_csv(thresholds_path, encoding="utf-8-sig")
-fig = plots.gain_curves(thresholds, lang, capacity_share=recommended["capacity_share"])
+plots.gain_curves(thresholds, lang, capacity_share=recommended["capacity_share"])
 plt.show()
+
+# %%
+resolution = read_detail("tier_resolution")
+tier_comparison = read_detail("tiers")
+if not resolution.empty:
+    display(Markdown(f"### {t('tier_comparison', lang)}"))
+    display(HTML(html_table(rc.tier_resolution_table(resolution, lang))))
+    plots.tier_recall(resolution, lang)
+    plt.show()
+if not tier_comparison.empty:
+    plots.tier_loads(tier_comparison, lang)
+    plt.show()
+
+# %%
+lead = read_detail("lead_times")
+if not lead.empty:
+    display(Markdown(f"### {t('lead_time_table', lang)}"))
+    display(HTML(html_table(rc.lead_time_table(lead, lang))))
+    plots.lead_time_bars(lead, lang)
+    plt.show()
+
+# %%
+equity = read_detail("equity")
+if not equity.empty:
+    display(Markdown(f"### {t('equity', lang)}"))
+    shown = [recommended["best_score"], "rule_official"]
+    display(HTML(html_table(rc.equity_report_table(equity, shown, lang, min_cell))))
+
+# %%
+curve = read_detail("decision_curve")
+if not curve.empty:
+    display(Markdown(f"### {t('decision_curve', lang)}"))
+    plots.decision_curve(curve, lang, recommended.get("costs", {}).get("threshold_probability"))
+    plt.show()
+sensitivity = read_detail("line_sensitivity")
+if not sensitivity.empty:
+    display(Markdown(f"### {t('line_sensitivity', lang)}"))
+    display(HTML(html_table(rc.line_sensitivity_table(sensitivity, lang))))
+    plots.line_sensitivity(sensitivity, lang)
+    plt.show()
 
 # %%
 display(Markdown(f"## {t('quality', lang)}"))
 cleaning = read_json(cleaning_path)
 display(HTML(html_table(rc.cleaning_table(cleaning, lang))))
+rules = rc.cleaning_rules_table(cleaning, lang)
+if not rules.empty:
+    display(HTML(html_table(rules)))
 
 # %%
 display(Markdown(f"### {t('methods', lang)}"))

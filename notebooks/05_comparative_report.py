@@ -20,6 +20,7 @@ reconciliation_path = "reports/reconciliation.csv"
 models_path = "reports/metrics/models.json"
 thresholds_path = "reports/metrics/thresholds.csv"
 recommended_path = "reports/metrics/recommended_thresholds.json"
+tier_comparison_path = "reports/metrics/tier_comparison.csv"
 
 
 # %%
@@ -67,6 +68,9 @@ display(HTML(html_table(rcmp.model_matrix(metrics, names, lang, scheme="leave_on
 display(Markdown(f"## {t('warning', lang)}"))
 recommended = read_json(recommended_path)
 display(HTML(html_table(rcmp.threshold_matrix(recommended, names, lang))))
+display(Markdown(f"### {t('tier_comparison', lang)}"))
+tier_comparison = pd.read_csv(tier_comparison_path, encoding="utf-8-sig")
+display(HTML(html_table(rcmp.tier_matrix(tier_comparison, names, lang))))
 table = pd.read_csv(thresholds_path, encoding="utf-8-sig")
 fig, axes = plt.subplots(1, len(counties), figsize=(3.2 * len(counties), 3.2), sharey=True)
 for ax, county in zip(np.atleast_1d(axes), counties, strict=True):

@@ -51,3 +51,13 @@ def test_environment_yml_pins_the_same_versions():
 def test_python_version_agrees():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "python=3.11" in env["dependencies"]
+
+
+def test_browser_driver_is_pinned_and_needs_no_browser_download():
+    """playwright drives Debian's Chromium (tests/test_browser.py): pinned like the rest; the
+    Python package ships its own node driver, so nothing is fetched at test time."""
+    assert _pins()["playwright"] == "1.65.2" and "playwright" in _top_level()
+    import playwright
+
+    driver = Path(playwright.__file__).parent / "driver"
+    assert any(driver.rglob("node*")), f"playwright driver missing under {driver}"

@@ -124,3 +124,25 @@ def test_county_equity_long_format(ten_households):
     assert len(out) == 7 + 2
     no_attrs = E.county_equity(ten_households.drop(columns=["relocated"]), flags, n_boot=0)
     assert set(no_attrs["dimension"]) == {"town"}
+
+
+def test_equity_per_episode_counts_each_relapse_once():
+    """a1 (town t1) foresees one onset from three quarters, flagged in one of them; b1 (t2)
+    foresees one onset, never flagged; c1 (t1) never relapses. By row t1's recall is 1/3,
+    by episode 1/1; t2 misses its only case, so it holds every missed case."""
+    df = pd.DataFrame({
+        "household_id": ["a1", "a1", "a1", "b1", "c1"],
+        "town_id": ["t1", "t1", "t1", "t2", "t1"],
+        "village_id": ["v1", "v1", "v1", "v2", "v1"],
+        "year": 2022, "quarter": [1, 2, 3, 1, 1],
+        "relapse": pd.array([True, True, True, True, False], dtype="boolean"),
+        "at_risk": True,
+        "relapse_in_quarters": pd.array([3, 2, 1, 1, None], dtype="Int64"),
+    })
+    flag = np.array([False, True, False, False, False])
+    tab = E.county_equity(df, {"s": flag}, min_cell=1, n_boot=0).set_index("group")
+    assert tab.loc["t1", "recall"] == pytest.approx(1 / 3)
+    assert (tab.loc["t1", "cases_n"], tab.loc["t1", "cases_detected"]) == (1, 1)
+    assert tab.loc["t1", "case_recall"] == 1.0 and tab.loc["t2", "case_recall"] == 0.0
+    assert tab.loc["t2", "cases_missed"] == 1 and tab.loc["t2", "share_of_missed_cases"] == 1.0
+    assert tab.loc["t1", "share_of_missed_cases"] == 0.0

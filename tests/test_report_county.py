@@ -1,6 +1,7 @@
 """County and comparative report tables, checked by hand on small inputs."""
 
 import pandas as pd
+import pytest
 
 from relapse_models.report import comparative as rcmp
 from relapse_models.report import county as rc
@@ -107,3 +108,125 @@ def test_odds_ratio_table_orders_by_evidence_and_drops_the_intercept():
     table = rc.odds_ratio_table(coefficients, "zh")
     assert table["风险因素"].tolist() == ["any_chronic_ill", "income_ratio"]
     assert table.iloc[0, 1] == "1.56 [0.554, 4.39]"
+
+
+def _town_features():
+    """Town t1: 5 households in 2024Q1, 2 monitored (40 %); town t2: 2 households (small)."""
+    return pd.DataFrame({
+        "household_id": [f"a{i}" for i in range(5)] + ["b0", "b1"],
+        "town_id": ["t1"] * 5 + ["t2"] * 2,
+        "year": 2024, "quarter": 1,
+        "monitored_now": [1.0, 1, 0, 0, 0, 1, 0],
+        "catastrophic_health": [1.0, 0, 0, 0, None, 1, 0],
+        "oop_to_line": [0.5, 0.1, 0.0, 0.0, None, 0.3, 0.1],
+    })
+
+
+def test_town_quarterly_by_hand_with_small_towns_suppressed():
+    tq = rc.town_quarterly(_town_features(), min_cell=5).set_index("town_id")
+    assert tq.loc["t1", "monitored_pct"] == 40.0 and tq.loc["t1", "households"] == 5
+    assert tq.loc["t2", "suppressed"] and pd.isna(tq.loc["t2", "monitored_pct"])
+    assert tq.loc["t1", "period"] == "2024Q1"
+
+
+def test_medical_burden_by_hand():
+    mb = rc.medical_burden(_town_features(), min_cell=5).iloc[0]
+    # 6 households known (a4 unknown): catastrophic 2/6; mean oop/line (0.5+0.1+0.3+0.1)/6
+    assert mb["households"] == 6
+    assert mb["catastrophic_pct"] == pytest.approx(100 * 2 / 6)
+    assert mb["oop_to_line"] == pytest.approx(1.0 / 6)
+    assert pd.isna(rc.medical_burden(_town_features(), min_cell=7).iloc[0]["catastrophic_pct"])
+
+
+def test_disaster_exposure_and_types_by_hand():
+    panel = pd.DataFrame({
+        "household_id": ["h1", "h2", "h3", "h4", "h5", "h1", "h2", "h3", "h4", "h5"],
+        "year": 2024, "quarter": [1] * 5 + [2] * 5,
+        "disaster_type": ["flood", None, None, None, None, "flood", "flood", "drought", None,
+                          None],
+        "disaster_loss": [100.0, 0, 50, 0, 0, 0, 0, 0, 0, 0],
+    })
+    d = rc.disaster_exposure(panel, min_cell=1).set_index("period")
+    # Q1: h1 (type) and h3 (a loss without a type) are hit: 2 of 5
+    assert d.loc["2024Q1", "hit"] == 2 and d.loc["2024Q1", "disaster_pct"] == 40.0
+    assert d.loc["2024Q2", "hit"] == 3
+    assert rc.disaster_exposure(panel, min_cell=3)["hit"].tolist() == ["<3", 3]
+    types = rc.disaster_types(panel, min_cell=2, language="zh")
+    # flood: h1 (twice) and h2 = 2 households; drought: h3 alone, suppressed
+    assert types.iloc[:, 1].tolist() == [2, "<2"]
+
+
+def _resolution():
+    return pd.DataFrame({
+        "county_id": "c1", "scheme": ["official", "logit"], "is_best": [False, True],
+        "load": [4.0, 2.0], "budget": [3.5, 3.5], "fits_capacity": [False, True],
+        "flagged_share": [0.5, 0.4], "recall": [0.5, 0.75], "recall_ci_low": [0.2, 0.5],
+        "recall_ci_high": [0.8, 1.0], "recall_diff": [0.0, 0.25],
+        "recall_diff_ci_low": [0.0, 0.05], "recall_diff_ci_high": [0.0, 0.5],
+        "precision": [0.4, 0.75], "model_beats_official": [False, True],
+    })
+
+
+def test_tier_resolution_table_shows_intervals_and_verdict():
+    zh = rc.tier_resolution_table(_resolution(), "zh")
+    assert zh.iloc[1]["召回率 [95%置信区间]"] == "0.750 [0.500, 1.000]"
+    assert zh.iloc[1]["与官方分级之差 [95%置信区间]"] == "+0.250 [0.050, 0.500]"
+    assert zh.iloc[0]["在走访能力内"] == "否" and zh.iloc[1]["模型分级更优"] == "是"
+    assert zh.iloc[1]["分级方案"].endswith("★")
+    en = rc.tier_resolution_table(_resolution(), "en")
+    assert en.iloc[0]["Tier scheme"] == "Official tiers" and en.iloc[1]["Within capacity"] == "yes"
+
+
+def test_lead_time_table_pivots_cases():
+    dist = pd.DataFrame({"score": ["logit", "logit", "rule"], "threshold": 0.5,
+                         "lead_time": [2, 0, 0], "cases": [3, 1, 4], "share": 0.0})
+    tab = rc.lead_time_table(dist, "en")
+    assert tab.columns.tolist() == ["Score", "missed", "2Q"]
+    assert tab.iloc[0].tolist() == ["Logit (village-clustered SE)", 1, 3]
+    assert tab.iloc[1].tolist() == ["Official screening rule", 4, 0]
+
+
+def test_equity_report_table_keeps_suppressed_cells_marked():
+    eq = pd.DataFrame({
+        "score": ["logit", "logit", "rule"], "group": ["elderly", "t1", "elderly"],
+        "households": ["10", "<5", 10], "recall": ["0.5", "<5", 0.2],
+        "recall_ci_low": [0.25, "<5", 0.1], "recall_ci_high": [0.75, "<5", 0.3],
+        "share_of_cases": [0.4, "<5", 0.4], "share_of_misses": [0.3, "<5", 0.5],
+        "suppress": [False, True, False], "case_recall": [2 / 3, "<5", 0.5],
+    })
+    tab = rc.equity_report_table(eq, ["logit"], "zh", min_cell=5)
+    assert len(tab) == 2
+    assert tab.iloc[0]["召回率 [95%置信区间]"] == "0.500 [0.250, 0.750]"
+    assert tab.iloc[0]["群体"] == "有老年人口户" and tab.iloc[1]["召回率 [95%置信区间]"] == "<5"
+    assert tab.iloc[0]["户数"] == "10"  # numbers read back as text (CSV) are formatted
+    assert tab.iloc[0]["占漏报比例"] == "30.0%" and tab.iloc[0]["按返贫案例的召回率"] == "0.667"
+
+
+def test_cleaning_rules_table_lists_each_rule():
+    rep = {"rules": [{"table": "panel", "rule": "duplicate_key", "n": 3}]}
+    tab = rc.cleaning_rules_table(rep, "en")
+    assert tab.to_dict("records") == [{"Table": "panel", "Rule": "duplicate_key",
+                                       "Rows quarantined": 3}]
+    assert rc.cleaning_rules_table({"rules": []}).empty
+
+
+def test_tier_matrix_one_row_per_county_with_verdict():
+    res = pd.concat([_resolution(), _resolution().assign(
+        county_id="c2", model_beats_official=[False, False])], ignore_index=True)
+    m = rcmp.tier_matrix(res, {"c1": "甲县", "c2": "乙县", "c3": "丙县"}, "zh")
+    assert m["县（市、区）"].tolist() == ["甲县", "乙县", "丙县"]
+    assert m.iloc[0]["官方红黄蓝分级 · 每月走访负荷"] == "4.0 / 3.5"
+    assert m.iloc[0]["最佳模型 · 召回率 [95%置信区间]"].startswith("0.750 [0.500, 1.000]")
+    assert m["模型分级更优"].tolist() == ["是", "否", "—"]
+    assert m.iloc[2]["与官方分级之差 [95%置信区间]"] == "—"  # a county without a table
+
+
+def test_line_sensitivity_table_formats_each_line():
+    ls = pd.DataFrame({"multiplier": [1.0, 1.5], "line": [7600.0, 11400.0],
+                       "score": ["rule", "logit_at_capacity"], "prevalence": [0.004, 0.087],
+                       "flagged_share": [0.067, 0.05], "recall": [0.111, float("nan")]})
+    tab = rc.line_sensitivity_table(ls, "zh")
+    assert tab.iloc[0].tolist() == ["×1", "7600元", "官方筛查规则", "0.4%", "6.7%", "0.111"]
+    assert tab.iloc[1].tolist()[:3] == ["×1.5", "11400元", "Logit 回归（村聚类稳健标准误）"]
+    assert tab.iloc[1].tolist()[-1] == "—"
+    assert rc.line_sensitivity_table(pd.DataFrame()).empty

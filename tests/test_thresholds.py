@@ -328,3 +328,60 @@ def test_lead_times_match_the_table():
     assert sorted(lt.tolist()) == [1.0, 3.0]
     lt5 = T.lead_times(df[df["relapse"].notna()], "score", 0.5)
     assert lt5.isna().sum() == 1 and lt5.max() == 2.0  # b1 missed; a1 flagged at 2022Q2
+
+
+def test_lead_time_distribution_by_hand():
+    from relapse_models.steps.thresholds import lead_time_distribution
+
+    df = _ten_rows()
+    best = pd.DataFrame({"score": ["s", "t"], "threshold": [0.5, 0.15]})
+    dist = lead_time_distribution(df, {"s": "score", "t": "score"}, best).set_index(
+        ["score", "lead_time"])
+    # at 0.5: a1 first flagged 2022Q2 (2 ahead), b1 never (0.4 < 0.5) -> 0 = missed
+    assert dist.loc[("s", 2), "cases"] == 1 and dist.loc[("s", 0), "cases"] == 1
+    assert dist.loc[("s", 0), "share"] == 0.5
+    # at 0.15: a1 3 ahead, b1 1 ahead, nothing missed
+    assert sorted(dist.loc["t"].index) == [1, 3]
+    assert dist.loc["t", "cases"].sum() == 2
+
+
+def test_tier_resolution_by_hand(ten_households):
+    """Official tiers recall 2/4 at load 4 > budget 3.5; logit tiers 3/4 at load 2."""
+    from relapse_models.steps.thresholds import tier_resolution
+
+    df = ten_households
+    schemes = {"official": T.official_tiers(df["score_rule"]),
+               "logit": T.tiers_by_period(df, "score_logit", 0.5),
+               "oracle": T.tiers_by_period(df, "score_logit", 0.5)}
+    tc = T.compare_tiers(df["relapse"], schemes, df["quarter"], 3.5).assign(county_id="c1")
+    flags = {k: (v["tier"].astype(str) != "none").to_numpy() for k, v in schemes.items()}
+    iv = T.flag_intervals(df["relapse"], flags, df["village_id"], reference="official",
+                          n_boot=50, seed=3).assign(kind="tiers")
+    res = tier_resolution(tc, iv).set_index("scheme")
+    assert res.loc["official", "recall"] == 0.5 and res.loc["logit", "recall"] == 0.75
+    assert res.loc["logit", "recall_diff"] == pytest.approx(0.25)
+    assert res.loc["official", "load"] == 4 and not res.loc["official", "fits_capacity"]
+    # the oracle never counts as the best model; the official rule neither
+    assert res["is_best"].tolist() == [False, True, False]
+    assert res.loc["logit", "model_beats_official"] == (
+        res.loc["logit", "recall_diff_ci_low"] > 0)
+    assert not res.loc["official", "model_beats_official"]
+    # the verdict follows the lower end of the paired interval
+    for low, verdict in ((0.1, True), (-0.05, False)):
+        iv2 = iv.copy()
+        iv2.loc[iv2["name"] == "logit", "recall_diff_ci_low"] = low
+        got = tier_resolution(tc, iv2).set_index("scheme").loc["logit", "model_beats_official"]
+        assert got == verdict
+    # a county without a case: recall undefined, no best model, no verdict
+    no_case = iv.assign(recall=np.nan, recall_diff=np.nan, recall_diff_ci_low=np.nan)
+    res0 = tier_resolution(tc, no_case)
+    assert not res0["is_best"].any() and not res0["model_beats_official"].any()
+
+
+def test_bootstrap_clusters_fall_back_to_households_in_a_single_village():
+    from relapse_models.steps.thresholds import bootstrap_clusters
+
+    two = pd.DataFrame({"village_id": ["v1", "v1", "v2"], "household_id": ["a", "b", "c"]})
+    assert bootstrap_clusters(two).tolist() == ["v1", "v1", "v2"]
+    one = two.assign(village_id="v1")
+    assert bootstrap_clusters(one).tolist() == ["a", "b", "c"]

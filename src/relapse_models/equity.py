@@ -49,6 +49,8 @@ SUBGROUP_LABELS: dict[str, tuple[str, str]] = {
 COUNT_COLUMNS: list[str] = [
     "n", "households", "n_pos", "tp", "fn", "flagged_n", "households_pos", "households_missed",
 ]
+EPISODE_COUNT_COLUMNS: list[str] = ["cases_n", "cases_detected", "cases_missed"]
+EPISODE_VALUE_COLUMNS: list[str] = ["case_recall", "share_of_missed_cases"]
 VALUE_COLUMNS: list[str] = [
     "flagged_share", "share_of_cases", "share_of_misses", "recall", "recall_ci_low",
     "recall_ci_high", "precision", "recall_rest", "recall_gap", "recall_gap_ci_low",
@@ -103,12 +105,19 @@ def equity_table(
     n_boot: int = 200,
     seed: int = 0,
     level: float = 0.95,
+    episodes: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Recall and misses per group (columns of the boolean frame ``groups``, aligned with
     ``y_true``) for the boolean ``flag``; intervals from a bootstrap clustered by ``clusters``
     (villages). Rows with a missing label are dropped. ``partition``: the groups split the rows
     (towns), which triggers complementary suppression. Columns: ``dimension, group`` then
-    :data:`COUNT_COLUMNS`, :data:`VALUE_COLUMNS` and ``suppress``."""
+    :data:`COUNT_COLUMNS`, :data:`VALUE_COLUMNS` and ``suppress``.
+
+    ``episodes`` (a relapse-episode code per row, -1 for rows that foresee no onset:
+    ``thresholds._episodes``) adds the same by case rather than by row: ``cases_n`` episodes
+    seen from the group's rows, ``cases_detected`` (one of those rows flagged),
+    ``cases_missed``, ``case_recall`` and ``share_of_missed_cases``: a household relapsing
+    once counts once however many quarters foresaw it."""
     y_all = as_float_label(y_true)
     keep = ~np.isnan(y_all)
     y = y_all[keep]
@@ -175,6 +184,20 @@ def equity_table(
                 "recall_gap_ci_high": g_hi,
             }
         )
+    if episodes is not None:
+        ep = np.asarray(episodes)[keep]
+        has = ep >= 0
+        cases = _distinct(ep, G & has[:, None])
+        detected = _distinct(ep, G & (has & (f == 1))[:, None])
+        missed_all = len(pd.unique(ep[has])) - len(pd.unique(ep[has & (f == 1)]))
+        out["cases_n"] = cases
+        out["cases_detected"] = detected
+        out["cases_missed"] = cases - detected
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["case_recall"] = np.where(cases > 0, detected / np.maximum(cases, 1), np.nan)
+        out["share_of_missed_cases"] = (
+            out["cases_missed"] / missed_all if missed_all else np.nan
+        )
     out["suppress"] = small_cells(out, min_cell)
     if partition:
         out["suppress"] = complementary_suppression(out["suppress"], out["households"])
@@ -206,7 +229,8 @@ def publishable(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 
     out = table.copy()
     marker = SUPPRESSED.format(min_cell=min_cell)
-    cols = [c for c in COUNT_COLUMNS + VALUE_COLUMNS if c in out.columns]
+    cols = [c for c in COUNT_COLUMNS + VALUE_COLUMNS + EPISODE_COUNT_COLUMNS
+            + EPISODE_VALUE_COLUMNS if c in out.columns]
     mask = out["suppress"].to_numpy(dtype=bool)
     for c in cols:
         out[c] = out[c].astype(object)
@@ -227,13 +251,17 @@ def county_equity(
     """Equity tables for several flags (name -> boolean array aligned with ``df``) on one
     county's rows: subgroups when ``df`` has :data:`SUBGROUP_COLUMNS`, towns when it has
     ``town_col``. Long format with a leading ``score`` column."""
+    from relapse_models.thresholds import _episodes
+
     has_sub = set(SUBGROUP_COLUMNS).issubset(df.columns)
+    has_ep = {"relapse_in_quarters", "at_risk"}.issubset(df.columns)
+    episodes = _episodes(df)[0] if has_ep else None
     parts = []
     for name, flag in flags.items():
         common = dict(
             household_id=df["household_id"].to_numpy(),
             clusters=df[cluster_col].to_numpy() if cluster_col in df else None,
-            min_cell=min_cell, n_boot=n_boot, seed=seed,
+            min_cell=min_cell, n_boot=n_boot, seed=seed, episodes=episodes,
         )
         if has_sub:
             parts.append(

@@ -55,6 +55,7 @@ rule county_report:
         coefficients="reports/metrics/coefficients.csv",
         thresholds="reports/metrics/thresholds/{county}.csv",
         recommended="reports/metrics/recommended/{county}.json",
+        detail="reports/metrics/thresholds_detail/{county}",
     output:
         html="reports/counties/{county}.html",
         notebook="reports/notebooks/04_county_report_{county}.ipynb",
@@ -76,7 +77,7 @@ rule county_report:
         " -p panel_path {input.panel} -p features_path {input.features}"
         " -p reconciliation_path {input.reconciliation} -p models_path {input.models}"
         " -p coefficients_path {input.coefficients} -p thresholds_path {input.thresholds}"
-        " -p recommended_path {input.recommended} > {log} 2>&1"
+        " -p recommended_path {input.recommended} -p detail_dir {input.detail} > {log} 2>&1"
 
 
 rule comparative_report:
@@ -87,6 +88,7 @@ rule comparative_report:
         models="reports/metrics/models.json",
         thresholds="reports/metrics/thresholds.csv",
         recommended="reports/metrics/recommended_thresholds.json",
+        tier_comparison="reports/metrics/tier_comparison.csv",
     output:
         html="reports/index.html",
         notebook="reports/notebooks/05_comparative_report.ipynb",
@@ -108,4 +110,5 @@ rule comparative_report:
         " -p counties {params.counties:q} -p config_json {params.config:q}"
         " -p profiles {params.profiles:q} -p reconciliation_path {input.reconciliation}"
         " -p models_path {input.models} -p thresholds_path {input.thresholds}"
-        " -p recommended_path {input.recommended} > {log} 2>&1"
+        " -p recommended_path {input.recommended}"
+        " -p tier_comparison_path {input.tier_comparison} > {log} 2>&1"

@@ -13,6 +13,7 @@ rule thresholds:
         recommended="reports/metrics/recommended/{county}.json",
         notebook="reports/notebooks/03_thresholds_{county}.ipynb",
         detail=directory("reports/metrics/thresholds_detail/{county}"),
+        tier_resolution="reports/metrics/tier_comparison/{county}.csv",
     params:
         config=threshold_params,
     log:
@@ -29,7 +30,8 @@ rule thresholds:
         " -p config_json {params.config:q} -p predictions_path {input.predictions}"
         " -p table_path {output.table} -p features_path {input.features}"
         " -p interim_dir data/interim/{wildcards.county} -p detail_dir {output.detail}"
-        " -p recommended_path {output.recommended} > {log} 2>&1"
+        " -p recommended_path {output.recommended}"
+        " -p tier_resolution_path {output.tier_resolution} > {log} 2>&1"
 
 
 rule combine_thresholds:
@@ -51,3 +53,21 @@ rule combine_thresholds:
     shell:
         "relapse-models combine --csv-out {output.table} --json-out {output.recommended}"
         " --csv {input.tables} --json {input.recommended} > {log} 2>&1"
+
+
+rule combine_tier_comparison:
+    input:
+        expand("reports/metrics/tier_comparison/{county}.csv", county=COUNTIES),
+    output:
+        "reports/metrics/tier_comparison.csv",
+    log:
+        "reports/logs/combine_tier_comparison/all.log",
+    benchmark:
+        "reports/benchmarks/combine_tier_comparison/all.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    shell:
+        "relapse-models combine --csv-out {output} --csv {input} > {log} 2>&1"

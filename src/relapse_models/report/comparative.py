@@ -81,3 +81,43 @@ def county_links(names: dict[str, str]) -> str:
         for cid, name in names.items()
     )
     return f"<ul>{items}</ul>"
+
+
+def tier_matrix(
+    resolution: pd.DataFrame, names: dict[str, str], language: str = "zh"
+) -> pd.DataFrame:
+    """Per county (``reports/metrics/tier_comparison.csv``): the official tiers' load against
+    capacity and recall, the best model's tiers, and their paired difference with its
+    interval; the verdict says whether the model's tiers fit capacity with higher recall."""
+    from relapse_models.report.county import _interval
+
+    yes, no = t("yes", language), t("no", language)
+    rows = []
+    for cid, name in names.items():
+        d = resolution[resolution["county_id"] == cid]
+        off = d[d["scheme"] == "official"]
+        best = d[d["is_best"].astype(bool)]
+        row = {t("county", language): name}
+        for label, part in ((model_label("official", language), off),
+                            (t("best_model", language), best)):
+            if part.empty:
+                row[f"{label} · {t('load', language)}"] = "—"
+                row[f"{label} · {t('recall_ci', language)}"] = "—"
+                continue
+            r = part.iloc[0]
+            row[f"{label} · {t('load', language)}"] = (
+                f"{format_metric(r['load'], '.1f')} / {format_metric(r['budget'], '.1f')}")
+            scheme = "" if label != t("best_model", language) else \
+                f"（{model_label(r['scheme'], language)}）"
+            row[f"{label} · {t('recall_ci', language)}"] = _interval(
+                r["recall"], r["recall_ci_low"], r["recall_ci_high"]) + scheme
+        if best.empty:
+            row[t("recall_diff", language)], row[t("verdict", language)] = "—", "—"
+        else:
+            r = best.iloc[0]
+            row[t("recall_diff", language)] = _interval(
+                r["recall_diff"], r["recall_diff_ci_low"], r["recall_diff_ci_high"], signed=True)
+            row[t("verdict", language)] = yes if r["model_beats_official"] is True or \
+                str(r["model_beats_official"]) == "True" else no
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -150,3 +150,185 @@ def odds_ratio_table(coefficients: pd.DataFrame, language: str = "zh", top: int 
             "p": [format_metric(v, ".3f") for v in rows["p_value"]],
         }
     )
+
+
+# --- the county's data over time, for the risk-landscape figures ---------------------------
+
+
+def _period(year: pd.Series, quarter: pd.Series) -> pd.Series:
+    return year.astype(str) + "Q" + quarter.astype(str)
+
+
+def town_quarterly(features: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Per town and quarter: households and the share under monitoring (%), for small
+    multiples on one scale. A town-quarter with fewer than ``min_cell`` households gets no
+    share (NaN) and ``suppressed = True``: kept, so the reader sees the town exists."""
+    g = features.groupby(["town_id", "year", "quarter"], observed=True)
+    out = g.agg(households=("household_id", "nunique"), monitored=("monitored_now", "mean"))
+    out = out.reset_index().sort_values(["town_id", "year", "quarter"])
+    out["suppressed"] = out["households"] < min_cell
+    out["monitored_pct"] = (100 * out["monitored"]).where(~out["suppressed"])
+    out["period"] = _period(out["year"], out["quarter"])
+    return out.drop(columns="monitored").reset_index(drop=True)
+
+
+def medical_burden(features: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Per quarter: households with a known medical burden, the share with catastrophic
+    health spending (%) and the mean out-of-pocket cost relative to the line (both over the
+    last four quarters); NaN where fewer than ``min_cell`` households are known."""
+    known = features[features["catastrophic_health"].notna()]
+    g = known.groupby(["year", "quarter"], observed=True)
+    out = g.agg(households=("household_id", "nunique"),
+                catastrophic=("catastrophic_health", "mean"),
+                oop_to_line=("oop_to_line", "mean")).reset_index()
+    small = out["households"] < min_cell
+    out["catastrophic_pct"] = (100 * out.pop("catastrophic")).where(~small)
+    out["oop_to_line"] = out["oop_to_line"].where(~small)
+    out["period"] = _period(out["year"], out["quarter"])
+    return out
+
+
+def disaster_exposure(panel: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Per quarter: households observed, households hit by a disaster (a disaster type or a
+    loss recorded) and their share (%); the share is NaN when fewer than ``min_cell``
+    households are observed, the count shows as ``"<min_cell"`` when below it."""
+    hit = panel["disaster_type"].notna() | (panel["disaster_loss"].fillna(0) > 0)
+    d = panel.assign(hit=hit)
+    g = d.groupby(["year", "quarter"], observed=True)
+    out = g.agg(households=("household_id", "nunique"), hit=("hit", "sum")).reset_index()
+    out["disaster_pct"] = (100 * out["hit"] / out["households"]).where(
+        out["households"] >= min_cell)
+    out["period"] = _period(out["year"], out["quarter"])
+    return suppress_small(out, ["hit"], min_cell)
+
+
+def disaster_types(panel: pd.DataFrame, min_cell: int, language: str = "zh") -> pd.DataFrame:
+    """Households ever hit, by disaster type (most first), small counts suppressed."""
+    hit = panel[panel["disaster_type"].notna()]
+    counts = (hit.groupby("disaster_type")["household_id"].nunique()
+              .sort_values(ascending=False).reset_index(name="n"))
+    out = pd.DataFrame({
+        t("disaster_type", language): [
+            code_label("disaster_type", c, language) for c in counts["disaster_type"]],
+        t("households", language): counts["n"].to_numpy(),
+    })
+    return suppress_small(out, [t("households", language)], min_cell)
+
+
+# --- early-warning detail tables (reports/metrics/thresholds_detail/<county>/) --------------
+
+
+def _interval(value: float, low: float, high: float, spec: str = ".3f",
+              signed: bool = False) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    v = format(value, ("+" if signed else "") + spec)
+    if pd.isna(low) or pd.isna(high):
+        return v
+    return f"{v} [{format(low, spec)}, {format(high, spec)}]"
+
+
+def tier_resolution_table(resolution: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
+    """Official against model tiers: monthly load against capacity, recall with its interval
+    and the paired difference from the official tiers; the best model's verdict."""
+    yes, no = t("yes", language), t("no", language)
+    rows = []
+    for r in resolution.itertuples(index=False):
+        fits = r.fits_capacity
+        verdict = "" if r.scheme == "official" or pd.isna(r.model_beats_official) or not r.is_best \
+            else (yes if bool(r.model_beats_official) else no)
+        name = model_label(r.scheme, language)
+        rows.append({
+            t("scheme", language): name + (" ★" if r.is_best else ""),
+            t("load", language): format_metric(r.load, ".1f"),
+            t("budget", language): format_metric(r.budget, ".1f"),
+            t("fits_capacity", language): "—" if pd.isna(fits) else (yes if fits else no),
+            t("recall_ci", language): _interval(r.recall, r.recall_ci_low, r.recall_ci_high),
+            t("recall_diff", language): "—" if r.scheme == "official" else _interval(
+                r.recall_diff, r.recall_diff_ci_low, r.recall_diff_ci_high, signed=True),
+            t("verdict", language): verdict,
+        })
+    return pd.DataFrame(rows)
+
+
+def lead_time_table(lead_dist: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
+    """Cases by lead time (columns) per score (rows); ``0`` is a case never flagged ahead."""
+    if lead_dist.empty:
+        return pd.DataFrame()
+    wide = lead_dist.pivot_table(index="score", columns="lead_time", values="cases",
+                                 aggfunc="sum", fill_value=0, sort=False)
+    wide = wide[sorted(wide.columns)]
+    wide.columns = [t("missed", language) if c == 0 else f"{c}Q" for c in wide.columns]
+    wide.index = [model_label(s, language) for s in wide.index]
+    wide.index.name = t("score", language)
+    return wide.reset_index()
+
+
+def equity_report_table(equity: pd.DataFrame, scores: list[str], language: str = "zh",
+                        min_cell: int = 5) -> pd.DataFrame:
+    """The published (already suppressed) equity table for ``scores``: each group's recall with
+    its interval, its share of cases and of misses."""
+    from relapse_models.equity import SUBGROUP_LABELS
+
+    d = equity[equity["score"].isin(scores)]
+    marker = f"<{min_cell}"
+
+    def value(v: object) -> object:
+        """A number read back from the CSV (a column holding a marker is text), or the
+        marker itself."""
+        if isinstance(v, str):
+            try:
+                return float(v)
+            except ValueError:
+                return v
+        return v
+
+    def num(v: object, spec: str) -> str:
+        v = value(v)
+        return v if isinstance(v, str) else format_metric(v, spec)
+
+    def group(g: str) -> str:
+        zh, en = SUBGROUP_LABELS.get(g, (g, g))
+        return zh if language == "zh" else en
+
+    rows = []
+    for r in d.itertuples(index=False):
+        rec = value(r.recall)
+        shown = rec if isinstance(rec, str) else _interval(
+            rec, value(r.recall_ci_low), value(r.recall_ci_high))
+        rows.append({
+            t("score", language): model_label(r.score, language),
+            t("group", language): group(str(r.group)),
+            t("households", language): num(r.households, ".0f"),
+            t("recall_ci", language): marker if r.suppress else shown,
+            t("share_of_cases", language): num(r.share_of_cases, ".1%"),
+            t("share_of_misses", language): num(r.share_of_misses, ".1%"),
+            t("case_recall", language): marker if r.suppress else num(
+                getattr(r, "case_recall", None), ".3f"),
+        })
+    return pd.DataFrame(rows)
+
+
+def line_sensitivity_table(ls: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
+    """Per line multiple and score: the relapse rate, flagged share and recall."""
+    if ls.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        t("line_multiple", language): ls["multiplier"].map(lambda m: f"×{m:g}"),
+        t("line", language): ls["line"].map(lambda v: format_number(v, "元", language)),
+        t("score", language): [model_label(s.removesuffix("_at_capacity"), language)
+                               for s in ls["score"]],
+        t("prevalence", language): ls["prevalence"].map(lambda v: format_metric(v, ".1%")),
+        t("flagged_share", language): ls["flagged_share"].map(lambda v: format_metric(v, ".1%")),
+        t("recall", language): ls["recall"].map(lambda v: format_metric(v, ".3f")),
+    })
+
+
+def cleaning_rules_table(report: dict, language: str = "zh") -> pd.DataFrame:
+    """Rows quarantined per cleaning rule (empty when no rule fired)."""
+    rules = report.get("rules") or []
+    if not rules:
+        return pd.DataFrame()
+    d = pd.DataFrame(rules)
+    return d.rename(columns={"table": t("table", language), "rule": t("rule", language),
+                             "n": t("rows_quarantined", language)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from relapse_models.schema import (
     CATEGORY_LABELS,
+    DISASTER_TYPE_LABELS,
     MONITORING_TYPE_LABELS,
     RISK_TYPE_LABELS,
 )
@@ -59,6 +60,61 @@ TEXT: dict[str, tuple[str, str]] = {
     "transfer": ("跨县迁移（留一县验证）AUC", "Transfer to an unseen county (leave-one-county-out) AUC"),
     "out_of_time_auc": ("样本外（次年）AUC", "Out-of-time (next year) AUC"),
     "oracle": ("真实概率（合成数据的理想上限）", "Oracle (the generator's true probability)"),
+    # early-warning figures and tables
+    "missed": ("未识别", "missed"),
+    "lead_time_quarters": ("提前期（季度）", "Lead time (quarters)"),
+    "cases": ("返贫案例数", "Relapse cases"),
+    "lead_time_title": ("预警提前期分布（能力约束下的阈值）",
+                        "Lead time at each threshold within capacity"),
+    "tier_red": ("红色（半月一访）", "red (every half month)"),
+    "tier_yellow": ("黄色（每月一访）", "yellow (monthly)"),
+    "tier_blue": ("蓝色（每季一访）", "blue (quarterly)"),
+    "capacity": ("走访能力", "Visit capacity"),
+    "visits_per_month": ("每月走访次数", "Visits per month"),
+    "tier_load_title": ("红黄蓝分级的走访负荷与走访能力", "Tier visit load against capacity"),
+    "tier_recall_title": ("分级覆盖的返贫案例比例（95%置信区间；空心=超出走访能力）",
+                          "Share of relapses in a tier (95% CI; hollow = over capacity)"),
+    "visit_all": ("全部走访", "Visit all"),
+    "visit_none": ("不走访", "Visit none"),
+    "threshold_probability": ("阈值概率 p_t", "Threshold probability p_t"),
+    "net_benefit": ("净获益（每户季）", "Net benefit (per household-quarter)"),
+    "decision_curve_title": ("决策曲线", "Decision curve"),
+    "prevalence": ("返贫率（风险户）", "Relapse rate (at-risk households)"),
+    "rule_flagged_share": ("官方规则预警比例", "Share the official rule flags"),
+    "line_multiple": ("监测线倍数", "Monitoring line multiple"),
+    "line_sensitivity_title": ("监测线变动的影响", "When the monitoring line moves"),
+    "tier_comparison": ("官方分级与模型分级对照", "Official tiers against model tiers"),
+    "scheme": ("分级方案", "Tier scheme"),
+    "load": ("每月走访负荷", "Monthly visit load"),
+    "budget": ("走访能力（次/月）", "Capacity (visits/month)"),
+    "fits_capacity": ("在走访能力内", "Within capacity"),
+    "recall_ci": ("召回率 [95%置信区间]", "Recall [95% CI]"),
+    "recall_diff": ("与官方分级之差 [95%置信区间]", "Difference from official tiers [95% CI]"),
+    "verdict": ("模型分级更优", "Model tiers better"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "lead_time_table": ("提前期分布", "Lead-time distribution"),
+    "equity": ("公平性：各群体漏报", "Equity: misses by group"),
+    "group": ("群体", "Group"),
+    "share_of_cases": ("占返贫案例比例", "Share of cases"),
+    "share_of_misses": ("占漏报比例", "Share of misses"),
+    "case_recall": ("按返贫案例的召回率", "Recall by relapse episode"),
+    "line_sensitivity": ("监测线敏感性", "Monitoring-line sensitivity"),
+    "decision_curve": ("决策曲线（成本为假设值）", "Decision curve (assumed costs)"),
+    "tiers_heading": ("红黄蓝分级", "Red, yellow and blue tiers"),
+    "medical_burden": ("医疗负担", "Medical burden"),
+    "catastrophic_share": ("灾难性医疗支出户占比（%）", "Households with catastrophic health spending (%)"),
+    "oop_to_line": ("自付医疗费用/监测线（均值）", "Out-of-pocket medical cost / line (mean)"),
+    "disaster_exposure": ("灾害暴露", "Disaster exposure"),
+    "disaster_share": ("本季受灾户占比（%）", "Households hit by a disaster this quarter (%)"),
+    "disaster_type": ("灾害类型", "Disaster type"),
+    "towns_monitored": ("各乡镇监测户占比（%，同一刻度）", "Share monitored by town (%, same scale)"),
+    "poverty_alleviated": ("脱贫户", "Poverty-alleviated"),
+    "general_households": ("一般农户", "Other households"),
+    "rule": ("规则", "Rule"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"),
+    "period": ("季度", "Quarter"),
+    "suppressed_note": ("少于{min_cell}户的单元格不显示。", "Cells with fewer than {min_cell} households are suppressed."),
 }
 
 MODEL_LABELS: dict[str, tuple[str, str]] = {
@@ -68,6 +124,8 @@ MODEL_LABELS: dict[str, tuple[str, str]] = {
     "gbm": ("梯度提升树（校准）", "Gradient boosting (calibrated)"),
     "vulnerability": ("脆弱性（预期贫困）", "Vulnerability (expected poverty)"),
     "oracle": ("真实概率", "Oracle"),
+    "official": ("官方红黄蓝分级", "Official tiers"),
+    "rule_official": ("官方规则（任一触发）", "Official rule (any trigger)"),
 }
 
 
@@ -111,6 +169,7 @@ def code_label(kind: str, code: str | None, language: str = "zh") -> str:
         "risk_type": RISK_TYPE_LABELS,
         "category": CATEGORY_LABELS,
         "monitoring_type": MONITORING_TYPE_LABELS,
+        "disaster_type": DISASTER_TYPE_LABELS,
     }
     if code is None:
         return "—"

@@ -27,6 +27,7 @@ from relapse_models.thresholds import (
     capacity_share,
     compare_tiers,
     flag_intervals,
+    lead_times,
     line_sensitivity,
     official_tiers,
     threshold_settings,
@@ -41,7 +42,10 @@ log = logging.getLogger(__name__)
 OFFICIAL_RULE_THRESHOLD = 0.25
 """The official decision: flag when any of the rule's four triggers fires (score >= 1/4)."""
 
-DETAIL_TABLES = ("intervals", "decision_curve", "equity", "tiers", "line_sensitivity")
+DETAIL_TABLES = (
+    "intervals", "decision_curve", "equity", "tiers", "line_sensitivity", "lead_times",
+    "tier_resolution",
+)
 """Extra per-county outputs, ``<detail_dir>/<name>.csv``."""
 
 SUMMARY_COLUMNS = [
@@ -63,6 +67,8 @@ class ThresholdResult:
     equity: pd.DataFrame = field(default_factory=pd.DataFrame)
     tier_comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
     line_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lead_times: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tier_resolution: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def details(self) -> dict[str, pd.DataFrame]:
         """The detail tables by output name (:data:`DETAIL_TABLES`)."""
@@ -72,6 +78,8 @@ class ThresholdResult:
             "equity": self.equity,
             "tiers": self.tier_comparison,
             "line_sensitivity": self.line_sensitivity,
+            "lead_times": self.lead_times,
+            "tier_resolution": self.tier_resolution,
         }
 
 
@@ -177,7 +185,7 @@ def _details(
     n_boot = int((config.get("models") or {}).get("bootstrap", 200))
     seed = int(config.get("seed", 0))
     min_cell = int((config.get("report") or {}).get("min_cell", 5))
-    y, villages = part[LABEL_COLUMN], part["village_id"].to_numpy()
+    y, villages = part[LABEL_COLUMN], bootstrap_clusters(part)
     flags = chosen_flags(part, scores, result.best)
     pt = costs.threshold_probability
     pt = None if not np.isfinite(pt) or pt >= 1 else pt
@@ -249,7 +257,79 @@ def _details(
             flags=model_flags,
         ).assign(county_id=county)
 
+    # how early each chosen threshold sees the cases it catches
+    result.lead_times = lead_time_distribution(part, scores, result.best).assign(county_id=county)
+    result.tier_resolution = tier_resolution(result.tier_comparison, result.intervals)
     result.recommended[county].update(_summary(result, costs, pt))
+
+
+def bootstrap_clusters(part: pd.DataFrame) -> np.ndarray:
+    """The clusters the intervals resample: villages, or households when the county's rows
+    lie in a single village (a village bootstrap would then have no variation at all; rows
+    of one household stay together either way)."""
+    villages = part["village_id"].to_numpy()
+    if len(pd.unique(villages)) >= 2:
+        return villages
+    log.warning("one village only: intervals resample households instead")
+    return part["household_id"].to_numpy()
+
+
+def lead_time_distribution(
+    part: pd.DataFrame, scores: dict[str, str], best: pd.DataFrame
+) -> pd.DataFrame:
+    """Per score at its threshold within capacity: cases by lead time in quarters (``0`` =
+    never flagged before the onset), their count and share of all cases; the distribution
+    behind ``lead_time_median``."""
+    known = part[part[LABEL_COLUMN].notna()]
+    rows = []
+    for name, row in best.set_index("score").iterrows():
+        lt = lead_times(known, scores[name], float(row["threshold"])).fillna(0).astype(int)
+        counts = lt.value_counts().sort_index()
+        rows.append(pd.DataFrame({
+            "score": name, "threshold": float(row["threshold"]),
+            "lead_time": counts.index.to_numpy(), "cases": counts.to_numpy(),
+            "share": counts.to_numpy() / max(len(lt), 1),
+        }))
+    cols = ["score", "threshold", "lead_time", "cases", "share"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
+
+
+TIER_RESOLUTION_COLUMNS = [
+    "county_id", "scheme", "is_best", "load", "budget", "fits_capacity", "flagged_share",
+    "recall", "recall_ci_low", "recall_ci_high", "recall_diff", "recall_diff_ci_low",
+    "recall_diff_ci_high", "precision", "model_beats_official",
+]
+
+
+def tier_resolution(tier_comparison: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
+    """One row per tier scheme (official, each model's capacity-fitting tiers): its monthly
+    visit load against the budget, and the recall of visiting every tiered household with its
+    village-bootstrap interval and the paired difference from the official tiers.
+
+    ``is_best`` marks the real model (not the oracle) with the highest tier recall among those
+    whose load fits capacity (no row when recall is undefined: no case); ``model_beats_official`` is True on that row when it fits
+    capacity and the lower end of its recall difference from the official tiers is above 0:
+    the issue's resolution criterion, county by county."""
+    tiered = tier_comparison[tier_comparison["tier"] == "tiered"]
+    iv = intervals[intervals["kind"] == "tiers"].rename(columns={"name": "scheme"})
+    keep = ["scheme", "flagged_share", "recall", "recall_ci_low", "recall_ci_high",
+            "precision", "recall_diff", "recall_diff_ci_low", "recall_diff_ci_high"]
+    out = tiered[["county_id", "scheme", "load", "budget", "fits_capacity"]].merge(
+        iv[[c for c in keep if c in iv]], on="scheme", how="left"
+    )
+    for c in keep:
+        if c not in out:
+            out[c] = np.nan
+    fits = out["fits_capacity"].fillna(False).astype(bool)
+    candidates = out[fits & ~out["scheme"].isin(["official", "oracle"]) & out["recall"].notna()]
+    out["is_best"] = False
+    if not candidates.empty:  # none when the county has no case in the test year
+        out.loc[candidates["recall"].idxmax(), "is_best"] = True
+    out["model_beats_official"] = (
+        out["is_best"] & fits & (out["recall_diff_ci_low"] > 0)
+        if "official" in set(out["scheme"]) else pd.NA
+    )
+    return out[TIER_RESOLUTION_COLUMNS].reset_index(drop=True)
 
 
 def _ci_dict(row: pd.Series, metrics: tuple[str, ...]) -> dict[str, Any]:
@@ -333,11 +413,13 @@ def run(
     features_path: str | os.PathLike[str] | None = None,
     interim_dir: str | os.PathLike[str] | None = None,
     detail_dir: str | os.PathLike[str] | None = None,
+    tier_resolution_path: str | os.PathLike[str] | None = None,
 ) -> ThresholdResult:
     """Evaluate one county's thresholds and write its table and recommendation, and the
     detail tables :data:`DETAIL_TABLES` as ``<detail_dir>/<name>.csv`` (default
     ``<table_path's folder>/../thresholds_detail/<county>/``). Missing optional inputs leave
-    a detail table empty (header only)."""
+    a detail table empty (header only). ``tier_resolution_path``: the tier resolution table
+    also there (the pipeline combines these into ``reports/metrics/tier_comparison.csv``)."""
     features, tables = load_inputs(county, features_path, interim_dir)
     result = evaluate_county(read_parquet(predictions_path), county, config, features, tables)
     write_csv(result.table, table_path)
@@ -350,4 +432,6 @@ def run(
         if name == "equity" and not frame.empty:
             frame = equity.publishable(frame, min_cell)
         write_csv(frame, detail / f"{name}.csv")
+    if tier_resolution_path:
+        write_csv(result.tier_resolution, tier_resolution_path)
     return result
