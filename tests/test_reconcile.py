@@ -58,3 +58,35 @@ def test_counts_scaled_back_and_rates_kept():
     for k in ("public_welfare_jobs", "houses_renovated"):
         assert a.loc[k, "computed"] == pytest.approx(a.loc[k, "published"], abs=1 / 0.05)
         assert b.loc[k, "computed"] == pytest.approx(b.loc[k, "published"], abs=1 / 0.2)
+
+
+def test_elimination_figures_hand_computed():
+    """Three households: A (3 persons) identified and eliminated, B (2) identified only, C (4)
+    identified after the reference quarter; D (5) never. Eliminated 1 household / 3 persons,
+    rate 3 / 5 persons = 60 %."""
+    profile = {
+        "county_id": "tiny", "report_year": 2023, "reference_quarter": "2023Q4",
+        "source": {"file": "seed.txt"},
+        "published": {
+            "monitoring_households_cumulative": {"value": 2, "unit": "户"},
+            "monitoring_persons_cumulative": {"value": 5, "unit": "人"},
+            "eliminated_households": {"value": 1, "unit": "户"},
+            "eliminated_persons": {"value": 3, "unit": "人"},
+            "elimination_rate": {"value": 60.0, "unit": "%"},
+        },
+    }
+    hh = pd.DataFrame({"household_id": list("ABCD"), "household_size": [3, 2, 4, 5],
+                       "category": ["general"] * 4})
+    ev = pd.DataFrame({
+        "household_id": ["A", "A", "B", "C"],
+        "event": ["identified", "eliminated", "identified", "identified"],
+        "date": pd.to_datetime(["2022-03-01", "2023-06-01", "2023-02-01", "2024-02-01"]),
+    })
+    panel = pd.DataFrame({"household_id": list("ABCD"), "year": 2023, "quarter": 1})
+    table = reconcile(profile, hh, panel, ev, {"data": {"source": "files"}}).set_index("indicator")
+    assert table.loc["monitoring_households_cumulative", "computed"] == 2
+    assert table.loc["monitoring_persons_cumulative", "computed"] == 5
+    assert table.loc["eliminated_households", "computed"] == 1
+    assert table.loc["eliminated_persons", "computed"] == 3
+    assert table.loc["elimination_rate", "computed"] == pytest.approx(60.0)
+    assert (table["rel_diff"].abs() < 1e-12).all()

@@ -48,7 +48,7 @@ class _Tables:
         self.first_id = ident.groupby("household_id")["date"].min()
         # "已消除风险": households whose risk was eliminated by the reference date (a later
         # re-identification does not undo the count, as in a cumulative report)
-        self.eliminated = set(self.ev.loc[self.ev["event"] == "eliminated", "household_id"])
+        self.eliminated = pd.Index(self.ev.loc[self.ev["event"] == "eliminated", "household_id"].unique())
         self.panel = panel.reset_index(drop=True)
         # integer position of each panel row's household (string isin is slow at scale)
         self.pcode = self.hh.index.get_indexer(panel["household_id"].astype(str))
@@ -91,14 +91,13 @@ def _indicators(t: _Tables) -> dict[str, Callable[[str], float]]:
         ids = t.first_id.index[t.first_id.dt.year.to_numpy() == t.year]
         return lambda _: float(t.size(ids).sum() if persons else len(ids))
 
+    eliminated_ids = t.first_id.index[t.first_id.index.isin(t.eliminated)]
+
     def elim(persons: bool) -> Callable[[str], float]:
-        ids = [i for i in t.first_id.index if i in t.eliminated]
-        return lambda _: float(t.size(ids).sum() if persons else len(ids))
+        return lambda _: float(t.size(eliminated_ids).sum() if persons else len(eliminated_ids))
 
     def elim_rate(_: str) -> float:
-        ids = t.first_id.index
-        el = [i for i in ids if i in t.eliminated]
-        return 100.0 * t.size(el).sum() / max(t.size(ids).sum(), 1.0)
+        return 100.0 * t.size(eliminated_ids).sum() / max(t.size(t.first_id.index).sum(), 1.0)
 
     def income(pop: str) -> float:
         return t.income_pc(t.year, t.population(pop))

@@ -119,7 +119,8 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         p_hit = p_village.sum(axis=2)[:, pop.village] * P.DISASTER_AFFECTED
         mean_loss = P.DISASTER_SEVERE * 0.8 + (1 - P.DISASTER_SEVERE) * 0.25
         shock = {
-            "wage": (1 - 0.7 * P.JOB_LOSS_RATE * (inc.n_workers > 0))
+            "wage": (1 - ((1 - P.JOB_LOSS_WAGE[0]) + P.SHOCK_LAG * (1 - P.JOB_LOSS_WAGE[1]))
+                     * P.JOB_LOSS_RATE * (inc.n_workers > 0))
             * (1 - 0.5 * p_cat * (pop.n_labour > 0)),
             "operating": 1 - p_hit * mean_loss,
         }
@@ -127,9 +128,11 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
     d = detection_probability(param(profile, "visit_interval_days"))
     hz = HazardModel(pop=pop, inc=inc, years=years, seasons=seasons, lines=lines,
                      edge_multiple=edge_multiple, d=d, p_village=p_village,
-                     report_year=int(profile["report_year"]))
+                     report_year=int(profile["report_year"]),
+                     reimbursement=float(figure(profile, "medical_reimbursement_rate")) / 100.0)
     cal = calibrate(hz, profile, scale, j0, j_ref, report_js, rng)
     size = pop.size.astype(np.float32)
+    elim_prob = hz.elimination_probability()
 
     # --- housing and water schedules (exact counts in the report year) --------------------
     pub_houses = profile["published"]["houses_renovated"]["value"]
@@ -198,21 +201,18 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         mt = np.where(sudden_only | (r >= edge_multiple), 2, mt)
         mtype[idx] = mt
         rtype[idx] = risk_types(idx, cause, u)
-        due[idx] = j + P.MIN_MONITORED_QUARTERS + rng.geometric(hz.elim_p, len(idx)) - 1
+        due[idx] = j + P.MIN_MONITORED_QUARTERS + rng.geometric(elim_prob[idx]) - 1
         record(idx, j, 0, channel)
+        # assistance addresses the risk: earlier shocks stop raising the fall hazard
+        last_shock[:, idx] = -100
+
+    last_shock = np.full((3, n), -100, np.int32)   # quarter of the last illness/disaster/job shock
 
     # stock identified before the panel, spread over the burn-in quarters
     c0 = hz.components(j0, np.zeros(n, bool), kappa=1.0)
     rho = -np.log(np.maximum(HazardModel.no_identification(c0, d), 1e-12))
     stock = rng.random(n) < 1 - np.exp(-hz.kappa0 * hz.w * rho)
     stock_j = rng.integers(0, BURN_IN, n)
-
-    # no-event log-probabilities for the oracle, both monitoring states, panel quarters
-    ln_mon = np.zeros((n_q, n), np.float32)
-    ln_nm = np.zeros((n_q, n), np.float32)
-    for j in range(j0, n_q):
-        ln_mon[j] = hz.log_no_event(j, True)
-        ln_nm[j] = hz.log_no_event(j, False)
 
     n_panel = n_q - j0
     cols = {k: np.zeros((n_panel, n), np.float32) for k in (
@@ -241,6 +241,14 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         assist = (hz.assist(j) * mon).astype(np.float32)
         amounts = quarter_amounts(pop, inc, year, season, assist, rng)
         if j < j0:
+            # shocks already happen in the burn-in (their lagged effects reach the panel);
+            # they decide no event here, identifications come from the stock below
+            p_sh = hz.shock_probabilities(j)
+            shock = rng.random((3, n), dtype=np.float32) < p_sh
+            recent = ((j - last_shock) >= 1) & ((j - last_shock) <= P.SHOCK_LAG)
+            amounts["wage"] *= np.where(shock[2], P.JOB_LOSS_WAGE[0],
+                                        np.where(recent[2], P.JOB_LOSS_WAGE[1], 1.0)).astype(np.float32)
+            last_shock[shock] = j
             net = (amounts["wage"] + amounts["operating"] + amounts["property"] + amounts["transfer"]
                    - amounts["cost"]) / size
             prev = np.roll(prev, -1, axis=0)
@@ -251,7 +259,8 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
                 identify(idx, j, np.zeros(len(idx), np.int8), np.zeros(len(idx), bool), r0,
                          np.zeros(len(idx), np.int8))
             continue
-        c = hz.components(j, mon)
+        recent = ((j - last_shock) >= 1) & ((j - last_shock) <= P.SHOCK_LAG)
+        c = hz.components(j, mon, recent=recent)
         # shocks
         ill = rng.random(n, dtype=np.float32) < hz.p_ill
         cat = ill & (rng.random(n, dtype=np.float32) * hz.p_ill < hz.p_cat)
@@ -259,21 +268,25 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         hit = (vtype >= 0) & (rng.random(n, dtype=np.float32) < P.DISASTER_AFFECTED)
         severe = hit & (rng.random(n, dtype=np.float32) < P.DISASTER_SEVERE)
         job = rng.random(n, dtype=np.float32) < c["p_job"]
-        u = rng.random((8, n), dtype=np.float32)
-        f_base = u[0] < c["fall"]
-        f_ill = cat & (u[1] < c["pi1"])
-        f_dis = severe & (u[2] < c["pi2"])
-        f_job = job & (u[3] < c["pi3"])
-        fall = f_base | f_ill | f_dis | f_job
+        # one uniform per fall source: below q*d a noticed fall, below q a fall
+        u = rng.random((10, n), dtype=np.float32)
+        f_base, d_base = u[0] < c["fall"], u[0] < c["fall"] * d
+        f_ill, d_ill = cat & (u[1] < c["pi1"]), cat & (u[1] < c["pi1"] * d)
+        f_dis, d_dis = severe & (u[2] < c["pi2"]), severe & (u[2] < c["pi2"] * d)
+        f_job, d_job = job & (u[3] < c["pi3"]), job & (u[3] < c["pi3"] * d)
+        f_lag = recent & (u[7:10] < c["lag"])          # falls set off by earlier shocks
+        d_lag = recent & (u[7:10] < c["lag"] * d)
+        fall = f_base | f_ill | f_dis | f_job | f_lag.any(axis=0)
         nm = ~mon
         sud_ill = nm & cat & (u[4] < c["s1"])
         sud_dis = nm & severe & (u[5] < c["s2"])
         edge_id = nm & (u[6] < c["edge"])
-        det = nm & fall & (u[7] < d)
+        det = nm & (d_base | d_ill | d_dis | d_job | d_lag.any(axis=0))
         ident = det | sud_ill | sud_dis | edge_id
 
         # realised shocks on income
-        amounts["wage"] *= np.where(job, 0.3, 1.0).astype(np.float32)
+        amounts["wage"] *= np.where(job, P.JOB_LOSS_WAGE[0],
+                                    np.where(recent[2], P.JOB_LOSS_WAGE[1], 1.0)).astype(np.float32)
         amounts["wage"] *= np.where(cat & has_labour, 0.5, 1.0).astype(np.float32)
         loss_frac = np.where(severe, rng.uniform(0.6, 1.0, n), rng.uniform(0.1, 0.4, n)).astype(np.float32)
         gross_op = amounts["operating"].copy()
@@ -292,10 +305,14 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         prev = np.roll(prev, -1, axis=0)
         prev[2] = net
 
+        last_shock[0, cat] = j
+        last_shock[1, severe] = j
+        last_shock[2, job] = j
         if ident.any():
             idx = np.flatnonzero(ident)
-            cause = np.select([sud_ill[idx], sud_dis[idx], f_ill[idx] & det[idx], f_dis[idx] & det[idx],
-                               f_job[idx] & det[idx]], [1, 2, 1, 2, 3], 0).astype(np.int8)
+            d_any = [d_ill | d_lag[0], d_dis | d_lag[1], d_job | d_lag[2]]
+            cause = np.select([sud_ill[idx], sud_dis[idx], d_any[0][idx] & det[idx], d_any[1][idx] & det[idx],
+                               d_any[2][idx] & det[idx]], [1, 2, 1, 2, 3], 0).astype(np.int8)
             sudden_only = (sud_ill[idx] | sud_dis[idx]) & ~det[idx]
             uch = rng.random(len(idx))
             channel = np.where(sud_ill[idx] | sud_dis[idx], 2, np.where(uch < 0.3, 1, 0)).astype(np.int8)
@@ -322,15 +339,10 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         o = j - (j0 + 3)
         if 0 <= o < len(origins):
             certain = (j - last_fall) <= 2
-            logp = np.zeros(n, np.float32)
-            mon_k = mon.copy()
-            for step in range(1, horizon + 1):
-                jj = j + step
-                mon_k &= ~((jj >= due) & has_labour & (jj - last_fall > 2))
-                logp += np.where(mon_k, ln_mon[jj], ln_nm[jj])
+            elim_from = np.where(has_labour, np.maximum(due, last_fall + 3), 10_000)
+            logp = hz.log_no_event_horizon(j, horizon, mon, elim_from, last_shock)
             true_prob[o] = np.where(certain, 1.0, -np.expm1(logp))
 
-    del ln_mon, ln_nm
     return _assemble(profile, config, rng, pop, inc, cal, mode, horizon, qis, j0, cols, dis_code,
                      st_code, mt_code, rt_code, housing, water, state, origins, true_prob,
                      (ev_hh, ev_j, ev_code, ev_mt, ev_rt, ev_ch), line_of, falls)

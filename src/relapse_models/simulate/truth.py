@@ -9,8 +9,11 @@ quarter) -- the definition of :mod:`relapse_models.labels`.
 :func:`relapse_models.simulate.income.enforce_line`): a window is below the line exactly when it
 contains a fall quarter. So ``t`` is a case iff a fall happened in ``t-2 .. t`` (certain at
 ``t``) or a fall or identification happens in ``t+1 .. t+H``. The latter has probability
-``1 - prod_k P(no event in t+k)`` along the deterministic no-event continuation of the state,
-computed exactly from the hazards (:meth:`HazardModel.log_no_event`) -- no Monte Carlo.
+``1 - P(no event in t+1 .. t+H)`` given the full latent state at ``t`` (monitoring status,
+elimination schedule, quarters since each kind of shock), computed exactly from the hazards
+by a forward recursion over the shock histories that cause no event
+(:meth:`HazardModel.log_no_event_horizon`) -- no Monte Carlo. The probability therefore
+rises after an observable shock (illness, disaster, job loss) and with vulnerability.
 
 Truth rows: origins ``t`` from the panel's 4th quarter (the first with a complete 4-quarter
 window at ``t``) to ``end - H`` (the last with a complete horizon). Earlier and later quarters
