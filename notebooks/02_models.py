@@ -40,7 +40,7 @@ from IPython.display import display
 from sklearn.calibration import CalibrationDisplay
 from sklearn.metrics import RocCurveDisplay
 
-from relapse_models import plots  # noqa: F401  (registers the CJK font)
+from relapse_models import plots  # also registers the CJK font
 from relapse_models.config import from_json as config_from_json
 from relapse_models.notebooks import chdir_project_root
 from relapse_models.report.labels import model_label
@@ -59,6 +59,7 @@ result = fit.run(
     models_dir=models_dir,
 )
 print(f"train rows {result.metrics['n_train']}, test rows {result.metrics['n_test']}")
+print("seconds:", result.timings)
 
 # %% [markdown]
 # ## 模型比较 · Model comparison (pooled, out of time)
@@ -94,7 +95,22 @@ plt.show()
 
 # %%
 coefficients = fit.coefficient_table(result)
+fig = plots.odds_ratio_forest(coefficients, language="zh", title="返贫风险因素：比值比（村级聚类稳健）")
+plt.show()
 display(coefficients)
+
+# %% [markdown]
+# ## 离散时间风险模型 · Discrete-time hazard (cloglog, per quarter)
+#
+# Fitted when `hazard` is among `models.names`: the per-quarter hazard of entering the relapse
+# state, with a baseline by quarters since risk elimination. Hazard ratios are per quarter.
+
+# %%
+if "hazard" in result.models:
+    hazard_ratios = result.models["hazard"].hazard_ratios()
+    fig = plots.odds_ratio_forest(hazard_ratios, language="zh", effect="hazard_ratio",
+                                  title="返贫风险比（每季度，村级聚类稳健）")
+    plt.show()
 
 # %% [markdown]
 # ## 留一县验证 · Leave one county out

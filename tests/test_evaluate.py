@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from relapse_models import evaluate as E
 
@@ -174,3 +175,57 @@ def test_splits_keep_rows_with_complete_features():
     assert f.loc[train | test, "income_ratio"].notna().all()
     for _, tr, te in E.leave_one_county_out(f):
         assert f.loc[tr | te, "income_ratio"].notna().all()
+
+
+def _replicate_fixture(seed=4, n=3000):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.2).astype(float)
+    s = np.clip(0.2 + 0.3 * (y - 0.2) + rng.normal(0, 0.2, n), 0, 1)
+    s[: n // 4] = np.round(s[: n // 4], 1)  # ties, as a coarse score has
+    codes = rng.integers(0, 60, n)
+    return y, s, codes
+
+
+def test_cluster_bootstrap_counts_resample_clusters():
+    codes = np.repeat(np.arange(7), 3)
+    c = E.cluster_bootstrap_counts(codes, 50, 1)
+    assert c.shape == (50, 7)
+    np.testing.assert_array_equal(c.sum(axis=1), 7)  # G draws of G clusters
+    np.testing.assert_array_equal(c, E.cluster_bootstrap_counts(codes, 50, 1))
+    assert E.cluster_bootstrap_counts(np.zeros(5, int), 50, 1).shape[0] == 0
+    # the generator yields the same replicates as row weights
+    w = list(E.cluster_bootstrap_weights(codes, np.ones(21, bool), 50, 1))
+    np.testing.assert_array_equal(np.array(w), c[:, codes])
+
+
+def test_bootstrap_metrics_equal_sklearn_on_every_replicate():
+    """The vectorised replicates against scikit-learn's metrics with the same row weights."""
+    y, s, codes = _replicate_fixture()
+    counts = E.cluster_bootstrap_counts(codes, 15, 2)
+    reps = E.bootstrap_metrics(y, s, codes, counts, capacity_share=0.1)
+    for b in range(len(counts)):
+        w = counts[b, codes]
+        m = w > 0
+        ref = {
+            "auc": roc_auc_score(y[m], s[m], sample_weight=w[m]),
+            "pr_auc": average_precision_score(y[m], s[m], sample_weight=w[m]),
+            "brier": brier_score_loss(y[m], s[m], sample_weight=w[m]),
+            "ece": E.expected_calibration_error(y[m], s[m], sample_weight=w[m]),
+        }
+        ref["recall_at_capacity"], ref["precision_at_capacity"] = E.at_share(y, s, 0.1, w)
+        for k, v in ref.items():
+            np.testing.assert_allclose(reps[k][b], v, rtol=1e-10, err_msg=k)
+
+
+def test_bootstrap_metrics_binned_when_many_distinct_scores():
+    y, s, codes = _replicate_fixture(seed=5)
+    counts = E.cluster_bootstrap_counts(codes, 10, 3)
+    binned = E.bootstrap_metrics(y, s, codes, counts, max_bins=200)
+    for b in range(len(counts)):
+        w = counts[b, codes]
+        # pairs inside one of 200 quantile bins count as ties: |error| <= 1 / 200
+        assert abs(binned["auc"][b] - roc_auc_score(y, s, sample_weight=w)) < 1 / 200
+    # a one-class replicate has no AUC
+    one = E.bootstrap_metrics(np.zeros(4), np.array([0.1, 0.2, 0.3, 0.4]), np.arange(4),
+                              np.ones((2, 4)))
+    assert np.isnan(one["auc"]).all() and np.allclose(one["brier"], 0.075)

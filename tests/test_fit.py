@@ -143,3 +143,57 @@ def test_run_writes_every_output(config, tmp_path):
         assert (pred.parent / f"{name}-{h}.pkl").is_file()
         assert metrics["model_files"][name].endswith(f"{name}-{h}.pkl")
     assert set(res.models) == set(fit.DEFAULT_MODELS)
+
+
+def _household_frame(n_per_county=(300, 100), quarters=8, seed=0):
+    rng = np.random.default_rng(seed)
+    parts = []
+    for c, n in zip(("a", "b"), n_per_county, strict=True):
+        hh = np.repeat([f"{c}{i}" for i in range(n)], quarters)
+        parts.append(pd.DataFrame({"county_id": c, "household_id": hh,
+                                   "x": rng.random(len(hh))}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_sample_households_keeps_county_shares_and_whole_histories():
+    f = _household_frame()
+    rows = pd.Series(True, index=f.index)
+    rows.iloc[::16] = False  # some rows not eligible: they stay out
+    kept = fit.sample_households(f, rows, max_rows=1500, seed=1)
+    assert not (kept & ~rows).any()
+    share = 1500 / rows.sum()
+    per_county = f.loc[kept].groupby("county_id")["household_id"].nunique()
+    # households drawn within each county: 300 x share and 100 x share (rounded down)
+    assert per_county.to_dict() == {"a": int(300 * share), "b": int(100 * share)}
+    chosen = f.loc[kept, "household_id"].unique()
+    # a kept household keeps every eligible row
+    np.testing.assert_array_equal(kept[f["household_id"].isin(chosen)],
+                                  rows[f["household_id"].isin(chosen)])
+    assert abs(kept.sum() - 1500) < 2 * 8  # within a household or two of the cap
+    assert fit.sample_households(f, kept, max_rows=None, seed=1).equals(kept)
+    assert fit.sample_households(f, rows, max_rows=10**6, seed=1).equals(rows)
+    assert fit.sample_households(f, rows, 1500, seed=1).equals(kept)  # seeded
+
+
+def test_max_train_rows_caps_every_fit(feature_frame, config):
+    capped = {**config, "models": {**config["models"], "max_train_rows": 1000}}
+    seen = []
+    original = fit.MODELS["rule"].fit
+
+    def spy(self, X, y, groups=None):
+        seen.append(len(X))
+        return original(self, X, y, groups)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fit.MODELS["rule"], "fit", spy)
+        fit.fit_models(feature_frame, capped, models=("rule",), county_holdout=False,
+                       drivers=False)
+        fit.fit_models(feature_frame, config, models=("rule",), county_holdout=False,
+                       drivers=False)
+        loco = {**config, "models": {**config["models"], "loco_max_train_rows": 1000}}
+        seen_loco = len(seen)
+        fit.fit_models(feature_frame, loco, models=("rule",), county_holdout=True, drivers=False)
+    assert seen[1] > 1000 and 800 <= seen[0] <= 1100  # whole households: about the cap
+    # out of time uncapped, every held-out-county fit capped
+    assert seen[seen_loco] == seen[1] and all(800 <= n <= 1100 for n in seen[seen_loco + 1:])
+    assert len(seen) - seen_loco - 1 == 3  # three counties

@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from relapse_models.features import FEATURE_COLUMNS
-from relapse_models.models import MODELS, GBMModel, HazardModel, LogitModel, RuleModel
+from relapse_models.models import MODELS, GBMModel, LogitModel, RuleModel
 
 
 def test_registry_names():
@@ -94,23 +94,6 @@ def test_logit_formula_interface(logit_data):
     assert m.predict_proba(d).shape == (5000, 2)
 
 
-def test_hazard_recovers_cloglog_coefficients():
-    rng = np.random.default_rng(11)
-    n = 20000
-    x = rng.normal(size=n)
-    dur = rng.integers(0, 8, n).astype(float)
-    eta = -2.0 + 0.6 * x - 0.1 * dur
-    y = rng.random(n) < 1 - np.exp(-np.exp(eta))
-    d = pd.DataFrame({"x": x, "dur": dur, "village": rng.integers(0, 150, n)})
-    m = HazardModel(features=["x", "dur"]).fit(d, y, groups=d["village"])
-    tab = m.hazard_ratios().set_index("term")
-    for term, b in {"Intercept": -2.0, "x": 0.6, "dur": -0.1}.items():
-        assert tab.loc[term, "ci_low"] < np.exp(b) < tab.loc[term, "ci_high"], term
-    # a logit on the same data is misspecified: its slope differs from the cloglog's
-    lg = LogitModel(features=["x", "dur"]).fit(d, y, groups=d["village"])
-    assert lg.result_.params["x"] > tab.loc["x", "coef"]
-
-
 def test_gbm_close_to_oracle_and_calibrated(logit_data):
     d = logit_data
     train, test = d.iloc[:15000], d.iloc[15000:]
@@ -137,6 +120,8 @@ def _random_feature_frame(n=3000, seed=5):
     X = pd.DataFrame(rng.random((n, len(FEATURE_COLUMNS))), columns=FEATURE_COLUMNS)
     X["income_ratio"] = rng.uniform(0.5, 3.0, n)
     y = rng.random(n) < 1 / (1 + np.exp(-(2.0 - 2.0 * X["income_ratio"])))
+    # the hazard model's next-quarter event: a positive's first relapse quarter, 1..4
+    X["relapse_in_quarters"] = pd.Series(rng.integers(1, 5, n), dtype="Int64").where(y, pd.NA)
     return X, pd.Series(y), rng.integers(0, 40, n)
 
 
@@ -176,7 +161,7 @@ def test_gbm_drivers_match_the_generator(logit_data):
     m = GBMModel(features=["x1", "x2", "flag"], max_iter=100).fit(
         train, train["y"], groups=train["village_id"]
     )
-    tab = m.risk_drivers(test, test["y"], top=3, n_repeats=2, grid_resolution=10)
+    tab = m.risk_drivers(test, test["y"], top=3, n_repeats=2, grid_resolution=10, pdp_rows=None)
     assert set(tab["method"]) == {"permutation_importance", "partial_dependence"}
     perm = tab[tab["method"] == "permutation_importance"]
     assert perm["feature"].tolist()[0] == "x1" and perm["rank"].tolist() == [1, 2, 3]
@@ -213,3 +198,38 @@ def test_logit_drops_collinear_columns(logit_data):
     from relapse_models.models.logit import collinear_columns
 
     assert collinear_columns(d[["x1", "x2", "flag"]]) == []
+
+
+def test_glm_predictions_equal_statsmodels(logit_data):
+    """The direct x'b prediction against statsmodels' own (formula) predict."""
+    d = logit_data.iloc[:4000].copy()
+    d.loc[d.index[:5], "x2"] = np.nan
+    m = LogitModel(features=["x1", "x2", "flag"]).fit(d, d["y"], groups=d["village_id"])
+    ref = m.result_.predict(d[["x1", "x2", "flag"]])
+    np.testing.assert_allclose(m.predict_proba(d)[:, 1], ref.reindex(d.index).to_numpy())
+    assert np.isnan(m.predict_proba(d)[:5, 1]).all()
+
+
+def test_gbm_stops_early_on_held_out_villages(logit_data):
+    """Boosting stops once the held-out villages' loss no longer falls (a 3-feature logistic
+    signal needs few rounds at a high learning rate); the k-fold ensemble still works."""
+    d = logit_data
+    train, test = d.iloc[:15000], d.iloc[15000:]
+    m = GBMModel(features=["x1", "x2", "flag"], learning_rate=0.3, max_iter=500).fit(
+        train, train["y"], groups=train["village_id"]
+    )
+    assert m.n_iter_[0] < 100
+    oracle = 1 / (1 + np.exp(-(-1.5 + 0.8 * test["x1"] - 0.5 * test["x2"] + test["flag"])))
+    for model in (
+        m,
+        GBMModel(features=["x1", "x2", "flag"], refit=True).fit(
+            train, train["y"], groups=train["village_id"]
+        ),
+        GBMModel(features=["x1", "x2", "flag"], cv=3, max_iter=60, early_stopping=False).fit(
+            train, train["y"], groups=train["village_id"]
+        ),
+    ):
+        p = model.predict_proba(test)[:, 1]
+        assert roc_auc_score(test["y"], p) >= 0.97 * roc_auc_score(test["y"], oracle)
+        assert abs(p.mean() - test["y"].mean()) < 0.02
+    assert len(model.n_iter_) == 3 and model.n_iter_[0] == 60

@@ -122,6 +122,7 @@ def score_metrics(
     seed: int = 0,
     n_bins: int = 10,
     level: float = 0.95,
+    max_bins: int = 4096,
 ) -> dict:
     """AUC, PR-AUC, Brier, ECE, recall and precision at capacity, each with a percentile
     interval from a bootstrap clustered by ``groups`` (villages; rows if ``None``).
@@ -129,7 +130,8 @@ def score_metrics(
     Rows with a missing label or score are dropped (``n`` counts the rest). Brier and ECE are
     NaN when the score is not within [0, 1]. Returns plain floats and ``[low, high]`` lists
     (JSON-ready): keys ``n, n_pos, prevalence, capacity_share, n_boot`` and for each metric
-    ``m`` both ``m`` and ``m_ci``.
+    ``m`` both ``m`` and ``m_ci``. Replicates come from :func:`bootstrap_metrics` (exact for
+    scores with at most ``max_bins`` distinct values, binned above that).
     """
     y = as_float_label(y_true)
     s = np.asarray(score, dtype=float)
@@ -145,29 +147,123 @@ def score_metrics(
         "n_boot": int(n_boot),
     }
     res.update(_point(y, s, w1, capacity_share, is_prob, n_bins))
-    reps = {m: [] for m in _METRICS}
-    for w in cluster_bootstrap_weights(groups, keep, n_boot, seed):
-        m = w > 0
-        for k, v in _point(y[m], s[m], w[m], capacity_share, is_prob, n_bins).items():
-            reps[k].append(v)
+    codes = np.arange(len(y)) if groups is None else pd.factorize(np.asarray(groups)[keep])[0]
+    reps = bootstrap_metrics(
+        y, s, codes, cluster_bootstrap_counts(codes, n_boot, seed),
+        capacity_share=capacity_share, is_prob=is_prob, n_bins=n_bins, max_bins=max_bins,
+    )
     for k in _METRICS:
         res[f"{k}_ci"] = _percentile_ci(reps[k], level)
         res[k] = float(res[k])
     return res
 
 
+def cluster_bootstrap_counts(codes: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """``(n_boot, n_clusters)`` draw counts: replicate ``b`` resamples the clusters (integer
+    ``codes`` 0..G-1) with replacement, so row ``i`` has weight ``counts[b, codes[i]]``. No
+    replicate (shape ``(0, G)``) with fewer than two clusters."""
+    codes = np.asarray(codes)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    if n_groups < 2:
+        return np.zeros((0, n_groups))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_groups, (n_boot, n_groups))
+    flat = (np.arange(n_boot)[:, None] * n_groups + draws).ravel()
+    return np.bincount(flat, minlength=n_boot * n_groups).reshape(n_boot, n_groups).astype(float)
+
+
+def _score_bins(s: np.ndarray, max_bins: int) -> tuple[np.ndarray, int]:
+    """Ordered tie groups of ``s``: its distinct values (exact) when there are at most
+    ``max_bins``, else quantile bins (pairs inside one bin then count as ties)."""
+    uniq, inv = np.unique(s, return_inverse=True)
+    if len(uniq) <= max_bins:
+        return inv, len(uniq)
+    edges = np.unique(np.quantile(s, np.linspace(0, 1, max_bins + 1)[1:-1]))
+    return np.searchsorted(edges, s, side="right"), len(edges) + 1
+
+
+def bootstrap_metrics(
+    y: np.ndarray,
+    s: np.ndarray,
+    codes: np.ndarray,
+    counts: np.ndarray,
+    capacity_share: float | None = None,
+    is_prob: bool = True,
+    n_bins: int = 10,
+    max_bins: int = 4096,
+) -> dict[str, np.ndarray]:
+    """Every metric of :func:`score_metrics` for each replicate (row of ``counts``, see
+    :func:`cluster_bootstrap_counts`), without a pass over the rows per replicate.
+
+    The rows are summed once per (cluster, score tie group) and per cluster; a replicate is
+    then a product of its cluster counts with those sums (a sparse matrix product), and the
+    ranking metrics (AUC, PR-AUC, recall and precision at capacity) are read from cumulative
+    sums over the tie groups, highest score first. Exact when the score has at most
+    ``max_bins`` distinct values; otherwise scores are grouped in ``max_bins`` quantile bins,
+    which moves an AUC by at most the share of pairs within one bin (about 1 / max_bins).
+    """
+    from scipy import sparse
+
+    n_boot, n_groups = counts.shape
+    out = {m: np.full(n_boot, np.nan) for m in _METRICS}
+    if not n_boot or not len(y):
+        return out
+    y = np.asarray(y, dtype=float)
+    s = np.asarray(s, dtype=float)
+    tie, k = _score_bins(s, max_bins)
+
+    def by_cluster(values: np.ndarray, cols: np.ndarray, n_cols: int) -> np.ndarray:
+        """Replicate sums of ``values`` per column: (n_boot, n_cols)."""
+        m = sparse.csr_matrix((values, (codes, cols)), shape=(n_groups, n_cols))
+        return np.asarray((m.T @ counts.T).T)
+
+    pos = by_cluster(y, tie, k)
+    neg = by_cluster(1.0 - y, tie, k)
+    n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
+    total = n_pos + n_neg
+    ok = (n_pos > 0) & (n_neg > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        neg_below = np.cumsum(neg, axis=1) - neg
+        auc = (pos * (neg_below + 0.5 * neg)).sum(axis=1) / (n_pos * n_neg)
+        # descending score: precision at each tie group, recall steps (sklearn's AP)
+        tp = np.cumsum(pos[:, ::-1], axis=1)
+        flagged = tp + np.cumsum(neg[:, ::-1], axis=1)
+        precision = np.divide(tp, flagged, out=np.zeros_like(tp), where=flagged > 0)
+        ap = (pos[:, ::-1] * precision).sum(axis=1) / n_pos
+        out["auc"] = np.where(ok, auc, np.nan)
+        out["pr_auc"] = np.where(ok, ap, np.nan)
+        if capacity_share is not None:
+            n_u = (pos + neg)[:, ::-1]
+            before = np.cumsum(n_u, axis=1) - n_u
+            take = np.clip(capacity_share * total[:, None] - before, 0.0, n_u)
+            frac = np.divide(take, n_u, out=np.zeros_like(take), where=n_u > 0)
+            tp_cap = (pos[:, ::-1] * frac).sum(axis=1)
+            out["recall_at_capacity"] = np.where(n_pos > 0, tp_cap / n_pos, np.nan)
+            taken = take.sum(axis=1)
+            out["recall_at_capacity"][(n_pos > 0) & (taken <= 0)] = 0.0
+            out["precision_at_capacity"] = np.where(
+                (n_pos > 0) & (taken > 0), tp_cap / taken, np.nan
+            )
+        if is_prob:
+            zero = np.zeros(len(y), dtype=int)
+            sq = by_cluster((y - s) ** 2, zero, 1)[:, 0]
+            out["brier"] = sq / total
+            b = np.minimum((s * n_bins).astype(int), n_bins - 1)
+            gap = np.abs(by_cluster(y, b, n_bins) - by_cluster(s, b, n_bins)).sum(axis=1)
+            out["ece"] = gap / total
+    return out
+
+
 def cluster_bootstrap_weights(
     groups: ArrayLike | None, keep: np.ndarray, n_boot: int, seed: int
 ) -> Iterator[np.ndarray]:
     """Row weights of ``n_boot`` replicates that resample clusters (``groups``; rows if None)
-    with replacement, for the rows where ``keep`` is True. Nothing if there is one cluster."""
+    with replacement, for the rows where ``keep`` is True. Nothing if there is one cluster.
+    The same replicates as :func:`cluster_bootstrap_counts`."""
     n = int(np.sum(keep))
     codes = np.arange(n) if groups is None else pd.factorize(np.asarray(groups)[keep])[0]
-    n_groups = int(codes.max()) + 1 if n else 0
-    rng = np.random.default_rng(seed)
-    for _ in range(n_boot if n_groups > 1 else 0):
-        counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)
-        yield counts[codes].astype(float)
+    for counts in cluster_bootstrap_counts(codes, n_boot, seed):
+        yield counts[codes]
 
 
 def _percentile_ci(values, level: float) -> list[float]:

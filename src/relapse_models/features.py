@@ -82,6 +82,51 @@ FEATURE_COLUMNS: list[str] = (
 )
 """The model inputs, all numeric (0/1 for flags)."""
 
+FEATURE_LABELS: dict[str, tuple[str, str]] = {
+    "income_ratio": ("人均纯收入/监测线", "income / line"),
+    "income_yoy_drop": ("收入同比降幅", "income drop y/y"),
+    "income_yoy_known": ("有上年收入", "prior-year income known"),
+    "income_trend": ("收入趋势", "income trend"),
+    "income_volatility": ("收入波动", "income volatility"),
+    "wage_share": ("工资性收入占比", "wage share"),
+    "transfer_share": ("转移性收入占比", "transfer share"),
+    "oop_share": ("自付医疗费/收入", "out-of-pocket medical / income"),
+    "oop_to_line": ("人均自付医疗费/监测线", "out-of-pocket medical / line"),
+    "catastrophic_health": ("灾难性医疗支出", "catastrophic health spending"),
+    "any_chronic_ill": ("有慢性病成员", "chronic illness"),
+    "any_disabled": ("有残疾成员", "disability"),
+    "disaster_hh_4q": ("近4季度受灾", "disaster, last 4 quarters"),
+    "disaster_loss_share": ("灾害损失/收入", "disaster loss / income"),
+    "village_disaster_share": ("本村受灾户占比", "village share hit by disaster"),
+    "household_size": ("家庭人口", "household size"),
+    "labour_share": ("劳动力占比", "labour share"),
+    "no_labour": ("缺劳动力", "no labour"),
+    "dependency_ratio": ("抚养比", "dependency ratio"),
+    "elderly_share": ("老年人占比", "elderly share"),
+    "head_age": ("户主年龄", "head's age"),
+    "head_female": ("女性户主", "female head"),
+    "head_education_years": ("户主受教育年限", "head's years of schooling"),
+    "relocated": ("易地扶贫搬迁", "relocated"),
+    "poverty_alleviated": ("脱贫户", "poverty-alleviated household"),
+    "years_since_exit": ("脱贫年限", "years since poverty exit"),
+    "dibao": ("低保", "dibao"),
+    "public_welfare_job": ("公益性岗位", "public-welfare job"),
+    "housing_unsafe": ("住房不安全", "unsafe housing"),
+    "water_unsafe": ("饮水不安全", "unsafe water"),
+    "monitored_now": ("在监测中", "monitored now"),
+    "eliminated_now": ("风险已消除", "risk eliminated"),
+    "ever_identified": ("曾纳入监测", "ever identified"),
+    "quarters_since_elimination": ("风险消除后季度数", "quarters since elimination"),
+    "Intercept": ("截距", "intercept"),
+}
+"""Display names of the features (Chinese, English) for tables and figures."""
+
+
+def feature_label(name: str, language: str = "zh") -> str:
+    """Display name of a feature or model term (the name itself when none is known)."""
+    zh, en = FEATURE_LABELS.get(name, (name, name))
+    return zh if language == "zh" else en
+
 LABEL_COLUMN = "relapse"
 EXTRA_COLUMNS: list[str] = [
     "income_pc_4q",  # yuan per person per year

@@ -2,9 +2,26 @@
 
 Boosted trees rank well but their raw probabilities are often off; counties use the
 probability to size visit loads, so it is calibrated with ``CalibratedClassifierCV``. The
-calibration folds are grouped by ``groups`` (villages) when given, so a village is never both
-in a fold's training part and its calibration part. Missing feature values are handled by the
-trees natively.
+calibration rows are grouped by ``groups`` (villages) when given, so a village is never both
+in the trees' training part and the calibration part. Missing feature values are handled by
+the trees natively.
+
+Cost: by default (``cv=1``) the trees are fitted once, on all villages but a held-out share
+(``calibration_share``), and that held-out share serves twice: boosting stops when its
+log-loss has not improved for ``n_iter_no_change`` rounds, and the sigmoid is fitted on it.
+Stopping on held-out *villages* matters: a random row split puts the same households on both
+sides, so its loss keeps falling while the trees learn households, not risk (measured at scale
+0.02: 300 rounds without stopping, test AUC 0.918; stopped on villages after 76 rounds, 0.925,
+at an eighth of the 3-fold ensemble's CPU time). With ``refit`` the trees are then grown
+again, as many rounds, on every row (the held-out villages too) and the sigmoid is fitted on
+the held-out villages' scores of that refit. With ``cv=k >= 2`` it is the classic k-fold
+``CalibratedClassifierCV`` ensemble (k tree fits; early stopping, if on, on random rows).
+
+Defaults (small trees: 8 leaves, at least 200 rows a leaf; refit): the panel repeats each
+household over quarters, and larger trees learn households. They were compared on the
+scale-0.02 synthetic panel out of time (test 2024: 0.928 against 0.924 for 31 leaves, 40 rows)
+and confirmed inside the training years (train <= 2022, test 2023: 0.916 against 0.909), so
+the choice does not rest on the 2024 test year alone.
 """
 
 from __future__ import annotations
@@ -12,9 +29,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+)
 
 from relapse_models.features import model_columns
 from relapse_models.labels import as_float_label
@@ -27,21 +51,30 @@ class GBMModel:
     training data has at least ``isotonic_min_positives`` positives). Sigmoid is the default
     because it is strictly monotone: it keeps the boosting ranking, whereas isotonic maps
     whole score ranges to one value, and those ties (a fifth of all rows at p = 1 in a
-    high-prevalence test) leave no threshold that fits a visit capacity. ``cv``: number of
-    calibration folds.
+    high-prevalence test) leave no threshold that fits a visit capacity. ``cv``: 1 (default)
+    for one fit of the trees and a held-out ``calibration_share`` of villages for the
+    calibration, or the number of calibration folds. ``early_stopping``: stop adding trees
+    when the log-loss on the held-out villages (``cv=1``; with ``cv >= 2`` on
+    ``validation_fraction`` of random training rows) has not improved for
+    ``n_iter_no_change`` iterations (``max_iter`` is then an upper bound).
     """
 
     def __init__(
         self,
         features: list[str] | None = None,
-        max_iter: int = 300,
+        max_iter: int = 500,
         learning_rate: float = 0.05,
-        max_leaf_nodes: int = 31,
-        min_samples_leaf: int = 40,
+        max_leaf_nodes: int = 8,
+        min_samples_leaf: int = 200,
         l2_regularization: float = 1.0,
         calibration: str = "sigmoid",
         isotonic_min_positives: int = 1000,
-        cv: int = 3,
+        cv: int = 1,
+        calibration_share: float = 0.2,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 20,
+        refit: bool = True,
         random_state: int = 0,
     ) -> None:
         self.features = features
@@ -53,6 +86,11 @@ class GBMModel:
         self.calibration = calibration
         self.isotonic_min_positives = isotonic_min_positives
         self.cv = cv
+        self.calibration_share = calibration_share
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
         self.random_state = random_state
 
     def _columns(self, X: pd.DataFrame) -> list[str]:
@@ -68,22 +106,53 @@ class GBMModel:
         method = self.calibration
         if method == "auto":
             method = "isotonic" if ya.sum() >= self.isotonic_min_positives else "sigmoid"
-        if groups is not None:
-            g = np.asarray(groups)[keep]
-            n_splits = min(self.cv, len(np.unique(g)))
-            splits = list(GroupKFold(n_splits=n_splits).split(Xa, ya, g))
-        else:
-            skf = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
-            splits = list(skf.split(Xa, ya))
         base = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change,
             random_state=self.random_state,
         )
-        self.estimator_ = CalibratedClassifierCV(base, method=method, cv=splits).fit(Xa, ya)
+        g = None if groups is None else np.asarray(groups)[keep]
+        if self.cv <= 1:
+            if g is not None:
+                split = GroupShuffleSplit(
+                    n_splits=1, test_size=self.calibration_share, random_state=self.random_state
+                ).split(Xa, ya, g)
+            else:
+                split = StratifiedShuffleSplit(
+                    n_splits=1, test_size=self.calibration_share, random_state=self.random_state
+                ).split(Xa, ya)
+            fit_rows, cal_rows = next(split)
+            if self.early_stopping:  # stop on the held-out villages, not on random rows
+                base.set_params(early_stopping=True, scoring="loss")
+                base.fit(Xa[fit_rows], ya[fit_rows], X_val=Xa[cal_rows], y_val=ya[cal_rows])
+            else:
+                base.fit(Xa[fit_rows], ya[fit_rows])
+            if self.refit:  # the same number of rounds on every row
+                base = clone(base).set_params(max_iter=base.n_iter_, early_stopping=False)
+                base.fit(Xa, ya)
+            self.estimator_ = CalibratedClassifierCV(FrozenEstimator(base), method=method).fit(
+                Xa[cal_rows], ya[cal_rows]
+            )
+            self.n_iter_ = [int(base.n_iter_)]
+        else:
+            if g is not None:
+                n_splits = min(self.cv, len(np.unique(g)))
+                splits = list(GroupKFold(n_splits=n_splits).split(Xa, ya, g))
+            else:
+                skf = StratifiedKFold(
+                    n_splits=self.cv, shuffle=True, random_state=self.random_state
+                )
+                splits = list(skf.split(Xa, ya))
+            self.estimator_ = CalibratedClassifierCV(base, method=method, cv=splits).fit(Xa, ya)
+            self.n_iter_ = [
+                int(c.estimator.n_iter_) for c in self.estimator_.calibrated_classifiers_
+            ]
         self.calibration_method_ = method
         self.feature_names_in_ = cols
         return self
@@ -164,13 +233,16 @@ class GBMModel:
         n_repeats: int = 5,
         grid_resolution: int = 20,
         max_rows: int | None = 20000,
+        pdp_rows: int | None = 2000,
     ) -> pd.DataFrame:
         """Tidy drivers table: permutation importance of every feature (drop in ROC-AUC,
         ``value`` with ``sd``) and partial dependence of the ``top`` most important (average
         risk ``value`` at ``grid_value``). Columns: method, feature, rank, grid_value, value,
         sd; ``rank`` is the feature's importance rank (1 = largest) in both parts. At most
-        ``max_rows`` rows (a seeded sample) are used: the cost is rows x (features x repeats
-        + top x grid) predictions."""
+        ``max_rows`` rows (a seeded sample) are used for the importance and ``pdp_rows`` of
+        them for the partial dependence (an average of probabilities, precise to about
+        0.5 / sqrt(pdp_rows)): the cost is max_rows x features x repeats + pdp_rows x top x
+        grid predictions, fixed whatever the panel's size."""
         y = pd.Series(np.asarray(as_float_label(y)), index=X.index)
         if max_rows is not None and len(X) > max_rows:
             X = X.sample(max_rows, random_state=self.random_state)
@@ -188,7 +260,7 @@ class GBMModel:
             }
         )
         chosen = imp["feature"].head(top).tolist()
-        pdp = self.partial_dependence(X, chosen, grid_resolution, max_rows=None)
+        pdp = self.partial_dependence(X, chosen, grid_resolution, max_rows=pdp_rows)
         pdp.insert(0, "method", "partial_dependence")
         pdp.insert(2, "rank", pdp["feature"].map(dict(zip(imp["feature"], imp["rank"], strict=True))))
         pdp["sd"] = np.nan

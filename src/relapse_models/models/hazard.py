@@ -1,35 +1,127 @@
-"""Discrete-time hazard: complementary log-log GLM (grouped-time proportional hazards).
+"""Discrete-time hazard: complementary log-log GLM on household-period data.
 
-If the per-quarter hazard of entering the relapse state is ``h`` with
-``cloglog(h) = x'b`` and covariates are held at their quarter-``t`` values over the horizon,
-the probability of relapse within ``H`` quarters is ``1 - (1 - h)^H`` and
+One row per at-risk household-quarter ``t`` (not in the relapse state at ``t``); the event is
+*entering* the relapse state in quarter ``t+1`` (``relapse_in_quarters == 1``, from
+:mod:`relapse_models.labels`). With the cloglog link,
 
-    cloglog(P(relapse within H)) = log(H) + x'b.
+    cloglog(h(t)) = a(d_t) + x_t'b,
 
-So a cloglog GLM on the H-quarter label estimates the same ``b`` as a person-period hazard
-model, and ``exp(b)`` are per-quarter hazard ratios; the intercept absorbs ``log(H)``.
-Duration enters through ``years_since_exit`` and ``quarters_since_elimination``. Fit it on the
-at-risk rows (``features.at_risk``: not in the relapse state at t) for a hazard of *entry*.
-A person-period version with time-varying covariates is left for a later round.
+the grouped-time proportional-hazards model: ``exp(b)`` are hazard ratios of an underlying
+continuous-time Cox model, whatever the length of the period. The baseline ``a(d)`` is
+piecewise constant in the duration ``d`` since risk elimination (``quarters_since_elimination``,
+capped, so "never eliminated" and "long ago" share the last band), one dummy per band of
+``duration_edges``; the last band is the reference. Time since poverty exit
+(``years_since_exit``) enters as a covariate.
+
+Each household-quarter is one period, so a household with a long at-risk spell contributes
+many correlated rows: standard errors are cluster-robust by village (which nests households).
+
+Prediction over the label's horizon ``H`` holds the covariates at their quarter-``t`` values
+and lets the duration run on (``d_t, d_t + 1, ..., d_t + H - 1``, capped):
+
+    P(relapse within H) = 1 - prod_k (1 - h(x_t, d_t + k)),
+
+so scores are comparable with the other models' H-quarter probabilities.
 """
 
 from __future__ import annotations
 
+from typing import Self
+
+import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from numpy.typing import ArrayLike
 
+from relapse_models.features import ELIMINATION_CAP, model_columns
+from relapse_models.labels import as_float_label
 from relapse_models.models.logit import _FormulaGLM
+
+TIME_TO_EVENT = "relapse_in_quarters"
+"""Column of X with the quarters from t to the first relapse-state quarter (label positive)."""
 
 
 class HazardModel(_FormulaGLM):
-    """Binomial GLM with cloglog link; cluster-robust SEs by ``groups`` (villages)."""
+    """Person-period cloglog GLM; cluster-robust SEs by ``groups`` (villages).
+
+    ``fit(X, y, groups)`` takes the H-quarter label ``y`` and reads ``relapse_in_quarters``
+    from X to get the next-quarter event. ``duration``: the duration column (None: no
+    baseline bands, a constant hazard), cut at ``duration_edges`` (left-closed bands, the last
+    open above) and capped at ``duration_cap``. ``horizon``: quarters of the predicted
+    probability.
+    """
+
+    def __init__(
+        self,
+        features: list[str] | None = None,
+        duration: str | None = "quarters_since_elimination",
+        duration_edges: tuple[int, ...] = (1, 2, 4, 8, 12),
+        duration_cap: int = ELIMINATION_CAP,
+        horizon: int = 4,
+        cov_type: str = "cluster",
+        maxiter: int = 100,
+    ) -> None:
+        super().__init__(features=features, formula=None, cov_type=cov_type, maxiter=maxiter)
+        self.duration = duration
+        self.duration_edges = duration_edges
+        self.duration_cap = duration_cap
+        self.horizon = horizon
+
+    def _band_names(self) -> list[str]:
+        edges = [0, *self.duration_edges]
+        return [f"duration_{lo}_{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+
+    def _covariates(self, X: pd.DataFrame) -> list[str]:
+        cols = model_columns(X, self.features)
+        return [c for c in cols if c not in (self.duration, TIME_TO_EVENT)]
+
+    def _design(self, X: pd.DataFrame, ahead: int = 0) -> pd.DataFrame:
+        """Covariates, plus duration band dummies with the duration moved ``ahead`` quarters."""
+        data = X[self._covariates(X)].astype(float)
+        if self.duration is None:
+            return data
+        if self.duration not in X:
+            raise ValueError(f"hazard model: X has no duration column {self.duration!r}")
+        d = np.minimum(X[self.duration].to_numpy(dtype=float) + ahead, self.duration_cap)
+        band = np.digitize(d, self.duration_edges)
+        for i, name in enumerate(self._band_names()):
+            data[name] = np.where(np.isnan(d), np.nan, (band == i).astype(float))
+        return data
+
+    def _columns(self, X: pd.DataFrame) -> list[str]:
+        return list(X.columns)
 
     def _fit_formula(self, formula: str, data: pd.DataFrame, fit_kw: dict):
         fit_kw = {k: v for k, v in fit_kw.items() if k != "disp"}
         family = sm.families.Binomial(link=sm.families.links.CLogLog())
         return smf.glm(formula, data, family=family).fit(**fit_kw)
 
+    def fit(self, X: pd.DataFrame, y: ArrayLike, groups: ArrayLike | None = None) -> Self:
+        """Fit on the rows with a known label: event = relapse state first reached at t+1."""
+        if TIME_TO_EVENT not in X:
+            raise ValueError(
+                f"hazard model: X needs the column {TIME_TO_EVENT!r} (quarters to the first "
+                "relapse-state quarter, from relapse_models.labels) for the next-quarter event"
+            )
+        label = as_float_label(y)
+        first = pd.to_numeric(X[TIME_TO_EVENT], errors="coerce").to_numpy(dtype=float)
+        event = np.where(np.isnan(label), np.nan, ((label > 0) & (first == 1)).astype(float))
+        super().fit(self._design(X), event, groups=groups)
+        return self
+
+    def hazard(self, X: pd.DataFrame, ahead: int = 0) -> np.ndarray:
+        """Per-quarter hazard with the duration moved ``ahead`` quarters."""
+        eta = self._linear_predictor(self._design(X, ahead))
+        return 1.0 - np.exp(-np.exp(eta))
+
+    def _predict_p(self, X: pd.DataFrame) -> np.ndarray:
+        survival = np.ones(len(X))
+        for k in range(self.horizon):
+            survival = survival * (1.0 - self.hazard(X, k))
+        return 1.0 - survival
+
     def hazard_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
-        """term, coef, se, hazard_ratio, ci_low, ci_high, p_value (per-quarter hazard ratios)."""
+        """term, coef, se, hazard_ratio, ci_low, ci_high, p_value (per-quarter hazard ratios;
+        ``duration_<lo>_<hi>`` terms relative to the last, open duration band)."""
         return self._effects_table("hazard_ratio", alpha)

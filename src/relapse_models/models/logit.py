@@ -106,9 +106,20 @@ class _FormulaGLM:
         self.clustered_ = "cov_type" in fit_kw and fit_kw["cov_type"] == "cluster"
         return self
 
+    def _linear_predictor(self, data: pd.DataFrame) -> np.ndarray:
+        """x'b for a frame of the fitted columns, straight from the coefficients: the
+        formula path (patsy) builds a design copy per call and is the cost at large n."""
+        params = self.result_.params
+        eta = np.full(len(data), float(params.get("Intercept", 0.0)))
+        for name in self.feature_names_in_:
+            eta += float(params[name]) * data[name].to_numpy(dtype=float)
+        return eta
+
     def _predict_p(self, X: pd.DataFrame) -> np.ndarray:
-        data = X[self.feature_names_in_].astype(float) if self.formula is None else X
-        return np.asarray(self.result_.predict(data), dtype=float)
+        if self.formula is not None:
+            return np.asarray(self.result_.predict(X), dtype=float)
+        eta = self._linear_predictor(X)
+        return np.asarray(self.result_.model.family.link.inverse(eta), dtype=float)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Column 1: predicted probability of relapse within the horizon (NaN for rows with

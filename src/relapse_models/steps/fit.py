@@ -12,8 +12,9 @@ named with the config hash.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,12 @@ from relapse_models.thresholds import capacity_share
 KEYS = ["household_id", "county_id", "town_id", "village_id", "year", "quarter"]
 PREDICTION_EXTRAS = ["at_risk", "relapse_in_quarters"]
 DEFAULT_MODELS = ("rule", "logit", "gbm", "vulnerability")
-MODEL_INPUTS = [*FEATURE_COLUMNS, "income_pc_4q", "line"]
+MODEL_INPUTS = [*FEATURE_COLUMNS, "income_pc_4q", "line", "relapse_in_quarters"]
 """What every model is given: the features, plus income and line for the vulnerability model
-(the others select :data:`FEATURE_COLUMNS` and ignore the two)."""
+and the quarters to relapse for the hazard model's next-quarter event (the others select
+:data:`FEATURE_COLUMNS` and ignore the three)."""
+NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk"]
+"""Feature-file columns the model stage reads."""
 DRIVER_COLUMNS = ["method", "feature", "rank", "grid_value", "value", "sd"]
 POPULATION_MODELS = frozenset({"vulnerability"})
 """Models fitted on every usable training row, not only the at-risk ones: the vulnerability
@@ -45,26 +49,75 @@ line (at-risk rows are above it) would bias upwards in mean and downwards in var
 @dataclass
 class FitResult:
     """Test-year predictions (one ``score_<model>`` column each), metrics, fitted models
-    (out of time); held-out-county predictions and the gbm's drivers table."""
+    (out of time); held-out-county predictions, the gbm's drivers table and the seconds each
+    part took (kept out of the metrics so the same config gives the same files)."""
 
     predictions: pd.DataFrame
     metrics: dict[str, Any]
     models: dict[str, Any]
     county_predictions: pd.DataFrame | None = None
     drivers: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def load_features(paths: list[str], truth_paths: list[str] | None = None) -> pd.DataFrame:
-    """All counties' features; on synthetic data with the generator's true probability."""
-    features = pd.concat([read_parquet(p) for p in paths], ignore_index=True)
+    """All counties' features; on synthetic data with the generator's true probability.
+
+    Only what the stage uses is read: the columns :data:`NEEDED_COLUMNS` and the rows with a
+    known label (every split and metric needs one; a panel's first three quarters and its
+    last horizon have none). Id columns come as categories (the truth joined on their codes):
+    a province's panel then fits in memory (an object string per row and id column would
+    not). Row order is the files' order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    tables = []
+    for path in paths:
+        names = pq.read_schema(path).names
+        if LABEL_COLUMN not in names:
+            raise ValueError(f"{path}: no {LABEL_COLUMN!r} column (not a features file?)")
+        tables.append(pq.read_table(
+            path, columns=[c for c in NEEDED_COLUMNS if c in names],
+            filters=pc.field(LABEL_COLUMN).is_valid(),
+        ))
+    features = pa.concat_tables(tables, promote_options="default").to_pandas(
+        strings_to_categorical=True
+    )
     if truth_paths:
-        truth = pd.concat(
-            [read_parquet(p, columns=["household_id", "year", "quarter", "true_prob"])
-             for p in truth_paths],
-            ignore_index=True,
-        )
-        features = features.merge(truth, on=["household_id", "year", "quarter"], how="left")
+        key = ["household_id", "year", "quarter"]
+        truth = pd.concat([read_parquet(p, columns=[*key, "true_prob"]) for p in truth_paths],
+                          ignore_index=True)
+        ids = features["household_id"].dtype  # same categories: the merge joins integer codes
+        truth["household_id"] = pd.Categorical(truth["household_id"].astype(str), dtype=ids)
+        truth = truth[truth["household_id"].notna()]
+        features = features.merge(truth, on=key, how="left", validate="many_to_one")
     return features
+
+
+def sample_households(
+    features: pd.DataFrame, rows: pd.Series, max_rows: int | None, seed: int
+) -> pd.Series:
+    """``rows`` cut to about ``max_rows`` rows by keeping a random share of *households* in
+    each county (all of a kept household's rows), so the sample keeps every county's share
+    and each household's whole history; ``rows`` unchanged when it is already small enough.
+
+    Why: the fit's cost grows with the training rows while, beyond a few hundred thousand
+    household-quarters, the models' test AUC no longer does (measured in
+    ``benchmarks/bench_fit.py``); a province-size panel is then fitted at the cost of a
+    county-size one. Households are drawn uniformly within a county, so no weights are
+    needed."""
+    n = int(rows.sum())
+    if max_rows is None or n <= max_rows:
+        return rows
+    share = max_rows / n
+    sub = features.loc[rows, ["county_id", "household_id"]]
+    households = sub.drop_duplicates("household_id")
+    rng = np.random.default_rng(seed)
+    key = pd.Series(rng.random(len(households)), index=households.index)
+    rank = key.groupby(households["county_id"].to_numpy()).rank(method="first", pct=True)
+    chosen = households.loc[rank.to_numpy() <= share, "household_id"]
+    return rows & features["household_id"].isin(chosen)
 
 
 def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +128,8 @@ def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
         return {"random_state": int(config["seed"]) % (2**31)}
     if name == "vulnerability":  # the probability over the label's horizon
         return {"years": config["monitoring"]["horizon_quarters"] / 4}
+    if name == "hazard":
+        return {"horizon": config["monitoring"]["horizon_quarters"]}
     return {}
 
 
@@ -93,9 +148,16 @@ def _fit_and_score(
     at_risk = _at_risk(features)
     keep = KEYS + [LABEL_COLUMN] + [c for c in [*PREDICTION_EXTRAS, "true_prob"] if c in features]
     predictions = features.loc[test, keep].reset_index(drop=True)
+    for c in KEYS:  # the ids as plain strings in the output, as the features files have them
+        if isinstance(predictions[c].dtype, pd.CategoricalDtype):
+            predictions[c] = predictions[c].astype(object)
     fitted = {}
+    settings = config["models"]
     for name in tqdm(models, desc=desc, unit="model"):
         rows = train if name in POPULATION_MODELS else train & at_risk
+        rows = sample_households(
+            features, rows, settings.get("max_train_rows"), int(config["seed"]) % (2**32)
+        )
         model = MODELS[name](**model_params(name, config)).fit(
             features.loc[rows, inputs],
             features.loc[rows, LABEL_COLUMN],
@@ -171,7 +233,17 @@ def fit_models(
     )
     at_risk = _at_risk(features)
     test = test & at_risk
+    clock, cpu = time.perf_counter(), time.process_time()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:  # wall and CPU seconds (CPU: comparable on a busy machine)
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        timings[name], timings[f"{name}_cpu"] = round(now - clock, 2), round(now_cpu - cpu, 2)
+        clock, cpu = now, now_cpu
+
     predictions, fitted = _fit_and_score(features, train, test, models, config)
+    lap("fit_out_of_time")
     metrics = {
         "config_hash": config_hash(config),
         "train_until_year": config["models"]["train_until_year"],
@@ -181,31 +253,43 @@ def fit_models(
         "n_test": int(test.sum()),
         "out_of_time": evaluate_predictions(predictions, models, config),
     }
+    lap("evaluate_out_of_time")
     if "vulnerability" in fitted:
         metrics["vulnerability"] = vulnerability_summary(
             fitted["vulnerability"], features.loc[test], features.loc[test, LABEL_COLUMN]
         )
     county_predictions = None
     if county_holdout:
+        loco_cap = settings.get("loco_max_train_rows")
+        loco_config = config if loco_cap is None else {
+            **config, "models": {**settings, "max_train_rows": loco_cap}
+        }
         parts = [
-            _fit_and_score(features, tr, te, models, config, desc=f"leaving out {county}")[0]
+            _fit_and_score(features, tr, te, models, loco_config, desc=f"leaving out {county}")[0]
             for county, tr, te in county_holdout_splits(features, config)
         ]
         county_predictions = pd.concat(parts, ignore_index=True) if parts else None
+        lap("fit_leave_one_county_out")
         metrics["leave_one_county_out"] = (
             evaluate_predictions(county_predictions, models, config) if parts else {}
         )
+        lap("evaluate_leave_one_county_out")
     table = None
     if drivers and "gbm" in fitted:
         X_test = features.loc[test, fitted["gbm"].feature_names_in_]
-        table = fitted["gbm"].risk_drivers(X_test, features.loc[test, LABEL_COLUMN])
+        rows = int(settings.get("drivers_rows", 20000))
+        table = fitted["gbm"].risk_drivers(
+            X_test, features.loc[test, LABEL_COLUMN], max_rows=rows, pdp_rows=max(rows // 10, 100)
+        )
         table = table.assign(model="gbm")[["model", *DRIVER_COLUMNS]]
+        lap("drivers")
     return FitResult(
         predictions=predictions,
         metrics=metrics,
         models=fitted,
         county_predictions=county_predictions,
         drivers=table,
+        timings=timings,
     )
 
 

@@ -1,0 +1,69 @@
+"""The logit's cluster-robust intervals against the generator's logit mode.
+
+In ``simulate.mode: logit`` the outcome is drawn from a logistic model with known
+coefficients (:data:`relapse_models.simulate.truth.TRUE_COEFFICIENTS`) in features computed
+from the observable tables (:func:`relapse_models.simulate.logit_features`). Fitting
+:class:`LogitModel` on those features with village clusters must cover the truth at the
+nominal rate: >= 90 % of the intervals over 20 seeds (slow), and a 1-seed version (fast).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from relapse_models.config import load_config
+from relapse_models.models import LogitModel
+from relapse_models.profiles import load_profile
+from relapse_models.simulate import logit_features, simulate_county
+from relapse_models.simulate.truth import LOGIT_FEATURES
+
+COUNTY = "shangluo"
+SCALE = 0.03  # ~16,000 households in ~40 villages: enough clusters for the robust variance
+
+
+def logit_mode_fit(seed: int) -> tuple[LogitModel, dict[str, float]]:
+    """Simulate one county in logit mode, fit the logit with village clusters; the odds-ratio
+    table (indexed by term) and the true coefficients under the table's term names."""
+    config = load_config()
+    config["simulate"].update(scale=SCALE, mode="logit", start="2022Q1", end="2024Q4")
+    profile = load_profile(config["profiles_dir"] + f"/{COUNTY}.yaml")
+    sim = simulate_county(profile, config, seed)
+    feats = logit_features(sim.households, sim.panel, sim.lines)
+    key = ["household_id", "year", "quarter"]
+    truth = sim.truth.astype({"household_id": str})[[*key, "relapse_next_4q", "true_prob"]]
+    data = feats.merge(truth, on=key, how="inner")
+    data = data[data["true_prob"].notna()]
+    villages = sim.households.astype({"household_id": str}).set_index("household_id")["village_id"]
+    data["village_id"] = data["household_id"].map(villages)
+    model = LogitModel(features=list(LOGIT_FEATURES)).fit(
+        data, data["relapse_next_4q"], groups=data["village_id"]
+    )
+    assert model.clustered_ and model.dropped_ == []
+    coefficients = {("Intercept" if k == "const" else k): v
+                    for k, v in sim.true_coefficients.items()}
+    return model, coefficients
+
+
+def _covered(model: LogitModel, truth: dict[str, float], alpha: float) -> list[bool]:
+    tab = model.odds_ratios(alpha=alpha).set_index("term")
+    return [bool(tab.loc[t, "ci_low"] < np.exp(b) < tab.loc[t, "ci_high"]) for t, b in truth.items()]
+
+
+def test_logit_mode_one_seed():
+    """One seed: every coefficient inside its 99.9 % interval (a miss is a 1-in-1000 event
+    per coefficient when the intervals are right), at least 7 of 9 inside the 95 % ones."""
+    model, truth = logit_mode_fit(1)
+    assert set(truth) == set(model.result_.params.index)
+    assert all(_covered(model, truth, 0.001))
+    assert sum(_covered(model, truth, 0.05)) >= 7
+
+
+@pytest.mark.slow
+def test_logit_mode_coverage_over_20_seeds():
+    """The 95 % cluster-robust intervals cover the true coefficients in >= 90 % of 20 seeds."""
+    hits = []
+    for seed in range(20):
+        model, truth = logit_mode_fit(100 + seed)
+        hits += _covered(model, truth, 0.05)
+    assert np.mean(hits) >= 0.90, np.mean(hits)
