@@ -14,6 +14,7 @@ rule fit:
     params:
         config=model_params,
         counties=COUNTIES_JSON,
+        truth_dir="data/truth" if config["data"]["source"] == "synthetic" else "",
     log:
         "reports/logs/fit/all.log",
     benchmark:
@@ -26,7 +27,7 @@ rule fit:
         "../../environment.yml"
     shell:
         "OMP_NUM_THREADS={threads} relapse-models notebook 02_models {output.notebook} -p config_json {params.config:q}"
-        " -p features_dir data/processed -p truth_dir data/truth"
+        " -p features_dir data/processed -p truth_dir '{params.truth_dir}'"
         " -p counties {params.counties:q} -p metrics_path {output.metrics}"
         " -p coefficients_path {output.coefficients} -p predictions_path {output.predictions}"
         " -p drivers_path {output.drivers} -p models_dir data/processed/models"
