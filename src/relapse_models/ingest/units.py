@@ -74,9 +74,11 @@ def parse_amounts(values: pd.Series, factor: float = 1.0) -> tuple[pd.Series, pd
         text = text.copy()
         text[hard] = sub
     bad = number.isna() & ~blank
-    finite = np.isfinite(number.fillna(0.0))
-    bad = bad | ~finite
-    yuan = (number * cell_factor).where(~bad)
+    with np.errstate(over="ignore"):
+        scaled = number * cell_factor
+    # a number too large to be money (inf, or overflowing once converted to yuan) is unread
+    bad = bad | ~np.isfinite(scaled.fillna(0.0))
+    yuan = scaled.where(~bad)
     return yuan, bad.astype(bool), _resolution(text, cell_factor)
 
 
