@@ -6,8 +6,8 @@ figures compared with the computed ones.
 
 Seed and counties default to `config/config.yaml`'s.
 
-Writes ``benchmarks/results/reconciliation_scale<scale>.csv`` with ``county_id, indicator,
-unit, published, computed, rel_diff, within_tolerance``. Tolerance (issue #4): rates (unit %)
+Writes ``benchmarks/results/reconciliation_scale<scale>_seed<seed>.csv`` with ``county_id,
+indicator, unit, published, computed, rel_diff, within_tolerance``. Tolerance (issue #4): rates (unit %)
 within 1 point, everything else within 3 % relative. A script, not a test: a full-size run
 takes minutes and several GB.
 """

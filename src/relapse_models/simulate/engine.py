@@ -39,8 +39,10 @@ from relapse_models.simulate.monitoring import (
     HazardModel,
     calibrate,
     detection_probability,
+    draw_identification,
 )
 from relapse_models.simulate.population import build_population, gumbel_top_k
+from relapse_models.simulate.sampling import stratified_geometric, systematic_sample
 from relapse_models.simulate.truth import TRUE_COEFFICIENTS, logit_features, logit_probability
 
 log = logging.getLogger(__name__)
@@ -201,7 +203,7 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         mt = np.where(sudden_only | (r >= edge_multiple), 2, mt)
         mtype[idx] = mt
         rtype[idx] = risk_types(idx, cause, u)
-        due[idx] = j + P.MIN_MONITORED_QUARTERS + rng.geometric(elim_prob[idx]) - 1
+        due[idx] = j + P.MIN_MONITORED_QUARTERS + stratified_geometric(elim_prob[idx], rng) - 1
         record(idx, j, 0, channel)
         # assistance addresses the risk: earlier shocks stop raising the fall hazard
         last_shock[:, idx] = -100
@@ -211,7 +213,7 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
     # stock identified before the panel, spread over the burn-in quarters
     c0 = hz.components(j0, np.zeros(n, bool), kappa=1.0)
     rho = -np.log(np.maximum(HazardModel.no_identification(c0, d), 1e-12))
-    stock = rng.random(n) < 1 - np.exp(-hz.kappa0 * hz.w * rho)
+    stock = systematic_sample(-np.expm1(-hz.kappa0 * hz.w * rho), rng, key=pop.size)
     stock_j = rng.integers(0, BURN_IN, n)
 
     n_panel = n_q - j0
@@ -268,21 +270,22 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         hit = (vtype >= 0) & (rng.random(n, dtype=np.float32) < P.DISASTER_AFFECTED)
         severe = hit & (rng.random(n, dtype=np.float32) < P.DISASTER_SEVERE)
         job = rng.random(n, dtype=np.float32) < c["p_job"]
-        # one uniform per fall source: below q*d a noticed fall, below q a fall
-        u = rng.random((10, n), dtype=np.float32)
-        f_base, d_base = u[0] < c["fall"], u[0] < c["fall"] * d
-        f_ill, d_ill = cat & (u[1] < c["pi1"]), cat & (u[1] < c["pi1"] * d)
-        f_dis, d_dis = severe & (u[2] < c["pi2"]), severe & (u[2] < c["pi2"] * d)
-        f_job, d_job = job & (u[3] < c["pi3"]), job & (u[3] < c["pi3"] * d)
+        # one uniform per fall source: below q*d a noticed fall, below q a fall. Whether a
+        # household not under monitoring is identified at all (any noticed fall, alert or edge
+        # screening) is drawn first by systematic sampling, ordered by household size: the
+        # same marginal probability as independent draws (the oracle is unchanged), but the
+        # quarter's count of identifications (and of persons) carries no sampling noise. The
+        # uniforms are then drawn conditional on that outcome.
+        ident, u, fire = draw_identification(c, cat, severe, job, recent, mon, d, pop.size, rng)
+        f_base, d_base = u[0] < c["fall"], fire[0]
+        f_ill, d_ill = cat & (u[1] < c["pi1"]), fire[1]
+        f_dis, d_dis = severe & (u[2] < c["pi2"]), fire[2]
+        f_job, d_job = job & (u[3] < c["pi3"]), fire[3]
         f_lag = recent & (u[7:10] < c["lag"])          # falls set off by earlier shocks
-        d_lag = recent & (u[7:10] < c["lag"] * d)
+        d_lag = fire[7:10]
         fall = f_base | f_ill | f_dis | f_job | f_lag.any(axis=0)
-        nm = ~mon
-        sud_ill = nm & cat & (u[4] < c["s1"])
-        sud_dis = nm & severe & (u[5] < c["s2"])
-        edge_id = nm & (u[6] < c["edge"])
-        det = nm & (d_base | d_ill | d_dis | d_job | d_lag.any(axis=0))
-        ident = det | sud_ill | sud_dis | edge_id
+        sud_ill, sud_dis = fire[4], fire[5]
+        det = d_base | d_ill | d_dis | d_job | d_lag.any(axis=0)
 
         # realised shocks on income
         amounts["wage"] *= np.where(job, P.JOB_LOSS_WAGE[0],

@@ -34,6 +34,12 @@ intensities are multiplied by ``kappa`` (and the size tilt ``w``), solved in :fu
 so the expected number of monitoring objects equals the published count; the risk
 elimination probability and its size tilt are solved so the published persons-based rate
 and, where published, the eliminated households both hold.
+
+The draws keep these probabilities household by household but not independently across
+households: identification (and the stock identified before the panel) is a systematic
+sample ordered by household size (:func:`draw_identification`), so realised counts of
+households and persons carry (almost) no sampling noise; the oracle, a per-household
+probability, is unchanged.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from relapse_models.simulate import params as P
 from relapse_models.simulate.income import Income
 from relapse_models.simulate.medical import illness_probabilities
 from relapse_models.simulate.population import Population
+from relapse_models.simulate.sampling import conditional_uniforms, systematic_sample
 
 SHOCKS = ("illness", "disaster", "job")
 """Shocks with a lagged effect, in the order of ``HazardModel.shock_probabilities``."""
@@ -250,6 +257,38 @@ class HazardModel:
         return logp + np.log(np.maximum(mass.sum(axis=1), 1e-300)).sum(axis=0)
 
 
+def draw_identification(c: dict[str, np.ndarray], cat: np.ndarray, severe: np.ndarray, job: np.ndarray,
+                        recent: np.ndarray, mon: np.ndarray, d: float, key: np.ndarray,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw a quarter's identifications given the realised shocks: ``(ident, u, fire)``.
+
+    ``u`` (10, households) holds one uniform per piece, in the order base fall, fall after
+    illness, disaster, job loss, illness alert, disaster alert, edge screening, and the three
+    lagged falls; a piece's fall happens below its probability ``q`` and is noticed below
+    ``q * d``; ``fire`` marks the pieces that identify. Whether a household not under
+    monitoring is identified at all (probability ``1 - HazardModel.no_identification``) is
+    drawn first by :func:`systematic_sample` ordered by ``key`` (household size), so each
+    household keeps its exact probability (the oracle is unchanged) while the quarter's count
+    of identified households and persons carries no sampling noise; the uniforms are then
+    drawn conditional on that outcome (:func:`conditional_uniforms`).
+    """
+    thr = np.stack([
+        c["fall"] * d, cat * c["pi1"] * d, severe * c["pi2"] * d, job * c["pi3"] * d,
+        cat * c["s1"], severe * c["s2"], c["edge"], *(recent * c["lag"] * d),
+    ]).astype(np.float64) * ~np.asarray(mon, dtype=bool)
+    thr = np.clip(thr, 0.0, 1.0)
+    p_id = np.clip(-np.expm1(np.log1p(-np.minimum(thr, 1 - 1e-16)).sum(axis=0)), 0.0, 1.0)
+    p_id[(thr >= 1.0).any(axis=0)] = 1.0
+    ident = systematic_sample(p_id, rng, key=key)
+    u = rng.random(thr.shape)
+    u = thr + u * (1 - thr)                        # not identified: no piece fires
+    fire = np.zeros(thr.shape, bool)
+    ii = np.flatnonzero(ident)
+    if len(ii):
+        u[:, ii], fire[:, ii] = conditional_uniforms(thr[:, ii], rng)
+    return ident, u, fire
+
+
 @dataclass
 class Calibration:
     """What :func:`calibrate` solved, kept for the record (``SimulatedCounty.calibration``)."""
@@ -308,8 +347,11 @@ def calibrate(hz: HazardModel, profile: dict, scale: float, j0: int, j_ref: int,
     """Solve kappa (identification intensity), kappa0 (stock identified before the panel),
     beta (size tilt) and the elimination probability so the *expected* published counts hold.
 
-    Expectations are exact sums of the hazard formulas over (a sample of) the drawn households,
-    so the realised counts differ only by binomial noise (about 1 % at scale 1.0).
+    Expectations are exact sums of the hazard formulas over (a sample of) the drawn households.
+    The engine draws identifications and the stock by systematic sampling
+    (:func:`draw_identification`), so given the realised shocks each quarter's count is within
+    one of its expectation: what remains is the noise of the shocks and of the households'
+    paths, not of the identification draw itself.
     """
     pop, notes = hz.pop, []
     n = pop.n
