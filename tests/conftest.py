@@ -250,3 +250,294 @@ def feature_frame() -> pd.DataFrame:
 # ===========================================================================================
 # END fixtures for the model stage
 # ===========================================================================================
+
+
+# ===========================================================================================
+# BEGIN fixtures for the real pipeline (integration, faults, privacy, reproducibility, #10)
+# One tiny full run per test session (`pipeline_project`), shared by every test that only reads
+# its outputs; runs that must differ (killed, other seed) are partial and cheap.
+# ===========================================================================================
+import contextlib  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_CONFIG = ROOT / "tests" / "data" / "config_tiny.yaml"
+PIPELINE_CORES = os.environ.get("RELAPSE_TEST_CORES", "2")
+"""Cores for the test pipelines (2 in CI; set 1 on a shared machine)."""
+
+PSEUDONYM_KEY_CANARY = "canary-key-6b1f0e: if this text is in any output, the key leaked"
+"""The pseudonymisation key every test pipeline runs with: the privacy scan looks for it."""
+
+
+def pipeline_env() -> dict[str, str]:
+    """The environment of a pipeline run: this venv first on PATH, a known key, one thread."""
+    return {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": "1",
+        "RELAPSE_PSEUDONYM_KEY": PSEUDONYM_KEY_CANARY,
+    }
+
+
+def snakemake_command(workdir: Path, *args: str) -> list[str]:
+    return [
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(workdir),
+        "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"),
+        "--cores", PIPELINE_CORES,
+        *args,
+    ]
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: int = 1500) -> subprocess.CompletedProcess:
+    """Run Snakemake on a project folder and wait for it (output captured as text)."""
+    return subprocess.run(
+        snakemake_command(workdir, *args),
+        capture_output=True, text=True, env=pipeline_env(), timeout=timeout,
+    )
+
+
+def start_snakemake(workdir: Path, *args: str, log: Path) -> subprocess.Popen:
+    """Start Snakemake in its own process group (so a test can kill it and all its jobs)."""
+    with open(log, "a") as fh:  # appended: one log for a run and its restarts
+        return subprocess.Popen(
+            snakemake_command(workdir, *args), stdout=fh, stderr=subprocess.STDOUT,
+            env=pipeline_env(), start_new_session=True,
+        )
+
+
+def kill_group(proc: subprocess.Popen, sig: int) -> None:
+    """Send ``sig`` to the process group of ``proc`` (Snakemake and its running jobs), wait."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    proc.wait(timeout=120)
+
+
+def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 900) -> None:
+    """Wait until ``path`` exists while ``proc`` runs (fails if it ends first)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"Snakemake ended (code {proc.returncode}) before {path}")
+        if time.monotonic() > deadline:
+            kill_group(proc, signal.SIGKILL)
+            raise AssertionError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.2)
+
+
+def new_project(root: Path, overrides: dict | None = None) -> Path:
+    """A researcher's project folder: the default config with the tiny-scale settings (and
+    ``overrides``) written into it, so notebooks opened there with their defaults see them."""
+    import yaml
+
+    from relapse_models.config import merge
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "config", root / "config")
+    config = yaml.safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config = merge(config, yaml.safe_load(TINY_CONFIG.read_text(encoding="utf-8")))
+    config = merge(config, overrides or {})
+    (root / "config" / "config.yaml").write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return root
+
+
+@pytest.fixture(scope="session")
+def pipeline_project(tmp_path_factory) -> Path:
+    """A project folder after one full tiny pipeline run (shared by the whole session: tests
+    only read it; a test that needs to change outputs makes its own folder)."""
+    workdir = new_project(tmp_path_factory.mktemp("project"))
+    run = run_snakemake(workdir)
+    assert run.returncode == 0, f"pipeline failed:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def pipeline_environment() -> dict[str, str]:
+    """:func:`pipeline_env`: the environment every test pipeline job runs in."""
+    return pipeline_env()
+
+
+@pytest.fixture(scope="session")
+def pseudonym_key() -> str:
+    """The key the test pipelines run with (:data:`PSEUDONYM_KEY_CANARY`)."""
+    return PSEUDONYM_KEY_CANARY
+
+
+@pytest.fixture(scope="session")
+def snakemake_runner() -> Callable[..., subprocess.CompletedProcess]:
+    """:func:`run_snakemake`, for test modules (conftest is not imported directly)."""
+    return run_snakemake
+
+
+@pytest.fixture(scope="session")
+def project_factory() -> Callable[..., Path]:
+    """:func:`new_project`, for test modules."""
+    return new_project
+
+
+RUN_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+"""The provenance footer's run date: the only text allowed to differ between two runs' pages."""
+
+
+def compared_outputs(workdir: Path) -> list[str]:
+    """The outputs two runs of one config must reproduce byte for byte: every data table
+    and saved model, every metrics file, the reconciliation and every report page."""
+    patterns = ("data/**/*.parquet", "data/**/*.json", "data/**/*.pkl", "reports/metrics/**/*",
+                "reports/reconciliation.csv", "reports/**/*.html")
+    return sorted({
+        p.relative_to(workdir).as_posix()
+        for pattern in patterns for p in workdir.glob(pattern)
+        if p.is_file() and not p.name.startswith(".")
+    })
+
+
+def output_differences(a: Path, b: Path) -> list[str]:
+    """What differs between the outputs of two project folders (empty: identical). Pages are
+    compared with their run date blanked; everything else byte for byte."""
+    files_a, files_b = compared_outputs(a), compared_outputs(b)
+    diffs = [f"only in {a.name}: {f}" for f in sorted(set(files_a) - set(files_b))]
+    diffs += [f"only in {b.name}: {f}" for f in sorted(set(files_b) - set(files_a))]
+    for rel in sorted(set(files_a) & set(files_b)):
+        x, y = (a / rel).read_bytes(), (b / rel).read_bytes()
+        if rel.endswith(".html"):
+            x, y = (RUN_DATE.sub("<date>", v.decode("utf-8")) for v in (x, y))
+        if x != y:
+            diffs.append(f"differs: {rel}")
+    return diffs
+
+
+@pytest.fixture(scope="session")
+def outputs_compared() -> Callable[[Path], list[str]]:
+    """:func:`compared_outputs`, for test modules."""
+    return compared_outputs
+
+
+@pytest.fixture(scope="session")
+def compare_outputs() -> Callable[[Path, Path], list[str]]:
+    """:func:`output_differences`, for test modules."""
+    return output_differences
+
+
+@dataclass
+class Fault:
+    """One kill of a running pipeline and what the project folder held right after it."""
+
+    signal: str
+    during: str
+    files: list[str]
+    """Every file under data/ and reports/ right after the kill (relative paths)."""
+    unreadable: dict[str, str]
+    """Files under their final name that do not parse (must stay empty), with the error."""
+    dry_run: subprocess.CompletedProcess
+    """``snakemake -n`` right after the kill: what a rerun would do."""
+
+
+@dataclass
+class InterruptedRun:
+    """A full tiny run with the tiny config, killed twice and rerun to the end."""
+
+    workdir: Path
+    faults: list[Fault] = field(default_factory=list)
+    concurrent: subprocess.CompletedProcess | None = None
+    """A second run started on the same folder while the first was running."""
+    locked_rerun: subprocess.CompletedProcess | None = None
+    """The rerun right after SIGKILL, before ``--unlock``."""
+    unlock: subprocess.CompletedProcess | None = None
+    final: subprocess.CompletedProcess | None = None
+
+
+def _files(workdir: Path) -> list[str]:
+    return sorted(
+        p.relative_to(workdir).as_posix()
+        for top in ("data", "reports") for p in (workdir / top).rglob("*") if p.is_file()
+    )
+
+
+def _unreadable(workdir: Path) -> dict[str, str]:
+    """Outputs under their final name (not a dot-named temporary) that do not parse whole."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    bad = {}
+    for rel in _files(workdir):
+        path = workdir / rel
+        if path.name.startswith("."):
+            continue
+        try:
+            if path.suffix == ".parquet":
+                pq.read_table(path)
+            elif path.suffix in (".json", ".ipynb"):
+                json.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".csv":
+                pd.read_csv(path, encoding="utf-8-sig")
+            elif path.suffix == ".html" and not path.read_text("utf-8").rstrip().endswith("</html>"):
+                raise ValueError("no closing </html>")
+        except Exception as err:  # any parse error is the finding
+            bad[rel] = f"{type(err).__name__}: {err}"
+    return bad
+
+
+@pytest.fixture(scope="session")
+def interrupted_project(tmp_path_factory) -> InterruptedRun:
+    """The same config as :func:`pipeline_project`, run the way users break runs:
+
+    1. a second run is started on the folder while the first is cleaning (must be refused);
+    2. SIGTERM to the whole process group while a cleaning notebook runs, then a rerun;
+    3. SIGKILL to the whole process group a few seconds into the model fit (a kill -9 or a
+       power cut: Snakemake's lock stays), a rerun (refused: stale lock), ``--unlock``, and a
+       rerun to the end.
+    """
+    first = "reports/logs/clean"
+    workdir = new_project(tmp_path_factory.mktemp("interrupted"))
+    result = InterruptedRun(workdir)
+    log = workdir.parent / "snakemake.log"
+
+    proc = start_snakemake(workdir, log=log)
+    try:
+        wait_for(workdir / first, proc)
+        time.sleep(1.0)  # a cleaning notebook is starting or running
+        result.concurrent = run_snakemake(workdir)
+    finally:  # also when the test session itself is interrupted: leave no run behind
+        kill_group(proc, signal.SIGTERM)
+    result.faults.append(
+        Fault("SIGTERM", "clean", _files(workdir), _unreadable(workdir),
+              run_snakemake(workdir, "-n"))
+    )
+
+    proc = start_snakemake(workdir, log=log)
+    try:
+        wait_for(workdir / "reports" / "logs" / "fit" / "all.log", proc)
+        time.sleep(5.0)  # the model notebook's kernel is up and fitting
+    finally:
+        kill_group(proc, signal.SIGKILL)
+    result.faults.append(
+        Fault("SIGKILL", "fit", _files(workdir), _unreadable(workdir),
+              run_snakemake(workdir, "-n"))
+    )
+
+    result.locked_rerun = run_snakemake(workdir)
+    result.unlock = run_snakemake(workdir, "--unlock")
+    result.final = run_snakemake(workdir)
+    assert result.final.returncode == 0, (
+        f"rerun failed:\n{result.final.stdout[-4000:]}\n{result.final.stderr[-8000:]}"
+    )
+    return result
+
+
+# ===========================================================================================
+# END fixtures for the real pipeline
+# ===========================================================================================

@@ -1,9 +1,15 @@
 """Config loading: defaults filled from the schema, bad keys refused with their name."""
 
+import re
+import subprocess
+import sys
+
 import pytest
 
 from relapse_models.config import (
+    PROJECT_ROOT,
     ConfigError,
+    check_profiles,
     config_hash,
     county_seed,
     load_config,
@@ -27,20 +33,122 @@ def test_defaults_fill_missing_sections():
     assert config["capacity"]["visits_per_worker_per_month"] == 30
 
 
+# Each invalid config, and the key its refusal must name. Values are the kind of mistake a
+# researcher makes editing YAML: typos, wrong types, out-of-range numbers, impossible ranges.
+INVALID_CONFIGS = [
+    ("unknown top-level key", {"seeed": 1}, "seeed"),
+    ("unknown nested key", {"simulate": {"scael": 1.0}}, "scael"),
+    ("seed as text", {"seed": "abc"}, "seed"),
+    ("seed as boolean", {"seed": True}, "seed"),
+    ("negative seed", {"seed": -1}, "seed"),
+    ("scale negative", {"simulate": {"scale": -1}}, "simulate.scale"),
+    ("scale zero", {"simulate": {"scale": 0}}, "simulate.scale"),
+    ("scale too large", {"simulate": {"scale": 11}}, "simulate.scale"),
+    ("scale as text", {"simulate": {"scale": "big"}}, "simulate.scale"),
+    ("section not a mapping", {"simulate": [0.1]}, "simulate"),
+    ("no counties", {"counties": []}, "counties"),
+    ("county listed twice", {"counties": ["xunyi", "xunyi"]}, "counties"),
+    ("county id with a space", {"counties": ["Bad County"]}, "counties.0"),
+    ("county id a number", {"counties": [1]}, "counties.0"),
+    ("county id in Chinese", {"counties": ["旬邑"]}, "counties.0"),
+    ("profiles_dir not text", {"profiles_dir": 3}, "profiles_dir"),
+    ("unknown data source", {"data": {"source": "database"}}, "data.source"),
+    ("export list not a list", {"data": {"files": {"xunyi": "a.csv"}}}, "data.files.xunyi"),
+    ("files source without exports", {"data": {"source": "files"}}, "data.files"),
+    ("quarter malformed", {"simulate": {"start": "2021-Q1"}}, "simulate.start"),
+    ("quarter 5", {"simulate": {"end": "2025Q5"}}, "simulate.end"),
+    ("start after end", {"simulate": {"start": "2024Q1", "end": "2021Q4"}}, "simulate.start"),
+    ("unknown mode", {"simulate": {"mode": "random"}}, "simulate.mode"),
+    ("messy not boolean", {"simulate": {"messy": "yes"}}, "simulate.messy"),
+    ("line negative", {"monitoring": {"line_by_province_year": {"default": {2021: -1}}}},
+     "monitoring.line_by_province_year.default.2021"),
+    ("line year not a year", {"monitoring": {"line_by_province_year": {"default": {"x": 1}}}},
+     "monitoring.line_by_province_year.default"),
+    ("simulated year without a line", {"simulate": {"end": "2026Q4"}},
+     "monitoring.line_by_province_year.default"),
+    ("horizon zero", {"monitoring": {"horizon_quarters": 0}}, "monitoring.horizon_quarters"),
+    ("horizon fractional", {"monitoring": {"horizon_quarters": 1.5}},
+     "monitoring.horizon_quarters"),
+    ("edge multiple below 1", {"monitoring": {"edge_multiple": 0.5}}, "monitoring.edge_multiple"),
+    ("CHE share above 1", {"features": {"che_share": 1.5}}, "features.che_share"),
+    ("unknown CHE basis", {"features": {"che_basis": "wealth"}}, "features.che_basis"),
+    ("income drop above 1", {"rule": {"income_drop": 2}}, "rule.income_drop"),
+    ("unknown model", {"models": {"names": ["rule", "xgboost"]}}, "models.names.1"),
+    ("no model", {"models": {"names": []}}, "models.names"),
+    ("negative bootstrap", {"models": {"bootstrap": -1}}, "models.bootstrap"),
+    ("training year after the data", {"models": {"train_until_year": 2025}},
+     "models.train_until_year"),
+    ("training year before the data", {"models": {"train_until_year": 2019}},
+     "models.train_until_year"),
+    ("zero capacity", {"capacity": {"visits_per_worker_per_month": 0}},
+     "capacity.visits_per_worker_per_month"),
+    ("decision probability 1", {"thresholds": {"decision_max_probability": 1}},
+     "thresholds.decision_max_probability"),
+    ("two tier ratios", {"thresholds": {"tier_ratios": [1, 2]}}, "thresholds.tier_ratios"),
+    ("tiers in the wrong order",
+     {"thresholds": {"official_tier_min_triggers": {"red": 1, "yellow": 2, "blue": 3}}},
+     "thresholds.official_tier_min_triggers"),
+    ("five triggers", {"thresholds": {"official_tier_min_triggers": {"red": 5}}},
+     "thresholds.official_tier_min_triggers.red"),
+    ("unknown language", {"report": {"language": "fr"}}, "report.language"),
+    ("min cell zero", {"report": {"min_cell": 0}}, "report.min_cell"),
+]
+
+
 @pytest.mark.parametrize(
-    ("override", "named"),
-    [
-        ({"simulate": {"scael": 1.0}}, "scael"),
-        ({"simulate": {"scale": -1}}, "simulate.scale"),
-        ({"report": {"language": "fr"}}, "report.language"),
-        ({"counties": ["Bad County"]}, "counties.0"),
-        ({"seeed": 1}, "seeed"),
-        ({"simulate": {"start": "2024Q1", "end": "2021Q4"}}, "simulate.start"),
-    ],
+    ("override", "named"), [c[1:] for c in INVALID_CONFIGS], ids=[c[0] for c in INVALID_CONFIGS]
 )
 def test_bad_values_are_refused_naming_the_key(override, named):
-    with pytest.raises(ConfigError, match=named):
+    with pytest.raises(ConfigError, match=re.escape(named)):
         load_config(overrides=override)
+
+
+def test_every_error_is_listed_at_once():
+    with pytest.raises(ConfigError) as err:
+        load_config(overrides={"seed": "x", "report": {"language": "fr"}})
+    assert "seed" in str(err.value) and "report.language" in str(err.value)
+
+
+def test_lines_without_a_default_are_refused():
+    lines = {"Shaanxi": {2021: 6000}}  # a file layered on the defaults keeps `default`: not here
+    with pytest.raises(ConfigError, match="monitoring.line_by_province_year: 'default'"):
+        validate_config({"monitoring": {"line_by_province_year": lines}})
+
+
+def test_a_config_that_is_not_a_mapping_is_refused():
+    with pytest.raises(ConfigError, match="<top level>"):
+        validate_config(["seed", 1])
+
+
+def test_files_source_with_an_export_per_county_is_accepted():
+    config = validate_config(
+        {"counties": ["xunyi"], "data": {"source": "files", "files": {"xunyi": ["a.csv"]}}}
+    )
+    assert config["data"]["files"] == {"xunyi": ["a.csv"]}
+
+
+def test_missing_profile_is_refused_naming_the_county(tmp_path):
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "xunyi.yaml").write_text("county_id: xunyi\n")
+    config = validate_config({"counties": ["xunyi", "nowhere"], "profiles_dir": "profiles"})
+    with pytest.raises(ConfigError, match=r"counties: no profile for \['nowhere'\]"):
+        check_profiles(config, tmp_path)
+    check_profiles({**config, "counties": ["xunyi"]}, tmp_path)  # present: no error
+
+
+def test_default_config_has_every_profile():
+    check_profiles(load_config(), PROJECT_ROOT)
+
+
+def test_jsonschema_is_imported_without_the_iri_grammar():
+    """The per-job start-up saving: the rfc3987 grammar (~2 s) is never built."""
+    code = (
+        "import sys, relapse_models.config as c; c.load_config(); "
+        "import jsonschema; print('rfc3987_syntax' in sys.modules "
+        "and sys.modules['rfc3987_syntax'] is not None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_merge_is_recursive_and_does_not_mutate():

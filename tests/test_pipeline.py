@@ -7,63 +7,29 @@ they promise, and a second run has nothing to do.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-from relapse_models.config import load_config, merge
+from relapse_models.config import load_config
 from relapse_models.report.render import external_references
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ROOT / "tests" / "data" / "config_tiny.yaml"
 COUNTIES = load_config()["counties"]
 
 pytestmark = pytest.mark.integration
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-
-
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable, "-m", "snakemake",
-            "--snakefile", str(ROOT / "Snakefile"),
-            "--directory", str(workdir),
-            "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"),
-            "--cores", "2",
-            *args,
-        ],
-        capture_output=True, text=True, env=_env(), timeout=1500,
-    )
-
-
-def new_project(root: Path) -> Path:
-    """A researcher's project folder: the default config with the tiny-scale settings
-    written into it, so notebooks opened there with their defaults see the same config."""
-    shutil.copytree(ROOT / "config", root / "config")
-    config = yaml.safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8"))
-    config = merge(config, yaml.safe_load(TINY.read_text(encoding="utf-8")))
-    (root / "config" / "config.yaml").write_text(
-        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    return root
+@pytest.fixture(scope="module")
+def project(pipeline_project) -> Path:
+    """The session's tiny full run (tests/conftest.py: ``pipeline_project``)."""
+    return pipeline_project
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A project folder after one full pipeline run."""
-    workdir = new_project(tmp_path_factory.mktemp("project"))
-    run = snakemake(workdir)
-    assert run.returncode == 0, f"pipeline failed:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
-    return workdir
+def snakemake(snakemake_runner):
+    return snakemake_runner
 
 
 def test_contracted_outputs_exist(project):
@@ -136,21 +102,35 @@ def test_reports_are_self_contained_chinese_with_provenance(project):
         assert "data:image/png;base64" in html, f"no embedded figure in {page}"
 
 
-def test_second_run_has_nothing_to_do(project):
+def test_second_run_has_nothing_to_do(project, snakemake):
     dry = snakemake(project, "-n")
     assert dry.returncode == 0
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
-def test_bad_config_key_stops_before_any_job(tmp_path):
-    new_project(tmp_path)
-    run = snakemake(tmp_path, "-n", "--config", "seeed=1")
+# Refused by the Snakefile itself (workflow/rules/common.smk), before any job: the message
+# names the key. The full table of invalid configs is in tests/test_config.py.
+@pytest.mark.parametrize(
+    ("overrides", "config_args", "named"),
+    [
+        ({}, ["seeed=1"], "seeed"),
+        ({"seed": "abc"}, [], "seed: 'abc' is not of type 'integer'"),
+        ({"counties": ["nowhere"]}, [], "counties: no profile for ['nowhere']"),
+        ({"models": {"train_until_year": 2030}}, [], "models.train_until_year (2030)"),
+    ],
+    ids=["unknown key on the command line", "wrong type", "missing profile", "bad year range"],
+)
+def test_bad_config_stops_before_any_job(
+    tmp_path, snakemake, project_factory, overrides, config_args, named
+):
+    project_factory(tmp_path, overrides)
+    run = snakemake(tmp_path, *(["--config", *config_args] if config_args else []))
     assert run.returncode != 0
-    assert "seeed" in run.stdout + run.stderr
-    assert not (tmp_path / "data").exists()
+    assert named in run.stdout + run.stderr
+    assert not (tmp_path / "data").exists() and not (tmp_path / "reports").exists()
 
 
-def test_slurm_profile_plans_the_same_jobs(project):
+def test_slurm_profile_plans_the_same_jobs(project, snakemake):
     """The cluster profile parses and plans (a dry run submits nothing)."""
     dry = snakemake(
         project, "-n", "--forceall",
@@ -160,11 +140,23 @@ def test_slurm_profile_plans_the_same_jobs(project):
     assert "simulate" in dry.stdout and "comparative_report" in dry.stdout
 
 
-# Runs last: it re-executes notebooks in the project folder, as a researcher would.
+@pytest.fixture(scope="module")
+def researcher_copy(project, tmp_path_factory) -> Path:
+    """A copy of the run's project folder to open notebooks in: their default parameters
+    write outputs, and the session's run stays as the pipeline left it (other modules
+    compare it byte for byte)."""
+    import shutil
+
+    copy = tmp_path_factory.mktemp("researcher") / "project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".snakemake"))
+    return copy
+
+
+# Re-executes notebooks in a project folder after a run, as a researcher would.
 @pytest.mark.parametrize(
     "name", ["01_clean", "02_models", "03_thresholds", "04_county_report", "05_comparative_report"]
 )
-def test_notebook_runs_with_its_default_parameters(project, name, tmp_path):
+def test_notebook_runs_with_its_default_parameters(researcher_copy, name, tmp_path):
     import papermill
 
     from relapse_models.notebooks import KERNEL_NAME, ensure_kernel, notebook_source
@@ -176,5 +168,5 @@ def test_notebook_runs_with_its_default_parameters(project, name, tmp_path):
     jupytext.write(jupytext.read(notebook_source(name)), source, fmt="ipynb")
     papermill.execute_notebook(
         str(source), str(tmp_path / f"{name}.out.ipynb"), kernel_name=KERNEL_NAME,
-        cwd=str(project), progress_bar=False,
+        cwd=str(researcher_copy), progress_bar=False,
     )

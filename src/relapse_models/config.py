@@ -11,13 +11,17 @@ import copy
 import hashlib
 import json
 import os
+import sys
 import zlib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 """Repository root when the package is installed in editable/src mode."""
@@ -28,6 +32,30 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "config.yaml"
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names the key."""
+
+
+def import_jsonschema() -> ModuleType:
+    """``jsonschema`` without its IRI format checker.
+
+    Importing jsonschema builds the ``rfc3987_syntax`` grammar (about 2 s), and every pipeline
+    job validates its config, so every job paid it. No schema of the project uses
+    ``format: iri``, so the grammar is not needed: marking the module absent makes jsonschema
+    skip that one checker. Call this before anything imports jsonschema (nbformat does too).
+    """
+    _skip_iri_grammar()
+    import jsonschema
+
+    return jsonschema
+
+
+def _skip_iri_grammar() -> None:
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+# every module of the package imports this one first, so a job that later imports jsonschema
+# (profiles, nbformat) skips the grammar too
+_skip_iri_grammar()
 
 
 def load_schema(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -41,6 +69,7 @@ def load_schema(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
 
 def _with_defaults(validator_class: type) -> type:
     """Extend a jsonschema validator so it fills in ``default`` values, as Snakemake does."""
+    jsonschema = import_jsonschema()
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
@@ -59,6 +88,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None
     """
     schema = schema or load_schema()
     config = copy.deepcopy(config)
+    jsonschema = import_jsonschema()
     validator_class = _with_defaults(jsonschema.validators.validator_for(schema))
     errors = sorted(validator_class(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
@@ -77,7 +107,7 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 
 
 def _check_cross_fields(config: dict[str, Any]) -> None:
-    """Rules a JSON schema cannot express."""
+    """Rules a JSON schema cannot express; each would otherwise fail jobs deep in the run."""
     sim = config.get("simulate", {})
     if sim and parse_quarter(sim["start"]) > parse_quarter(sim["end"]):
         raise ConfigError(f"simulate.start ({sim['start']}) is after simulate.end ({sim['end']})")
@@ -88,6 +118,48 @@ def _check_cross_fields(config: dict[str, Any]) -> None:
                 raise ConfigError(
                     f"monitoring.line_by_province_year.{province}: year key {year!r} is not a year"
                 )
+    synthetic = config.get("data", {}).get("source", "synthetic") == "synthetic"
+    if sim and synthetic:
+        first, last = parse_quarter(sim["start"])[0], parse_quarter(sim["end"])[0]
+        train = config.get("models", {}).get("train_until_year")
+        if train is not None and not first <= train < last:
+            raise ConfigError(
+                f"models.train_until_year ({train}) must be a simulated year before the last "
+                f"({first}-{last - 1}), so that a later year is left to test on"
+            )
+        have = {int(y) for y in (lines.get("default") or {})}
+        missing = sorted(set(range(first, last + 1)) - have)
+        if lines and missing:
+            raise ConfigError(
+                f"monitoring.line_by_province_year.default: no line for simulated year(s) "
+                f"{missing} (simulate.start {sim['start']} to simulate.end {sim['end']})"
+            )
+    tiers = config.get("thresholds", {}).get("official_tier_min_triggers")
+    if tiers and not tiers["red"] >= tiers["yellow"] >= tiers["blue"]:
+        raise ConfigError(
+            "thresholds.official_tier_min_triggers: red must need at least as many triggers as "
+            f"yellow, and yellow as blue (got {tiers})"
+        )
+    data = config.get("data", {})
+    if data.get("source") == "files":
+        without = [c for c in config.get("counties", []) if not data.get("files", {}).get(c)]
+        if without:
+            raise ConfigError(
+                f"data.files: data.source is files but data.files lists no export for {without}: "
+                "add `data.files: {county_id: [path, ...]}` for every county in `counties`"
+            )
+
+
+def check_profiles(config: dict[str, Any], root: str | os.PathLike[str] = ".") -> None:
+    """Every county in ``counties`` has its profile under ``profiles_dir`` (relative to the
+    project folder ``root``): checked before the run instead of failing its first job."""
+    folder = Path(root) / config["profiles_dir"]
+    missing = [c for c in config["counties"] if not (folder / f"{c}.yaml").is_file()]
+    if missing:
+        raise ConfigError(
+            f"counties: no profile for {missing} in profiles_dir '{config['profiles_dir']}' "
+            f"(write {config['profiles_dir']}/<county_id>.yaml; see README, Add a county)"
+        )
 
 
 def _normalise(config: dict[str, Any]) -> dict[str, Any]:

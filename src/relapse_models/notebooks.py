@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from relapse_models.config import PROJECT_ROOT
+from relapse_models.config import PROJECT_ROOT, import_jsonschema
 from relapse_models.io import atomic_path
 
 KERNEL_NAME = "relapse-models"
@@ -57,6 +57,7 @@ def run_notebook(
 ) -> Path:
     """Execute notebook ``name`` with ``parameters``; write the executed ``.ipynb`` to
     ``output`` and, if asked, its report HTML (no input cells) to ``html``."""
+    import_jsonschema()  # before nbformat imports it: skips a 2 s grammar build per job
     import jupytext
     import papermill
 
@@ -83,6 +84,7 @@ def run_notebook(
                 execution_timeout=timeout,
                 log_output=False,
             )
+            stable_cell_ids(tmp_out)
             if html is not None:
                 from relapse_models.report.render import notebook_to_html
 
@@ -90,6 +92,21 @@ def run_notebook(
     finally:
         source.unlink(missing_ok=True)
     return output
+
+
+def stable_cell_ids(path: str | os.PathLike[str]) -> Path:
+    """Number the cells of an executed notebook (``cell-0``, ``cell-1``, ...) in place.
+
+    jupytext and papermill give cells random ids, which end up in the report pages: two runs
+    of one config would differ in them alone. Numbered ids make pages byte-reproducible.
+    """
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{index}"
+    nbformat.write(notebook, path)
+    return Path(path)
 
 
 def chdir_project_root() -> Path:

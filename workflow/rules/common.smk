@@ -1,12 +1,29 @@
 # Shared helpers. Module-level code stays cheap: cluster jobs re-read this file.
 import json
+from pathlib import Path
 
-from snakemake.utils import min_version, validate
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version
+
+from relapse_models.config import ConfigError, check_profiles, load_schema, validate_config
 
 min_version("9.0")
 
 
-validate(config, schema="../schemas/config.schema.yaml")
+# A bad config stops the run before any job, with one message naming every bad key: the
+# schema (types, ranges, unknown keys; defaults filled in) plus the rules a schema cannot
+# express (year ranges, monitoring lines for every simulated year, a profile per county).
+try:
+    config.update(
+        validate_config(
+            config, load_schema(Path(workflow.current_basedir, "..", "schemas", "config.schema.yaml"))
+        )
+    )
+    check_profiles(config)
+except ConfigError as err:
+    raise WorkflowError(
+        f"{err}\nEvery key is described in workflow/schemas/config.schema.yaml."
+    ) from None
 
 COUNTIES = config["counties"]
 COUNTIES_JSON = json.dumps(COUNTIES)
