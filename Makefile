@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 # side by side, and oversubscribed threads make scikit-learn fits many times slower
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: report test test-slow browser lab lint dry-run bench lock clean-outputs help
+.PHONY: report test test-slow browser unlock lab lint dry-run bench lock clean-outputs help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,6 +50,9 @@ test: $(STAMP) browser  ## lint, then the test suite (includes a tiny real pipel
 
 test-slow: $(STAMP)  ## the long statistical checks (many seeds)
 	$(BIN)/pytest -m slow
+
+unlock: $(STAMP)  ## release the folder after a hard-killed run (then run make report again)
+	$(SNAKEMAKE) --unlock
 
 lab: $(STAMP)  ## JupyterLab on the project's kernel; notebooks/*.py open as notebooks
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
