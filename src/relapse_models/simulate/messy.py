@@ -30,6 +30,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from relapse_models.idcard import corrupt_check, make_ids
+from relapse_models.io import atomic_path
 from relapse_models.schema import (
     CATEGORY_LABELS,
     DISASTER_TYPE_LABELS,
@@ -205,7 +206,7 @@ def write_messy_exports(sim: Any, profile: dict, out_dir: Path, seed: int, defec
     # 1. UTF-8 with BOM, 元, ISO dates, no title
     name = f"{cid}_收支_utf8.csv"
     text, entries = _inject(_format(base, "元", "%Y-%m-%d"), rng, defect_rate, name, header_row=1)
-    with open(out_dir / name, "w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_path(out_dir / name) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(text.columns)
         w.writerows(text.to_numpy().tolist())
@@ -216,7 +217,8 @@ def write_messy_exports(sim: Any, profile: dict, out_dir: Path, seed: int, defec
     # 2. GBK, 元, slashed dates, two title rows
     name = f"{cid}_收支_gbk.csv"
     text, entries = _inject(_format(base, "元", "%Y/%m/%d"), rng, defect_rate, name, header_row=3)
-    with open(out_dir / name, "w", encoding="gbk", errors="replace", newline="") as fh:
+    with atomic_path(out_dir / name) as tmp, open(tmp, "w", encoding="gbk", errors="replace",
+                                                  newline="") as fh:
         w = csv.writer(fh)
         w.writerow([title])
         w.writerow([f"导出单位:{profile['name_zh']}乡村振兴局"])
@@ -245,13 +247,17 @@ def write_messy_exports(sim: Any, profile: dict, out_dir: Path, seed: int, defec
     ws.append(list(text.columns))
     for row in text.to_numpy().tolist():
         ws.append(row)
-    wb.save(out_dir / name)
+    with atomic_path(out_dir / name) as tmp:
+        wb.save(tmp)
     manifest["files"].append({"file": name, "encoding": "xlsx", "unit": "万元", "date_format": "%Y年%m月%d日",
                               "header_row": 2, "title_rows": 1, "data_rows": len(text)})
     manifest["defects"] += entries
     manifest["defects"].append({"file": name, "defect": "title_rows", "row": 1, "column": None,
                                 "original": None, "injected": 1})
 
+    # the manifest last: its presence says the exports are complete
     path = out_dir / "manifest.json"
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str),
+                       encoding="utf-8")
     return path
