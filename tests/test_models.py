@@ -233,3 +233,30 @@ def test_gbm_stops_early_on_held_out_villages(logit_data):
         assert roc_auc_score(test["y"], p) >= 0.97 * roc_auc_score(test["y"], oracle)
         assert abs(p.mean() - test["y"].mean()) < 0.02
     assert len(model.n_iter_) == 3 and model.n_iter_[0] == 60
+
+
+def test_logit_drops_separated_flag_and_keeps_the_others(logit_data):
+    # a rare flag that is 1 only on non-relapsing rows: its MLE is -inf (quasi-complete
+    # separation) and the clustered covariance singular; it is dropped, and the other
+    # coefficients are those of the fit without it
+    d = logit_data.copy()
+    d["monitored"] = 0.0
+    d.loc[d.index[~d["y"]][:15], "monitored"] = 1.0
+    X = d[["x1", "x2", "flag", "monitored"]]
+    with_flag = LogitModel(features=list(X.columns)).fit(X, d["y"], groups=d["village_id"])
+    assert with_flag.dropped_ == ["monitored"]
+    without = LogitModel(features=["x1", "x2", "flag"]).fit(X, d["y"], groups=d["village_id"])
+    pd.testing.assert_series_equal(with_flag.result_.params, without.result_.params)
+    assert np.isfinite(with_flag.result_.bse).all()
+
+
+def test_separated_columns_by_hand():
+    from relapse_models.models.logit import separated_columns
+
+    X = pd.DataFrame({"sep": [0, 0, 0, 1, 1], "ok": [0, 1, 0, 1, 0], "cont": [1.0, 2, 3, 4, 5]})
+    y = np.array([1.0, 0, 1, 0, 0])
+    # sep: rare value 1 on rows 3,4, both y=0 -> separated; ok: rare value 1 on rows 1,3
+    # (y 0,0) -> separated too; cont has five values -> never flagged
+    assert separated_columns(X, y) == ["sep", "ok"]
+    y2 = np.array([1.0, 1, 1, 0, 1])
+    assert separated_columns(X, y2) == []

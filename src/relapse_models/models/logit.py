@@ -38,6 +38,23 @@ def collinear_columns(X: pd.DataFrame, tol: float = 1e-8) -> list[str]:
     return [c for c, d in zip(X.columns, diag, strict=True) if d < tol * np.sqrt(len(Z))]
 
 
+def separated_columns(X: pd.DataFrame, y: np.ndarray) -> list[str]:
+    """Two-valued columns whose less common value occurs with one outcome only: quasi-complete
+    separation, so the coefficient's MLE is infinite and the Hessian (hence the clustered
+    covariance) singular. A small county or a held-out fold meets this (e.g. no household that
+    was under monitoring relapsed); such a column carries no estimable effect there."""
+    out = []
+    for col in X.columns:
+        x = X[col].to_numpy(dtype=float)
+        values, counts = np.unique(x, return_counts=True)
+        if len(values) != 2:
+            continue
+        rare = x == values[np.argmin(counts)]
+        if np.unique(y[rare]).size == 1:
+            out.append(col)
+    return out
+
+
 class _FormulaGLM:
     """Shared plumbing: column choice, missing rows, constant columns, clustered fit."""
 
@@ -63,8 +80,9 @@ class _FormulaGLM:
         return model_columns(X, self.features)
 
     def fit(self, X: pd.DataFrame, y: ArrayLike, groups: ArrayLike | None = None) -> Self:
-        """Fit on rows with complete data; constant and collinear columns are dropped
-        (``dropped_``) since they are not identified next to the intercept and the others."""
+        """Fit on rows with complete data; constant, separated (see
+        :func:`separated_columns`) and collinear columns are dropped (``dropped_``) since
+        their coefficients are not identified next to the intercept and the others."""
         y = as_float_label(y)
         if self.formula is not None:
             lhs = self.formula.split("~", 1)[0].strip()
@@ -80,6 +98,9 @@ class _FormulaGLM:
             self.dropped_ = [c for c in cols if nunique[c] <= 1]
             cols = [c for c in cols if c not in self.dropped_]
             complete = data[cols].notna().all(axis=1).to_numpy() & ~np.isnan(y)
+            separated = separated_columns(data.loc[complete, cols], y[complete])
+            self.dropped_ += separated
+            cols = [c for c in cols if c not in separated]
             collinear = collinear_columns(data.loc[complete, cols])
             self.dropped_ += collinear
             cols = [c for c in cols if c not in collinear]
