@@ -80,6 +80,17 @@ def _label(key: str, language: str) -> str:
     return t(key, language)
 
 
+def _finish(fig, ax, language: str, xlabel: str, ylabel: str, title: str):
+    """Axis labels and title from the label table, a small legend, tight layout: the same
+    finish for every threshold figure."""
+    ax.set_xlabel(_label(xlabel, language))
+    ax.set_ylabel(_label(ylabel, language))
+    ax.set_title(_label(title, language))
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def _score_label(name: str, language: str) -> str:
     from relapse_models.report.labels import model_label
 
@@ -101,12 +112,7 @@ def lead_time_bars(lead_dist, language: str = "zh"):
         ax.bar(np.arange(len(leads)) + i * width, y, width, label=_score_label(score, language))
     ax.set_xticks(np.arange(len(leads)) + 0.4 - width / 2)
     ax.set_xticklabels([_label("missed", language) if k == 0 else str(k) for k in leads])
-    ax.set_xlabel(_label("lead_time_quarters", language))
-    ax.set_ylabel(_label("cases", language))
-    ax.set_title(_label("lead_time_title", language))
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, language, "lead_time_quarters", "cases", "lead_time_title")
 
 
 def tier_loads(tier_comparison, language: str = "zh"):
@@ -168,12 +174,7 @@ def decision_curve(dc, language: str = "zh", threshold_probability: float | None
     prevalence = dc["n_pos"].iloc[0] / dc["n"].iloc[0] if len(dc) else 0.0
     if prevalence > 0:
         ax.set_ylim(-0.5 * prevalence, 1.1 * prevalence)
-    ax.set_xlabel(_label("threshold_probability", language))
-    ax.set_ylabel(_label("net_benefit", language))
-    ax.set_title(_label("decision_curve_title", language))
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, language, "threshold_probability", "net_benefit", "decision_curve_title")
 
 
 def line_sensitivity(ls, language: str = "zh"):
