@@ -120,16 +120,12 @@ if "hazard" in result.models:
 # its own monitoring history would lose.
 
 # %%
-loco = result.metrics.get("leave_one_county_out", {})
-if loco:
-    rows = []
-    for county, by_model in loco.items():
-        for name, m in by_model.items():
-            oot = result.metrics["out_of_time"][county][name]
-            rows.append({"县": county, "模型": model_label(name), "AUC（留一县）": m["auc"],
-                         "AUC（样本外）": oot["auc"], "差值": m["auc"] - oot["auc"],
-                         "ECE（留一县）": m["ece"]})
-    display(pd.DataFrame(rows).round(3))
+transfer = fit.transfer_table(result.metrics)
+if len(transfer):
+    transfer["model"] = transfer["model"].map(model_label)
+    display(transfer.rename(columns={"county_id": "县", "model": "模型", "auc_loco": "AUC（留一县）",
+                                     "auc_out_of_time": "AUC（样本外）", "auc_difference": "差值",
+                                     "ece_loco": "ECE（留一县）"}).round(3))
 else:
     print("只有一个县：不做留一县验证")
 
@@ -143,19 +139,7 @@ else:
 # %%
 drivers = fit.drivers_table(result)
 if len(drivers):
-    perm = drivers[drivers["method"] == "permutation_importance"].head(12)
-    pdp = drivers[drivers["method"] == "partial_dependence"]
-    fig, (ax_imp, ax_pd) = plt.subplots(1, 2, figsize=(12, 4.5))
-    ax_imp.barh(perm["feature"][::-1], perm["value"][::-1], xerr=perm["sd"][::-1])
-    ax_imp.set_xlabel("打乱后 AUC 下降")
-    ax_imp.set_title("置换重要性（前 12 项）")
-    for feature, part in pdp.groupby("feature", sort=False):
-        ax_pd.plot(part["grid_value"].rank(pct=True), part["value"], marker=".", label=feature)
-    ax_pd.set_xlabel("特征取值（分位数）")
-    ax_pd.set_ylabel("平均预测风险")
-    ax_pd.set_title("部分依赖")
-    ax_pd.legend(fontsize=8)
-    fig.tight_layout()
+    plots.risk_drivers(drivers)
     plt.show()
 
 # %% [markdown]

@@ -197,3 +197,20 @@ def test_max_train_rows_caps_every_fit(feature_frame, config):
     # out of time uncapped, every held-out-county fit capped
     assert seen[seen_loco] == seen[1] and all(800 <= n <= 1100 for n in seen[seen_loco + 1:])
     assert len(seen) - seen_loco - 1 == 3  # three counties
+
+
+def test_transfer_table_by_hand():
+    from relapse_models.steps.fit import transfer_table
+
+    metrics = {
+        "out_of_time": {"a": {"gbm": {"auc": 0.90, "ece": 0.01}},
+                        "b": {"gbm": {"auc": 0.80, "ece": 0.02}}},
+        "leave_one_county_out": {"a": {"gbm": {"auc": 0.85, "ece": 0.03}},
+                                 "b": {"gbm": {"auc": 0.82, "ece": 0.04}}},
+    }
+    table = transfer_table(metrics).set_index("county_id")
+    assert table.loc["a", "auc_difference"] == pytest.approx(-0.05)
+    assert table.loc["b", "auc_difference"] == pytest.approx(0.02)
+    assert table.loc["b", "ece_loco"] == 0.04 and table.loc["a", "auc_out_of_time"] == 0.90
+    empty = transfer_table({"out_of_time": metrics["out_of_time"]})
+    assert empty.empty and "auc_difference" in empty.columns

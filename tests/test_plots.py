@@ -155,3 +155,18 @@ def test_bar_counts_axis_starts_at_zero_even_when_every_cell_is_suppressed():
     fig = plots.bar_counts(pd.DataFrame({"t": ["缺劳动力"], "n": ["<5"]}), "t", "n", "风险类型")
     assert fig.axes[0].get_xlim() == (0.0, 1.0)
     plt.close(fig)
+
+
+def test_risk_drivers_top_features_and_one_line_per_feature():
+    drivers = pd.DataFrame(
+        [{"method": "permutation_importance", "feature": f"f{i}", "rank": i, "grid_value": None,
+          "value": 0.1 / (i + 1), "sd": 0.01} for i in range(15)]
+        + [{"method": "partial_dependence", "feature": f, "rank": None, "grid_value": g,
+            "value": 0.01 * g, "sd": None} for f in ("f0", "f1") for g in range(5)]
+    )
+    fig = plots.risk_drivers(drivers, top=12)
+    ax_imp, ax_pd = fig.axes[:2]
+    assert len(ax_imp.patches) == 12  # the top 12 of 15 importances
+    assert [t.get_text() for t in ax_imp.get_yticklabels()][-1] == "f0"  # largest on top
+    assert len(ax_pd.get_lines()) == 2
+    plt.close(fig)

@@ -262,6 +262,26 @@ def period_lines(long, x_col: str, series: dict[str, str], title: str, y_label: 
 # --- model figures (notebook 02_models) ------------------------------------------------------
 
 
+def risk_drivers(drivers, top: int = 12):
+    """The gbm's drivers side by side: permutation importance (AUC drop when a feature is
+    shuffled, mean and sd over repeats) of the ``top`` features, and partial dependence
+    against each feature's quantile so features of any unit share one axis."""
+    perm = drivers[drivers["method"] == "permutation_importance"].head(top)
+    pdp = drivers[drivers["method"] == "partial_dependence"]
+    fig, (ax_imp, ax_pd) = plt.subplots(1, 2, figsize=(12, 4.5))
+    ax_imp.barh(perm["feature"][::-1], perm["value"][::-1], xerr=perm["sd"][::-1])
+    ax_imp.set_xlabel("打乱后 AUC 下降")
+    ax_imp.set_title(f"置换重要性（前 {top} 项）")
+    for feature, part in pdp.groupby("feature", sort=False):
+        ax_pd.plot(part["grid_value"].rank(pct=True), part["value"], marker=".", label=feature)
+    ax_pd.set_xlabel("特征取值（分位数）")
+    ax_pd.set_ylabel("平均预测风险")
+    ax_pd.set_title("部分依赖")
+    ax_pd.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def odds_ratio_forest(coefficients, language: str = "zh", effect: str = "odds_ratio",
                       intercept: bool = False, title: str | None = None):
     """Forest plot of a coefficient table (``term``, ``effect``, ``ci_low``, ``ci_high``, as

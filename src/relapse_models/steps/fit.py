@@ -378,6 +378,21 @@ def drivers_table(result: FitResult) -> pd.DataFrame:
     return result.drivers
 
 
+def transfer_table(metrics: dict[str, Any]) -> pd.DataFrame:
+    """Per county and model: AUC trained without the county next to the out-of-time AUC,
+    their difference (what a county without its own history loses) and the held-out ECE."""
+    rows = [
+        {"county_id": county, "model": name, "auc_loco": m["auc"],
+         "auc_out_of_time": metrics["out_of_time"][county][name]["auc"],
+         "auc_difference": m["auc"] - metrics["out_of_time"][county][name]["auc"],
+         "ece_loco": m["ece"]}
+        for county, by_model in metrics.get("leave_one_county_out", {}).items()
+        for name, m in by_model.items()
+    ]
+    columns = ["county_id", "model", "auc_loco", "auc_out_of_time", "auc_difference", "ece_loco"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def run(
     features_paths: list[str],
     truth_paths: list[str] | None,
