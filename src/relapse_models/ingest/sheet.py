@@ -81,6 +81,17 @@ def _shown(value: pd.Series) -> np.ndarray:
     return text.mask(long, text.str.slice(0, MAX_SHOWN) + "…").to_numpy()
 
 
+VALUE_PARSERS = {
+    "int": (dates.parse_int, "not_an_integer"),
+    "year": (dates.parse_int, "not_an_integer"),
+    "bool": (values.parse_bool, "not_yes_no"),
+    "date": (dates.parse_dates, "bad_date"),
+    "education": (values.parse_education, "bad_education"),
+    "sex": (values.parse_sex, "bad_sex"),
+}
+"""Column types read by one ``(values, bad)`` parser, with the rule a bad cell breaks."""
+
+
 def parse_sheet(raw: RawSheet, name: str, specs: dict[str, ColumnSpec],
                 lookup: dict[str, str], key: bytes) -> ParsedSheet | None:
     """Parse ``raw`` (shown as ``name`` in messages); ``None`` for a sheet without a header
@@ -227,15 +238,10 @@ def _parse(col: pd.Series, spec: ColumnSpec, unit: float, key: bytes,
         yuan, bad, res = parse_amounts(col, unit)
         out[f"_res_{spec.name}"] = res
         return yuan, _rules(bad, "not_a_number")
-    if t in ("int", "year"):
-        v, bad = dates.parse_int(col)
-        return v, _rules(bad, "not_an_integer")
-    if t == "bool":
-        v, bad = values.parse_bool(col)
-        return v, _rules(bad, "not_yes_no")
-    if t == "date":
-        v, bad = dates.parse_dates(col)
-        return v, _rules(bad, "bad_date")
+    if t in VALUE_PARSERS:
+        parse, rule = VALUE_PARSERS[t]
+        v, bad = parse(col)
+        return v, _rules(bad, rule)
     if t == "quarter":
         year, quarter, bad = dates.parse_quarters(col)
         out["_quarter_year"] = year
@@ -254,10 +260,4 @@ def _parse(col: pd.Series, spec: ColumnSpec, unit: float, key: bytes,
         if spec.name in values.SCHEMA_LABELS and spec.name != "event":
             out[f"{spec.name}_label"] = label
         return code, _rules(bad, "unknown_label")
-    if t == "education":
-        v, bad = values.parse_education(col)
-        return v, _rules(bad, "bad_education")
-    if t == "sex":
-        v, bad = values.parse_sex(col)
-        return v, _rules(bad, "bad_sex")
     raise ValueError(f"column {spec.name}: unknown type {t!r}")
