@@ -1,6 +1,7 @@
 """The feature step against two references on the same parquet: the time to merely read it
 (the floor) and the same feature table built by one DuckDB SQL query (rolling 4-quarter sums,
-lags, trend, volatility, village exposure, household attributes and the 4-quarter label).
+lags, trend, volatility, village exposure, quarters since each shock, household attributes and
+the 4-quarter label).
 
 Issue #9's target: the package's feature step takes at most twice the DuckDB query.
 
@@ -37,8 +38,13 @@ WITH p AS (
          p.income_wage + p.income_operating + p.income_property + p.income_transfer AS gross_q,
          p.income_wage + p.income_operating + p.income_property + p.income_transfer
            - p.production_cost AS net_q,
+         p.income_wage + p.income_operating + p.income_property - p.production_cost AS market_q,
          p.income_wage, p.income_transfer, p.medical_oop, p.disaster_loss,
          (p.disaster_loss > 0 OR p.disaster_type IS NOT NULL)::DOUBLE AS hit_q,
+         coalesce(p.medical_total >= 20000, false) AS illness_q,
+         coalesce(p.disaster_loss > 0
+           AND p.disaster_loss >= 0.5 * (p.disaster_loss + p.income_operating), false)
+           AS disaster_q,
          p.dibao, p.public_welfare_job, p.housing_safe, p.water_safe, p.monitoring_status,
          h.town_id, h.household_size, h.n_labour, h.n_children, h.n_elderly, h.head_age,
          h.head_sex, h.head_education_years, h.relocated, h.category, h.poverty_exit_year,
@@ -53,15 +59,29 @@ WITH p AS (
     sum(income_transfer) OVER w4 AS transfer_4q, sum(medical_oop) OVER w4 AS oop_4q,
     sum(disaster_loss) OVER w4 AS loss_4q, max(hit_q) OVER w4 AS hit_4q,
     regr_slope(net_q / household_size, qidx) OVER w4 AS slope_pc,
-    stddev_samp(net_q / household_size) OVER w4 AS sd_pc
+    stddev_samp(net_q / household_size) OVER w4 AS sd_pc,
+    sum(market_q) OVER w4 AS market_4q,
+    coalesce(income_wage < 0.5 * avg(income_wage) OVER (PARTITION BY household_id ORDER BY qidx
+      RANGE BETWEEN 4 PRECEDING AND 1 PRECEDING), false) AS wage_low_q
   FROM p
+  WINDOW w4 AS (PARTITION BY household_id ORDER BY qidx RANGE BETWEEN 3 PRECEDING AND CURRENT ROW)
+), c AS (
+  SELECT *, wage_low_q AND NOT coalesce(bool_or(wage_low_q) OVER (PARTITION BY household_id
+    ORDER BY qidx RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), false) AS collapse_q
+  FROM w
+), k AS (
+  SELECT *,
+    coalesce(qidx - max(CASE WHEN illness_q THEN qidx END) OVER w4, 4) AS since_illness,
+    coalesce(qidx - max(CASE WHEN disaster_q THEN qidx END) OVER w4, 4) AS since_disaster,
+    coalesce(qidx - max(CASE WHEN collapse_q THEN qidx END) OVER w4, 4) AS since_collapse
+  FROM c
   WINDOW w4 AS (PARTITION BY household_id ORDER BY qidx RANGE BETWEEN 3 PRECEDING AND CURRENT ROW)
 ), f AS (
   SELECT *,
     CASE WHEN n_4q = 4 THEN net_4q / household_size END AS income_pc_4q,
     lag(CASE WHEN n_4q = 4 THEN net_4q END, 4) OVER (PARTITION BY household_id ORDER BY qidx)
       AS prior_4q
-  FROM w
+  FROM k
 ), s AS (
   SELECT *, (income_pc_4q < line)::DOUBLE AS relapse_event FROM f
 )
@@ -73,12 +93,20 @@ SELECT household_id, county_id, town_id, village_id, year, quarter,
   slope_pc / (line / 4) AS income_trend, sd_pc / (line / 4) AS income_volatility,
   least(1, wage_4q / nullif(gross_4q, 0)) AS wage_share,
   least(1, transfer_4q / nullif(gross_4q, 0)) AS transfer_share,
+  ln(greatest(income_pc_4q / line, 0.05)) AS log_income_ratio,
+  CASE WHEN n_4q = 4 THEN ln(greatest(market_4q / household_size / line, 0.05))
+    END AS log_market_income_ratio,
   least(10, oop_4q / nullif(net_4q, 0)) AS oop_share,
   oop_4q / household_size / line AS oop_to_line,
   (oop_4q >= 0.4 * (net_4q - line * household_size))::DOUBLE AS catastrophic_health,
   (n_chronic_ill > 0)::DOUBLE AS any_chronic_ill, (n_disabled > 0)::DOUBLE AS any_disabled,
   hit_4q AS disaster_hh_4q, least(10, loss_4q / nullif(net_4q, 0)) AS disaster_loss_share,
   avg(hit_4q) OVER (PARTITION BY village_id, qidx) AS village_disaster_share,
+  CASE WHEN n_4q = 4 THEN since_illness::DOUBLE END AS quarters_since_serious_illness,
+  CASE WHEN n_4q = 4 THEN since_disaster::DOUBLE END AS quarters_since_severe_disaster,
+  CASE WHEN n_4q = 4 THEN since_collapse::DOUBLE END AS quarters_since_wage_collapse,
+  CASE WHEN n_4q = 4 THEN least(since_illness, since_disaster, since_collapse)::DOUBLE
+    END AS quarters_since_shock,
   household_size, n_labour / household_size AS labour_share,
   (n_labour = 0)::DOUBLE AS no_labour,
   (n_children + n_elderly) / greatest(household_size - n_children - n_elderly, 1)

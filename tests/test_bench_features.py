@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from relapse_models.config import load_config
-from relapse_models.features import build_features
+from relapse_models.features import SHOCK_FEATURES, build_features
 from relapse_models.io import write_parquet
 from relapse_models.labels import lines_for_province
 from relapse_models.profiles import load_profile
@@ -26,7 +26,9 @@ SAME = [
     "income_ratio", "income_yoy_drop", "income_trend", "income_volatility", "wage_share",
     "transfer_share", "oop_to_line", "disaster_hh_4q", "village_disaster_share",
     "household_size", "labour_share", "dependency_ratio", "elderly_share", "dibao",
-    "monitored_now", "income_pc_4q", "line",
+    "monitored_now", "income_pc_4q", "line", "log_income_ratio", "log_market_income_ratio",
+    "quarters_since_serious_illness", "quarters_since_severe_disaster",
+    "quarters_since_wage_collapse", "quarters_since_shock",
 ]
 
 
@@ -37,6 +39,11 @@ def interim(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]
     config["simulate"]["scale"] = 0.002
     profile = load_profile(ROOT / "config" / "counties" / "xunyi.yaml")
     sim = simulate_county(profile, config, 3)
+    # so every shock flag occurs (this tiny county draws no severe disaster): a loss of the
+    # whole operating income and as much again in every 37th row, the operating income gone
+    rows = sim.panel.index[::37]
+    sim.panel.loc[rows, "disaster_loss"] = 2 * sim.panel.loc[rows, "income_operating"] + 100.0
+    sim.panel.loc[rows, "income_operating"] = 0.0
     folder = tmp_path_factory.mktemp("interim")
     for name in ("households", "panel", "events"):
         write_parquet(getattr(sim, name), folder / f"{name}.parquet")
@@ -58,3 +65,5 @@ def test_duckdb_reference_matches_the_package(interim: tuple[Path, dict, dict], 
         known = ~np.isnan(a)
         assert known.mean() > 0.5, column
         np.testing.assert_allclose(b[known], a[known], rtol=1e-9, atol=1e-9, err_msg=column)
+    for column in SHOCK_FEATURES:  # each shock kind occurs, so the comparison has teeth
+        assert set(ours[column].dropna()) == {0.0, 1.0, 2.0, 3.0, 4.0}, column

@@ -183,3 +183,180 @@ def test_horizon_from_config(tiny_tables, tiny_lines):
     # states of A: 21Q4..22Q3 False, 22Q4..23Q3 True, 23Q4 False; t+1..t+2
     expected = [None, None, False, False, False, True, True, True, True, True, None, None]
     assert [None if pd.isna(v) else bool(v) for v in a] == expected  # 2023Q3+: past the end
+
+
+# --- shock timing and income without transfers -----------------------------------------------
+
+
+def test_quarters_since_by_hand():
+    hh = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    q = np.array([0, 1, 2, 3, 5, 9, 0, 1, 2])
+    flag = np.array([0, 1, 0, 0, 0, 0, 0, 1, 1], dtype=bool)
+    # household 0: none yet, then 0, 1, 2 quarters since q=1; q=5 is 4 after it, q=9 capped;
+    # household 1 does not inherit household 0's shock and a repeat resets the count
+    assert F.quarters_since(flag, hh, q).tolist() == [4, 0, 1, 2, 4, 4, 4, 0, 0]
+    assert F.quarters_since(flag, hh, q, cap=3).tolist() == [3, 0, 1, 2, 3, 3, 3, 0, 0]
+    first = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0], dtype=bool)
+    assert F.quarters_since(first, hh, q).tolist() == [0, 1, 2, 3, 4, 4, 4, 4, 4]
+
+
+def _series(f, hid, column):
+    return f.loc[f["household_id"] == hid, column].tolist()
+
+
+def test_shock_features_by_hand(tiny_tables, tiny_lines):
+    f = _build(tiny_tables, tiny_lines)
+    nan3 = [np.nan] * 3  # 2021Q1-Q3: incomplete 4-quarter window
+    # A: wage 4000 a quarter, none in 2022Q3-Q4: the collapse starts in 2022Q3 (0 < half of
+    # 4000); 2022Q4 is still low but not an onset; 2023Q1's 4000 is above half the mean 2000
+    a = _series(f, "A", "quarters_since_wage_collapse")
+    np.testing.assert_array_equal(a, nan3 + [4, 4, 4, 0, 1, 2, 3, 4, 4])
+    # A's 2022Q4 medical cost of 5000 is below the default 20000: no serious illness
+    np.testing.assert_array_equal(
+        _series(f, "A", "quarters_since_serious_illness"), nan3 + [4.0] * 9
+    )
+    # D: flood loss 1000 in 2022Q1 with no operating income left: a severe disaster
+    np.testing.assert_array_equal(
+        _series(f, "D", "quarters_since_severe_disaster"), nan3 + [4, 0, 1, 2, 3, 4, 4, 4, 4]
+    )
+    np.testing.assert_array_equal(_series(f, "D", "quarters_since_shock"),
+                                  nan3 + [4, 0, 1, 2, 3, 4, 4, 4, 4])
+    assert set(_series(f, "B", "quarters_since_shock")[3:]) == {4.0}
+    # C: the missing 2022Q2 leaves 2022Q3-2023Q1 without a complete window
+    c = _series(f, "C", "quarters_since_shock")
+    np.testing.assert_array_equal(c, nan3 + [4, 4] + nan3 + [4, 4, 4])
+
+    g = _build(tiny_tables, tiny_lines, {"features": {"serious_illness_cost": 5000}})
+    np.testing.assert_array_equal(
+        _series(g, "A", "quarters_since_serious_illness"), nan3 + [4, 4, 4, 4, 0, 1, 2, 3, 4]
+    )
+    # the smallest of wage collapse (2022Q3) and illness (2022Q4)
+    np.testing.assert_array_equal(
+        _series(g, "A", "quarters_since_shock"), nan3 + [4, 4, 4, 0, 0, 1, 2, 3, 4]
+    )
+
+
+def test_shock_thresholds_from_config(tiny_tables, tiny_lines):
+    panel = tiny_tables["panel"]
+    d1 = (panel["household_id"] == "D") & (panel["year"] == 2022) & (panel["quarter"] == 1)
+    panel.loc[d1, "income_operating"] = 1500.0  # loss 1000 = 0.4 of the 2500 before the loss
+    b1 = (panel["household_id"] == "B") & (panel["year"] == 2022) & (panel["quarter"] == 1)
+    panel.loc[b1, "income_wage"] = 1500.0  # 0.43 of the mean 3500 of the four quarters before
+    f = _build(tiny_tables, tiny_lines)
+    assert _row(f, "D", 2022, 1)["quarters_since_severe_disaster"] == 4.0
+    assert _row(f, "B", 2022, 1)["quarters_since_wage_collapse"] == 0.0
+    g = _build(tiny_tables, tiny_lines,
+               {"features": {"severe_disaster_share": 0.35, "wage_collapse_share": 0.4}})
+    assert _row(g, "D", 2022, 1)["quarters_since_severe_disaster"] == 0.0
+    assert _row(g, "B", 2022, 1)["quarters_since_wage_collapse"] == 4.0
+
+
+def test_log_income_features_by_hand(tiny_tables, tiny_lines):
+    panel = tiny_tables["panel"]
+    d2021 = (panel["household_id"] == "D") & (panel["year"] == 2021)
+    panel.loc[d2021, "production_cost"] = 5000.0  # costs above income: net and market < 0
+    f = _build(tiny_tables, tiny_lines)
+    a = _row(f, "A", 2022, 4)
+    assert a["log_income_ratio"] == pytest.approx(np.log(4000 / 6000))
+    assert a["log_market_income_ratio"] == pytest.approx(np.log(4000 / 6000))
+    b = _row(f, "B", 2021, 4)  # wage 3500 + transfer 500 a quarter, 2 persons
+    assert b["log_income_ratio"] == pytest.approx(np.log(8000 / 6000))
+    assert b["log_market_income_ratio"] == pytest.approx(np.log(7000 / 6000))
+    d = _row(f, "D", 2021, 4)
+    assert d["log_income_ratio"] == pytest.approx(np.log(F.LOG_FLOOR))
+    assert d["log_market_income_ratio"] == pytest.approx(np.log(F.LOG_FLOOR))
+    assert np.isnan(_row(f, "A", 2021, 3)["log_market_income_ratio"])
+
+
+def test_no_look_ahead_in_shock_features(tiny_tables, tiny_lines):
+    cut = 2022 * 4 + 1  # 2022Q2
+    panel = tiny_tables["panel"].copy()
+    late = quarter_index(panel["year"], panel["quarter"]) > cut
+    # every kind of shock in every later quarter
+    panel.loc[late, "medical_total"] = 90000.0
+    panel.loc[late, "disaster_loss"] = 9000.0
+    panel.loc[late, "income_operating"] = 0.0
+    panel.loc[late, "income_wage"] = 0.0
+    before = _build(tiny_tables, tiny_lines)
+    after = _build(dict(tiny_tables, panel=panel), tiny_lines)
+    cols = F.SHOCK_FEATURES + ["log_income_ratio", "log_market_income_ratio"]
+    keep = quarter_index(before["year"], before["quarter"]) <= cut
+    pd.testing.assert_frame_equal(before.loc[keep, cols], after.loc[keep, cols])
+    # the shocks are seen from their own quarter on
+    nxt = after[quarter_index(after["year"], after["quarter"]) == cut + 1]
+    known = nxt["quarters_since_shock"].notna()
+    assert known.sum() == 3 and (nxt.loc[known, F.SHOCK_FEATURES] == 0).all().all()
+
+
+def test_features_of_a_village_block_alone(tiny_tables, tiny_lines):
+    """Built on one village's households only, the rows are the same as built on the whole
+    county: every feature uses the household's own rows and its village's (no other)."""
+    whole = _build(tiny_tables, tiny_lines)
+    for village in ("v1", "v2"):
+        hh = tiny_tables["households"]
+        ids = hh.loc[hh["village_id"] == village, "household_id"]
+        block = {
+            "households": hh[hh["household_id"].isin(ids)].reset_index(drop=True),
+            "panel": tiny_tables["panel"][tiny_tables["panel"]["household_id"].isin(ids)],
+            "events": tiny_tables["events"][tiny_tables["events"]["household_id"].isin(ids)],
+        }
+        part = _build(block, tiny_lines)
+        cols = F.KEY_COLUMNS + F.FEATURE_COLUMNS + ["relapse"]
+        expected = whole.loc[whole["household_id"].isin(ids), cols].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part[cols].reset_index(drop=True), expected)
+
+
+def test_shock_flags_by_hand(tiny_tables):
+    from relapse_models.labels import sort_panel
+
+    df = sort_panel(tiny_tables["panel"], tiny_tables["households"])
+    flags = F.shock_flags(df, {"features": {"serious_illness_cost": 5000}})
+    quarter = df["year"].astype(str) + "Q" + df["quarter"].astype(str)
+    where = {k: sorted(zip(df.loc[v, "household_id"], quarter[v], strict=True))
+             for k, v in flags.items()}
+    assert where == {
+        "serious_illness": [("A", "2022Q4")],  # medical cost 5000 >= 5000
+        "severe_disaster": [("D", "2022Q1")],  # loss 1000, no operating income
+        "wage_collapse": [("A", "2022Q3")],  # wage 0; 2022Q4 continues it, not an onset
+    }
+    assert not F.shock_flags(df)["serious_illness"].any()  # default 20000 yuan
+
+
+def test_shock_flags_find_the_generators_shocks(monkeypatch: pytest.MonkeyPatch):
+    """Against the generator's own draws (recorded from the quarterly loop): the flags find
+    its catastrophic illnesses, severe disaster losses and job losses from the panel alone.
+    Measured on the default scale-0.02 panel: 97/93 %, 100/99 %, 78/50 % (recall/precision)."""
+    import copy
+    from pathlib import Path
+
+    from relapse_models.config import county_seed, load_config
+    from relapse_models.labels import sort_panel
+    from relapse_models.profiles import load_profile
+    from relapse_models.simulate import engine
+
+    drawn = []
+    original = engine.draw_identification
+
+    def record(c, cat, severe, job, *args):
+        drawn.append((cat.copy(), severe.copy(), job.copy()))
+        return original(c, cat, severe, job, *args)
+
+    monkeypatch.setattr(engine, "draw_identification", record)
+    config = copy.deepcopy(load_config())
+    config["simulate"]["scale"] = 0.02
+    root = Path(__file__).resolve().parents[1]
+    profile = load_profile(root / "config/counties/xunyi.yaml")
+    sim = engine.simulate_county(profile, config, county_seed(config["seed"], "xunyi"))
+    # (quarters, households) -> household-major rows, as the generator writes the panel
+    truth = {k: np.stack([d[i] for d in drawn]).T.ravel()
+             for i, k in enumerate(F.SHOCK_KINDS)}
+    df = sort_panel(sim.panel, sim.households)
+    assert (df["_row"].to_numpy() == np.arange(len(df))).all()  # already household-major
+    flags = F.shock_flags(df, config)
+    bounds = {"serious_illness": (0.9, 0.85), "severe_disaster": (0.95, 0.9),
+              "wage_collapse": (0.65, 0.35)}
+    for kind, (min_recall, min_precision) in bounds.items():
+        hit, flag = truth[kind], flags[kind]
+        assert hit.sum() >= 20, kind
+        assert flag[hit].mean() >= min_recall, (kind, flag[hit].mean())
+        assert hit[flag].mean() >= min_precision, (kind, hit[flag].mean())

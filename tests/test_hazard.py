@@ -96,3 +96,23 @@ def test_needs_time_to_event_column(periods):
     with pytest.raises(ValueError, match="relapse_in_quarters"):
         HazardModel(features=["x"]).fit(periods[["x", "quarters_since_elimination"]],
                                          periods["relapse"])
+
+
+def test_shock_recency_ages_over_the_horizon():
+    """Quarter t+k sees a shock of quarter t-s as s+k quarters old (capped), like the
+    duration; other covariates are held at their quarter-t values."""
+    X = pd.DataFrame({
+        "x": [1.0, 2.0, 3.0],
+        "quarters_since_shock": [0.0, 2.0, 4.0],
+        "quarters_since_serious_illness": [1.0, 4.0, 3.0],
+        "quarters_since_elimination": [0.0, 5.0, 12.0],
+    })
+    model = HazardModel(features=list(X.columns))
+    now, later = model._design(X), model._design(X, ahead=2)
+    assert now["quarters_since_shock"].tolist() == [0.0, 2.0, 4.0]
+    assert later["quarters_since_shock"].tolist() == [2.0, 4.0, 4.0]
+    assert later["quarters_since_serious_illness"].tolist() == [3.0, 4.0, 4.0]
+    assert later["x"].tolist() == [1.0, 2.0, 3.0]
+    # durations 2, 7, 12 fall in the bands [2, 4), [4, 8) and the last, open one
+    assert later["duration_2_3"].tolist() == [1.0, 0.0, 0.0]
+    assert later["duration_4_7"].tolist() == [0.0, 1.0, 0.0]

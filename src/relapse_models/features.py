@@ -10,6 +10,30 @@ Ratios whose denominator is income use a *safe share*: income <= 0 with a positi
 gives the cap (``SHARE_CAP``), so households with no income are not silently dropped and the
 screening rule still fires on them.
 
+Shocks precede relapse (DOMAIN.md section 7): a serious illness, a severe disaster loss or a
+lost wage job raises the risk for about a year, most right after the shock. Four-quarter sums
+blur *when* a shock happened, so :data:`SHOCK_FEATURES` give the quarters since the last shock
+of each kind seen in the panel (0 = this quarter, ``SHOCK_CAP`` = none in the last four
+quarters). The shock flags use amounts the monitoring panel records each quarter:
+
+- serious illness: the quarter's total medical cost (before reimbursement) at least
+  ``features.serious_illness_cost`` yuan (大病, the costs critical-illness insurance is for);
+- severe disaster: the quarter's disaster loss at least ``features.severe_disaster_share`` of
+  the operating income the household would have had without it (loss + operating income);
+- wage collapse: the quarter's wage income below ``features.wage_collapse_share`` of its
+  mean over the four quarters before (those present), when the quarter before was not itself
+  one (the onset, so a lasting loss counts once).
+
+On the default synthetic panel (scale 0.02) the flags find 97 % of the generator's
+catastrophic illness episodes (93 % of flags are one), all severe disaster losses (99 %) and
+78 % of job losses (50 %: ordinary wage noise also halves a quarter's wage now and then).
+With them the gbm's out-of-time AUC rose from 0.948 to 0.970 x the oracle's (0.976 with
+its new defaults, see :mod:`relapse_models.models.gbm`); the logit's from 0.937 to 0.971.
+
+The guarantee tops low incomes up to the line with transfers, which makes ``income_ratio``
+alike for households whose own earnings differ widely; ``log_market_income_ratio`` keeps the
+earnings without transfers (the household's capacity the hazard of falling depends on).
+
 Rows whose 4-quarter income window is incomplete (a household's first three quarters, or
 quarters after a gap) have ``NaN`` income features; :func:`usable_rows` selects the rows with a
 known label and complete features, which is what every model is fitted and scored on.
@@ -30,6 +54,13 @@ SHARE_CAP = 10.0
 ELIMINATION_CAP = 12
 """Quarters since risk elimination are capped here; never eliminated counts as the cap."""
 
+SHOCK_CAP = 4
+"""Quarters since a shock are capped here: no shock in the last four quarters counts as the
+cap, so the value depends on the quarters ``t-3 .. t`` only (the 4-quarter window)."""
+
+LOG_FLOOR = 0.05
+"""Ratios to the line are floored here before the log (income can be zero or negative)."""
+
 KEY_COLUMNS: list[str] = ["household_id", "county_id", "town_id", "village_id", "year", "quarter"]
 
 INCOME_FEATURES: list[str] = [
@@ -40,6 +71,8 @@ INCOME_FEATURES: list[str] = [
     "income_volatility",  # sd of the last 4 quarterly pc net incomes / quarterly line
     "wage_share",  # wage / gross income, last 4 quarters
     "transfer_share",  # transfers / gross income, last 4 quarters
+    "log_income_ratio",  # log of income_ratio (floored at LOG_FLOOR): risk is a power of it
+    "log_market_income_ratio",  # log of 4q pc income without transfers / line (floored)
 ]
 HEALTH_FEATURES: list[str] = [
     "oop_share",  # out-of-pocket medical / net income, last 4 quarters (safe share)
@@ -53,6 +86,14 @@ DISASTER_FEATURES: list[str] = [
     "disaster_loss_share",  # disaster loss / net income, last 4 quarters (safe share)
     "village_disaster_share",  # share of the village's households hit in the last 4 quarters
 ]
+SHOCK_FEATURES: list[str] = [
+    "quarters_since_serious_illness",  # medical cost >= features.serious_illness_cost
+    "quarters_since_severe_disaster",  # loss >= severe_disaster_share of operating income
+    "quarters_since_wage_collapse",  # wage < wage_collapse_share of the prior 4q mean (onset)
+    "quarters_since_shock",  # the smallest of the three
+]
+SHOCK_KINDS: tuple[str, ...] = ("serious_illness", "severe_disaster", "wage_collapse")
+"""The shocks of :func:`shock_flags`, in the order of :data:`SHOCK_FEATURES`."""
 HOUSEHOLD_FEATURES: list[str] = [
     "household_size",
     "labour_share",  # n_labour / household_size
@@ -78,7 +119,12 @@ STATUS_FEATURES: list[str] = [
 ]
 
 FEATURE_COLUMNS: list[str] = (
-    INCOME_FEATURES + HEALTH_FEATURES + DISASTER_FEATURES + HOUSEHOLD_FEATURES + STATUS_FEATURES
+    INCOME_FEATURES
+    + HEALTH_FEATURES
+    + DISASTER_FEATURES
+    + SHOCK_FEATURES
+    + HOUSEHOLD_FEATURES
+    + STATUS_FEATURES
 )
 """The model inputs, all numeric (0/1 for flags)."""
 
@@ -90,6 +136,8 @@ FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "income_volatility": ("收入波动", "income volatility"),
     "wage_share": ("工资性收入占比", "wage share"),
     "transfer_share": ("转移性收入占比", "transfer share"),
+    "log_income_ratio": ("人均纯收入/监测线（对数）", "income / line (log)"),
+    "log_market_income_ratio": ("不含转移的人均收入/监测线（对数）", "income without transfers / line (log)"),
     "oop_share": ("自付医疗费/收入", "out-of-pocket medical / income"),
     "oop_to_line": ("人均自付医疗费/监测线", "out-of-pocket medical / line"),
     "catastrophic_health": ("灾难性医疗支出", "catastrophic health spending"),
@@ -98,6 +146,10 @@ FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "disaster_hh_4q": ("近4季度受灾", "disaster, last 4 quarters"),
     "disaster_loss_share": ("灾害损失/收入", "disaster loss / income"),
     "village_disaster_share": ("本村受灾户占比", "village share hit by disaster"),
+    "quarters_since_serious_illness": ("距上次大病季度数", "quarters since serious illness"),
+    "quarters_since_severe_disaster": ("距上次重大灾损季度数", "quarters since severe disaster loss"),
+    "quarters_since_wage_collapse": ("距工资性收入骤降季度数", "quarters since wage collapse"),
+    "quarters_since_shock": ("距上次冲击季度数", "quarters since any shock"),
     "household_size": ("家庭人口", "household size"),
     "labour_share": ("劳动力占比", "labour share"),
     "no_labour": ("缺劳动力", "no labour"),
@@ -172,6 +224,43 @@ def _last_event_qidx(df: pd.DataFrame, events: pd.DataFrame, event: str) -> np.n
     return np.where(ok, (cand % lab.KEY_STRIDE).astype(float), np.nan)
 
 
+def quarters_since(flag: np.ndarray, hh: np.ndarray, q: np.ndarray, cap: int = SHOCK_CAP
+                   ) -> np.ndarray:
+    """For rows sorted by household code ``hh`` and quarter ``q``: quarters since the
+    household's last row with ``flag`` up to and including this one, capped at ``cap`` (also
+    when there is none). A running maximum over the sorted rows, so no look-ahead."""
+    hh = np.asarray(hh, dtype=np.int64)
+    q = np.asarray(q, dtype=np.int64)
+    # q - q.min() + 1 >= 1 keeps each household's values above the previous household's
+    rel = q - (q.min() if len(q) else 0) + 1
+    key = np.where(np.asarray(flag, dtype=bool), hh * lab.KEY_STRIDE + rel, hh * lab.KEY_STRIDE)
+    last = np.maximum.accumulate(key) - hh * lab.KEY_STRIDE  # 0: none so far
+    since = np.where(last > 0, rel - last, cap)
+    return np.minimum(since, cap).astype(float)
+
+
+def shock_flags(df: pd.DataFrame, config: Mapping | None = None) -> dict[str, np.ndarray]:
+    """The quarter's shocks (see the module docstring) for a panel sorted by
+    :func:`relapse_models.labels.sort_panel`: ``serious_illness``, ``severe_disaster`` and
+    ``wage_collapse`` boolean arrays. Missing amounts count as no shock."""
+    fcfg = (config or {}).get("features") or {}
+    cost = float(fcfg.get("serious_illness_cost", 20000.0))
+    dis_share = float(fcfg.get("severe_disaster_share", 0.5))
+    wage_share = float(fcfg.get("wage_collapse_share", 0.5))
+    hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
+    illness = df["medical_total"].to_numpy(dtype=float) >= cost
+    loss = df["disaster_loss"].to_numpy(dtype=float)
+    operating = df["income_operating"].to_numpy(dtype=float)
+    disaster = (loss > 0) & (loss >= dis_share * (loss + operating))
+    wage = df["income_wage"].to_numpy(dtype=float)
+    before = np.column_stack([lab.shift(wage, hh, q, k) for k in range(1, 5)])
+    n_before = (~np.isnan(before)).sum(axis=1)
+    mean_before = np.nansum(before, axis=1) / np.maximum(n_before, 1)
+    low = (n_before > 0) & (mean_before > 0) & (wage < wage_share * mean_before)
+    collapse = low & ~(lab.shift(low.astype(float), hh, q, 1) == 1)
+    return {"serious_illness": illness, "severe_disaster": disaster, "wage_collapse": collapse}
+
+
 def build_features(
     households: pd.DataFrame,
     panel: pd.DataFrame,
@@ -186,7 +275,11 @@ def build_features(
     :func:`relapse_models.labels.lines_for_province`). ``config``: the run config (or a dict
     with the same sections); reads ``monitoring.horizon_quarters`` (default 4) and the optional
     ``features.che_share`` (default 0.40) and ``features.che_basis`` (``"capacity"``, WHO-style
-    capacity to pay = income minus the monitoring line x household size; or ``"income"``).
+    capacity to pay = income minus the monitoring line x household size; or ``"income"``), and
+    the shock thresholds ``features.serious_illness_cost`` (20000 yuan),
+    ``features.severe_disaster_share`` (0.5) and ``features.wage_collapse_share`` (0.5).
+    Every feature of a row uses the household's own rows up to ``t`` and, for the village
+    share, the village's rows of quarter ``t``: blocks of whole villages give the same rows.
     """
     config = config or {}
     horizon = int((config.get("monitoring") or {}).get("horizon_quarters", 4))
@@ -239,6 +332,13 @@ def build_features(
     )
     out["wage_share"] = safe_share(roll("income_wage"), gross_4q, cap=1.0)
     out["transfer_share"] = safe_share(roll("income_transfer"), gross_4q, cap=1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["log_income_ratio"] = np.log(np.maximum(out["income_ratio"].to_numpy(), LOG_FLOOR))
+        market_4q = roll(
+            df[["income_wage", "income_operating", "income_property"]].sum(axis=1).to_numpy(float)
+            - df["production_cost"].to_numpy(float)
+        )
+        out["log_market_income_ratio"] = np.log(np.maximum(market_4q / size / line, LOG_FLOOR))
 
     # health
     oop_4q = roll("medical_oop")
@@ -261,6 +361,16 @@ def build_features(
     hit_any = np.nanmax(np.column_stack([lab.shift(hit_q, hh, q, k) for k in range(4)]), axis=1)
     vill = pd.Series(hit_any).groupby([df["village_id"].to_numpy(), q]).transform("mean")
     out["village_disaster_share"] = vill.to_numpy()
+
+    # shocks: quarters since the last one of each kind (NaN where the 4q window is incomplete)
+    window = ~np.isnan(net_4q)
+    since_any = np.full(len(df), float(SHOCK_CAP))
+    flags = shock_flags(df, config)
+    for kind, name in zip(SHOCK_KINDS, SHOCK_FEATURES, strict=False):  # the last is the min
+        since = quarters_since(flags[kind], hh, q)
+        since_any = np.minimum(since_any, since)
+        out[name] = np.where(window, since, np.nan)
+    out["quarters_since_shock"] = np.where(window, since_any, np.nan)
 
     # household composition (static)
     stat = households.iloc[pos].reset_index(drop=True)

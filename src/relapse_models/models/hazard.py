@@ -17,7 +17,9 @@ Each household-quarter is one period, so a household with a long at-risk spell c
 many correlated rows: standard errors are cluster-robust by village (which nests households).
 
 Prediction over the label's horizon ``H`` holds the covariates at their quarter-``t`` values
-and lets the duration run on (``d_t, d_t + 1, ..., d_t + H - 1``, capped):
+and lets the duration run on (``d_t, d_t + 1, ..., d_t + H - 1``, capped), and with it the
+quarters since each shock (:data:`relapse_models.features.SHOCK_FEATURES`, capped: no new shock
+is assumed; 0.966 x the oracle's AUC out of time at scale 0.02 against 0.964 held at ``t``):
 
     P(relapse within H) = 1 - prod_k (1 - h(x_t, d_t + k)),
 
@@ -34,7 +36,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 
-from relapse_models.features import ELIMINATION_CAP, model_columns
+from relapse_models.features import ELIMINATION_CAP, SHOCK_CAP, SHOCK_FEATURES, model_columns
 from relapse_models.labels import as_float_label
 from relapse_models.models.logit import _FormulaGLM
 
@@ -79,6 +81,9 @@ class HazardModel(_FormulaGLM):
     def _design(self, X: pd.DataFrame, ahead: int = 0) -> pd.DataFrame:
         """Covariates, plus duration band dummies with the duration moved ``ahead`` quarters."""
         data = X[self._covariates(X)].astype(float)
+        if ahead:  # a shock seen at t is ``ahead`` quarters older then (no new one assumed)
+            for c in [c for c in SHOCK_FEATURES if c in data]:
+                data[c] = np.minimum(data[c] + ahead, SHOCK_CAP)
         if self.duration is None:
             return data
         if self.duration not in X:
