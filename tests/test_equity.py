@@ -146,3 +146,13 @@ def test_equity_per_episode_counts_each_relapse_once():
     assert tab.loc["t1", "case_recall"] == 1.0 and tab.loc["t2", "case_recall"] == 0.0
     assert tab.loc["t2", "cases_missed"] == 1 and tab.loc["t2", "share_of_missed_cases"] == 1.0
     assert tab.loc["t1", "share_of_missed_cases"] == 0.0
+
+
+def test_distinct_ids_per_column_by_hand():
+    from relapse_models.equity import _distinct
+
+    ids = np.array(["a", "a", "b", "c", "c", "c"], dtype=object)
+    member = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 0], [1, 0, 0], [1, 0, 0], [0, 0, 0]], bool)
+    # column 0: a, c; column 1: a, b; column 2: a
+    assert _distinct(ids, member).tolist() == [2, 2, 1]
+    assert _distinct(np.array([3, -1, -1]), np.ones((3, 1), bool)).tolist() == [2]

@@ -230,3 +230,27 @@ def test_line_sensitivity_table_formats_each_line():
     assert tab.iloc[1].tolist()[:3] == ["×1.5", "11400元", "Logit 回归（村聚类稳健标准误）"]
     assert tab.iloc[1].tolist()[-1] == "—"
     assert rc.line_sensitivity_table(pd.DataFrame()).empty
+
+
+def test_feature_tables_need_only_the_columns_read():
+    """The report reads FEATURE_COLUMNS_READ only: every feature table works on those."""
+    import copy
+    from pathlib import Path
+
+    from relapse_models.config import load_config
+    from relapse_models.features import build_features
+    from relapse_models.labels import lines_for_province
+    from relapse_models.profiles import load_profile
+    from relapse_models.simulate import simulate_county
+
+    config = copy.deepcopy(load_config())
+    config["simulate"]["scale"] = 0.005
+    profile = load_profile(Path(__file__).resolve().parents[1] / "config/counties/xunyi.yaml")
+    sim = simulate_county(profile, config, 4)
+    full = build_features(sim.households, sim.panel, sim.events,
+                          lines_for_province(config["monitoring"], profile["province_en"]), config)
+    few = full[rc.FEATURE_COLUMNS_READ].copy()
+    assert len(rc.FEATURE_COLUMNS_READ) < len(full.columns) / 3
+    for table in (lambda f: rc.town_table(f, 5, "zh"), lambda f: rc.town_quarterly(f, 5),
+                  rc.income_trajectory, lambda f: rc.medical_burden(f, 5)):
+        pd.testing.assert_frame_equal(table(few), table(full))

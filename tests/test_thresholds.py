@@ -385,3 +385,52 @@ def test_bootstrap_clusters_fall_back_to_households_in_a_single_village():
     assert bootstrap_clusters(two).tolist() == ["v1", "v1", "v2"]
     one = two.assign(village_id="v1")
     assert bootstrap_clusters(one).tolist() == ["a", "b", "c"]
+
+
+def test_features_at_scaled_lines_equal_a_full_rebuild():
+    """line_sensitivity rebuilds only what moves with the line: every column it reads equals
+    build_features run afresh on the scaled lines (the reference), exactly."""
+    import copy
+    from pathlib import Path
+
+    from relapse_models.config import load_config
+    from relapse_models.features import build_features
+    from relapse_models.labels import lines_for_province
+    from relapse_models.models.rule import TRIGGER_COLUMNS
+    from relapse_models.profiles import load_profile
+    from relapse_models.simulate import simulate_county
+
+    root = Path(__file__).resolve().parents[1]
+    config = copy.deepcopy(load_config())
+    config["simulate"]["scale"] = 0.01
+    profile = load_profile(root / "config" / "counties" / "xunyi.yaml")
+    sim = simulate_county(profile, config, 2)
+    lines = lines_for_province(config["monitoring"], profile["province_en"])
+    read = ["household_id", "year", "quarter", "income_ratio", "line", "relapse_event",
+            "at_risk", "relapse_in_quarters", "relapse", *TRIGGER_COLUMNS.values()]
+    got = dict(T._features_at_lines(sim.households, sim.panel, sim.events, lines,
+                                    [1.0, 1.2, 1.5], config, max_rows=1000))
+    in_2023 = dict(T._features_at_lines(sim.households, sim.panel, sim.events, lines,
+                                        [1.0, 1.2, 1.5], config, year=2023, max_rows=1000))
+    assert list(got) == [1.0, 1.2, 1.5]
+    assert sim.panel["household_id"].nunique() > 5 * 1000 / 20  # many blocks of households
+    for m, f in got.items():
+        ref = build_features(sim.households, sim.panel, sim.events, T.scale_lines(lines, m),
+                             config)
+        assert ref["relapse"].notna().any() and ref["at_risk"].any()
+        pd.testing.assert_frame_equal(f[read], ref[read], check_exact=True)
+        ref = ref[ref["year"] == 2023].reset_index(drop=True)
+        pd.testing.assert_frame_equal(in_2023[m][read], ref[read], check_exact=True)
+    assert got[1.5]["at_risk"].sum() < got[1.0]["at_risk"].sum()  # the line really moved
+
+
+def test_county_predictions_reads_only_that_county(tmp_path):
+    from relapse_models.io import write_parquet
+    from relapse_models.steps.thresholds import county_predictions
+
+    pred = pd.DataFrame({"county_id": ["a", "b", "a", "b", "a"], "year": 2024,
+                         "score": [0.1, 0.2, 0.3, 0.4, 0.5]})
+    write_parquet(pred, tmp_path / "p.parquet")
+    got = county_predictions(tmp_path / "p.parquet", "a")
+    assert got["score"].tolist() == [0.1, 0.3, 0.5] and set(got["county_id"]) == {"a"}
+    assert county_predictions(tmp_path / "p.parquet", "c").empty

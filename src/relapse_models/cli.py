@@ -64,20 +64,16 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_features(args: argparse.Namespace) -> None:
-    from relapse_models.features import build_features
-    from relapse_models.io import read_parquet, write_parquet
+    """Features in blocks of whole villages (bounded memory, same table as one block)."""
     from relapse_models.labels import lines_for_province
+    from relapse_models.steps.features import DEFAULT_BLOCK_ROWS, county_features
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
-    interim = Path(args.interim_dir)
-    tables = {n: read_parquet(interim / f"{n}.parquet") for n in ("households", "panel", "events")}
     lines = lines_for_province(config["monitoring"], profile["province_en"])
-    features = build_features(
-        tables["households"], tables["panel"], tables["events"], lines, config
-    )
-    write_parquet(features, args.out)
-    log.info("%s: %d feature rows -> %s", args.county, len(features), args.out)
+    rows = county_features(args.interim_dir, args.out, lines, config,
+                           max_rows=args.block_rows or DEFAULT_BLOCK_ROWS)
+    log.info("%s: %d feature rows -> %s", args.county, rows, args.out)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> None:
@@ -208,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interim-dir", required=True)
     p.add_argument("--config-json")
     p.add_argument("--out", required=True)
+    p.add_argument("--block-rows", type=int,
+                   help="panel rows per block of whole villages (bounds memory; default 1,000,000)")
     p.set_defaults(func=cmd_features)
 
     p = sub.add_parser("reconcile", help="compare computed figures with published ones")

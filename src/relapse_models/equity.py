@@ -26,8 +26,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy import sparse
 
-from relapse_models.evaluate import cluster_bootstrap_weights
+from relapse_models.evaluate import cluster_bootstrap_counts
 from relapse_models.labels import as_float_label
 
 SUBGROUP_COLUMNS: list[str] = [
@@ -89,8 +90,14 @@ def partition_membership(values: ArrayLike, prefix: str = "") -> pd.DataFrame:
 
 
 def _distinct(ids: np.ndarray, member: np.ndarray) -> np.ndarray:
-    """Distinct ids per column of the boolean matrix ``member`` (a loop over groups)."""
-    return np.array([len(pd.unique(ids[member[:, j]])) for j in range(member.shape[1])])
+    """Distinct ids per column of the boolean matrix ``member``: the (id, column) cells its
+    true cells reach, marked in an ids x columns table and counted per column (no sort)."""
+    codes = pd.factorize(np.asarray(ids), use_na_sentinel=False)[0]
+    rows, cols = np.nonzero(member)
+    n_ids = int(codes.max()) + 1 if len(codes) else 0
+    seen = np.zeros((n_ids, member.shape[1]), dtype=bool)
+    seen[codes[rows], cols] = True
+    return seen.sum(axis=0)
 
 
 def equity_table(
@@ -123,28 +130,37 @@ def equity_table(
     y = y_all[keep]
     f = np.asarray(flag, dtype=bool)[keep].astype(float)
     G = groups.to_numpy(dtype=bool)[keep]
-    Gf = G.astype(float)
+    Gs = sparse.csr_matrix(G, dtype=float)  # towns: one true cell per row
     ids = np.asarray(household_id, dtype=object)[keep]
 
-    def stats(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        pos, tp = Gf.T @ (w * y), Gf.T @ (w * y * f)
-        all_pos, all_tp = float(w @ y), float(w @ (y * f))
+    def stats(pos: np.ndarray, tp: np.ndarray, all_pos: np.ndarray, all_tp: np.ndarray):
         with np.errstate(divide="ignore", invalid="ignore"):
-            recall = tp / pos
-            rest = (all_tp - tp) / (all_pos - pos)
-        return pos, tp, recall, rest
+            return tp / pos, (all_tp - tp) / (all_pos - pos)
 
-    w1 = np.ones(len(y))
-    pos, tp, recall, rest = stats(w1)
+    # counts of 0/1 rows (and replicate weights are integers): every sum below is exact, so
+    # summing per village first and weighting villages by their draw counts changes nothing
+    pos, tp = Gs.T @ y, Gs.T @ (y * f)
+    recall, rest = stats(pos, tp, float(y.sum()), float((y * f).sum()))
     n = G.sum(axis=0)
-    flagged = Gf.T @ f
+    flagged = Gs.T @ f
     fn = pos - tp
     total_pos, total_fn = float(y.sum()), float(y.sum() - (y * f).sum())
-    reps_r, reps_g = [], []
-    for w in cluster_bootstrap_weights(clusters, keep, n_boot, seed):
-        _, _, r, rr = stats(w)
-        reps_r.append(r)
-        reps_g.append(r - rr)
+    codes = (np.arange(len(y)) if clusters is None
+             else pd.factorize(np.asarray(clusters)[keep], use_na_sentinel=False)[0])
+    counts = cluster_bootstrap_counts(codes, n_boot, seed)  # the replicates' village draws
+    reps_r: list[np.ndarray] = []
+    reps_g: list[np.ndarray] = []
+    if len(counts):
+        village = sparse.csr_matrix(
+            (np.ones(len(y)), (codes, np.arange(len(y)))), shape=(counts.shape[1], len(y))
+        )
+        by_village = sparse.hstack([village @ Gs.multiply(y[:, None]),
+                                    village @ Gs.multiply((y * f)[:, None])]).toarray()
+        totals = village @ np.column_stack([y, y * f])
+        k = G.shape[1]
+        rep, rep_all = counts @ by_village, counts @ totals
+        r, rr = stats(rep[:, :k], rep[:, k:], rep_all[:, [0]], rep_all[:, [1]])
+        reps_r, reps_g = list(r), list(r - rr)
     alpha = (1 - level) / 2
 
     def ci(reps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -257,22 +273,25 @@ def county_equity(
     has_ep = {"relapse_in_quarters", "at_risk"}.issubset(df.columns)
     episodes = _episodes(df)[0] if has_ep else None
     parts = []
+    # the same ids, villages and groups for every flag: converted once (strings are slow)
+    common = dict(
+        household_id=pd.factorize(df["household_id"])[0],
+        clusters=(pd.factorize(df[cluster_col], use_na_sentinel=False)[0]
+                  if cluster_col in df else None),
+        min_cell=min_cell, n_boot=n_boot, seed=seed, episodes=episodes,
+    )
+    subgroups = subgroup_membership(df) if has_sub else None
+    towns = partition_membership(df[town_col]) if town_col in df else None
+    label = df[label_col]
     for name, flag in flags.items():
-        common = dict(
-            household_id=df["household_id"].to_numpy(),
-            clusters=df[cluster_col].to_numpy() if cluster_col in df else None,
-            min_cell=min_cell, n_boot=n_boot, seed=seed, episodes=episodes,
-        )
-        if has_sub:
+        if subgroups is not None:
             parts.append(
-                equity_table(df[label_col], flag, subgroup_membership(df), **common)
-                .assign(score=name)
+                equity_table(label, flag, subgroups, **common).assign(score=name)
             )
-        if town_col in df:
-            towns = partition_membership(df[town_col])
+        if towns is not None:
             parts.append(
                 equity_table(
-                    df[label_col], flag, towns, dimension="town", partition=True, **common
+                    label, flag, towns, dimension="town", partition=True, **common
                 ).assign(score=name)
             )
     if not parts:

@@ -385,7 +385,9 @@ def flag_intervals(
     name in ``flags``), each metric's difference from the reference with its interval from the
     same replicates (paired). One row per flag; rows with a missing label are dropped.
     """
-    from relapse_models.evaluate import cluster_bootstrap_weights
+    from scipy import sparse
+
+    from relapse_models.evaluate import cluster_bootstrap_counts
 
     y_all = as_float_label(y_true)
     keep = ~np.isnan(y_all)
@@ -394,9 +396,7 @@ def flag_intervals(
     F = np.column_stack([np.asarray(flags[k], dtype=bool)[keep] for k in names]).astype(float)
     odds = pt / (1.0 - pt) if pt is not None else None
 
-    def stats(w: np.ndarray) -> dict[str, np.ndarray]:
-        tp, flagged = F.T @ (w * y), F.T @ w
-        total, pos = w.sum(), w @ y
+    def stats(tp, flagged, total, pos) -> dict[str, np.ndarray]:
         with np.errstate(divide="ignore", invalid="ignore"):
             out = {
                 "recall": tp / pos,
@@ -407,12 +407,22 @@ def flag_intervals(
             out["net_benefit"] = tp / total - (flagged - tp) / total * odds
         return out
 
-    point = stats(np.ones(len(y)))
+    point = stats(F.T @ y, F.sum(axis=0), float(len(y)), float(y.sum()))
     metrics = list(point)
     reps: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
-    for w in cluster_bootstrap_weights(clusters, keep, n_boot, seed):
-        for m, v in stats(w).items():
-            reps[m].append(v)
+    # 0/1 rows and integer draw counts: every sum is exact, so summing per village first and
+    # weighting villages by the replicates' draw counts gives the row-weighted sums exactly
+    codes = (np.arange(len(y)) if clusters is None
+             else pd.factorize(np.asarray(clusters)[keep], use_na_sentinel=False)[0])
+    counts = cluster_bootstrap_counts(codes, n_boot, seed)
+    if len(counts):
+        village = sparse.csr_matrix(
+            (np.ones(len(y)), (codes, np.arange(len(y)))), shape=(counts.shape[1], len(y))
+        )
+        k = len(names)
+        sums = counts @ (village @ np.column_stack([F * y[:, None], F, np.ones(len(y)), y]))
+        rep = stats(sums[:, :k], sums[:, k:2 * k], sums[:, [2 * k]], sums[:, [2 * k + 1]])
+        reps = {m: list(v) for m, v in rep.items()}
     ref = names.index(reference) if reference is not None else None
     alpha = (1 - level) / 2
     out = pd.DataFrame({
@@ -555,6 +565,65 @@ def scale_lines(lines: Mapping[int, float], multiplier: float) -> dict[int, floa
     return {int(y): float(v) * multiplier for y, v in lines.items()}
 
 
+LINE_BLOCK_ROWS = 1_000_000
+"""Panel rows per block of households in :func:`line_sensitivity` (bounds its memory)."""
+
+
+def _features_at_lines(
+    households: pd.DataFrame,
+    panel: pd.DataFrame,
+    events: pd.DataFrame,
+    lines: Mapping[int, float],
+    multipliers: Sequence[float],
+    config: Mapping | None,
+    year: int | None = None,
+    max_rows: int = LINE_BLOCK_ROWS,
+) -> list[tuple[float, pd.DataFrame]]:
+    """``(multiplier, features)`` in the order of ``multipliers``: the rows of ``year`` (all if None) of the features at the scaled line,
+    with the columns :func:`line_sensitivity` reads: the keys, the rule's triggers and those
+    that move with the line (``income_ratio``, ``line``, ``relapse_event``, ``at_risk``,
+    ``relapse_in_quarters``, ``relapse``), the latter recomputed as ``build_features`` computes
+    them (relapse state and label from :mod:`relapse_models.labels` on the scaled lines, ratio
+    to the scaled line). The same numbers as a full rebuild per line (tested) for a fraction
+    of the work. Every column read is within-household, so the features are built in blocks
+    of whole households of at most about ``max_rows`` panel rows (bounded memory)."""
+    from relapse_models import labels as lab
+    from relapse_models.features import build_features
+    from relapse_models.models.rule import TRIGGER_COLUMNS
+
+    horizon = int(((config or {}).get("monitoring") or {}).get("horizon_quarters", 4))
+    keep = ["household_id", "year", "quarter", *TRIGGER_COLUMNS.values(), "line",
+            "relapse_event", "at_risk", "relapse_in_quarters", "relapse"]
+    # blocks of whole households in id order (the row order of one build on all of them)
+    code = pd.factorize(panel["household_id"], sort=True)[0]
+    rows_per_hh = np.bincount(code[code >= 0]) if len(code) else np.zeros(0, int)
+    start = np.cumsum(rows_per_hh) - rows_per_hh
+    cuts = np.flatnonzero(np.diff(start // max(int(max_rows), 1), prepend=-1))
+    bounds = list(zip(cuts, [*cuts[1:], len(rows_per_hh)], strict=True))
+    parts: list[list[pd.DataFrame]] = [[] for _ in multipliers]
+    for lo, hi in bounds or [(0, 0)]:
+        block = panel[(code >= lo) & (code < hi)] if len(bounds) > 1 else panel
+        base = build_features(households, block, events, lines, config)[keep]
+        df = lab.sort_panel(block, households)  # the row order of ``base``
+        for i, m in enumerate(multipliers):  # a handful of lines; each is vectorised
+            df = lab.add_label(
+                lab.add_relapse_state(df, events, scale_lines(lines, float(m))), horizon
+            )
+            line = df["line"].to_numpy(dtype=float)
+            f = base.copy()
+            f["income_ratio"] = df["income_pc_4q"].to_numpy() / line
+            f["line"] = line
+            f["relapse_event"] = lab.float_to_boolean(df["relapse_event"].to_numpy())
+            f["at_risk"] = (f["relapse_event"] == False).fillna(False).astype(bool)  # noqa: E712
+            f["relapse_in_quarters"] = df["relapse_in_quarters"].array
+            f["relapse"] = df["relapse"].array
+            if year is not None:
+                f = f[f["year"] == year]
+            parts[i].append(f)
+    return [(float(m), pd.concat(p, ignore_index=True)) for m, p in zip(multipliers, parts,
+                                                                         strict=True)]
+
+
 def line_sensitivity(
     households: pd.DataFrame,
     panel: pd.DataFrame,
@@ -583,17 +652,14 @@ def line_sensitivity(
 
     Long format: one row per (multiplier, score); ``line`` is ``year``'s scaled line.
     """
-    from relapse_models.features import build_features
     from relapse_models.models import RuleModel
 
     rule = RuleModel(**dict((config or {}).get("rule") or {}))
     rows = []
     keys = ["household_id", "year", "quarter"]
-    for m in multipliers:  # a loop over a handful of lines; each rebuild is vectorised
+    at_lines = _features_at_lines(households, panel, events, lines, multipliers, config, year)
+    for m, f in at_lines:
         scaled = scale_lines(lines, float(m))
-        f = build_features(households, panel, events, scaled, config)
-        if year is not None:
-            f = f[f["year"] == year]
         f = f[f["relapse"].notna() & f["income_ratio"].notna()].reset_index(drop=True)
         at_risk = f["at_risk"].to_numpy(dtype=bool)
         y = f["relapse"].astype(bool).to_numpy()

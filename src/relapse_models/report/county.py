@@ -11,6 +11,15 @@ import pandas as pd
 from relapse_models.report.labels import code_label, indicator_label, model_label, t
 from relapse_models.report.tables import format_metric, format_number, suppress_small
 
+FEATURE_COLUMNS_READ: list[str] = [
+    "household_id", "town_id", "year", "quarter", "monitored_now", "income_pc_4q", "line",
+    "poverty_alleviated", "catastrophic_health", "oop_to_line",
+]
+"""The feature columns the county report's tables read (:func:`town_table`,
+:func:`town_quarterly`, :func:`income_trajectory`, :func:`medical_burden`): read only these
+(``read_parquet(path, columns=FEATURE_COLUMNS_READ)``), a fraction of a province-scale
+county's feature table."""
+
 
 def headline_table(recon: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
     """Published against computed figures, formatted as the seeds write them."""

@@ -159,26 +159,15 @@ class HazardModel:
             out *= 1 - self.shock_probabilities(jj, idx)
         return 1 - out
 
-    def components(self, j: int, mon: np.ndarray | bool, idx: np.ndarray | slice = slice(None),
-                   kappa: float | None = None, recent: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Probabilities of every piece in quarter ``j`` for households ``idx``.
-
-        ``recent`` (3, households): whether (or the probability that) each shock happened in
-        the ``SHOCK_LAG`` quarters before ``j``; ``None`` uses :meth:`expected_recent`.
-        """
-        kappa = self.kappa if kappa is None else kappa
-        kappa = kappa * float(np.exp(self.tau * (int(self.years[j]) - self.report_year)))
-        inc = self.inc
-        base = inc.annual(int(self.years[j]))[idx]
+    def kappa_free(self, j: int, mon: np.ndarray | bool,
+                   idx: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
+        """The parts of :meth:`components` that do not depend on the intensities (``kappa``,
+        ``tau``, the size tilt): calibration solves for those over and over on the same
+        sample and quarters, so it computes these once (:func:`_first_probabilities`)."""
+        base = self.inc.annual(int(self.years[j]))[idx]
         mon = np.asarray(mon, dtype=bool)
         r = (base + self.assist(j) * mon) / self.lines[j]
         r = np.maximum(r, 0.2).astype(np.float32)
-        kw = kappa * self.w[idx]
-        fall = 1 - np.exp(-kw * P.FALL_BASE * r ** P.FALL_RATIO_POWER * self.fall_mult[idx])
-        edge = 1 - np.exp(-kw * P.EDGE_BASE * (r / self.edge_multiple) ** P.EDGE_RATIO_POWER
-                          * self.d / (1 - P.OTHER_CHANNELS_MISS))
-        s1 = 1 - np.exp(-kw * P.SUDDEN_ILLNESS / r)
-        s2 = 1 - np.exp(-kw * np.float32(P.SUDDEN_DISASTER))
         # how strongly each shock converts into a fall: like the baseline, a steep function of
         # the income ratio *after* the shock's expected loss (the share of a year's net income
         # a job loss, a severe disaster or a catastrophic illness's out-of-pocket cost takes),
@@ -186,6 +175,32 @@ class HazardModel:
         loss = self.shock_loss_share(j, idx)
         g_ill, g_dis, g_job = ((r * (1 - loss)) ** P.SHOCK_RATIO_POWER).astype(np.float32)
         g_ill = g_ill * np.where(self.has_labour[idx], 1.0, 0.5).astype(np.float32)
+        return {
+            "r": r, "r_fall": r ** P.FALL_RATIO_POWER, "fall_mult": self.fall_mult[idx],
+            "r_edge": (r / self.edge_multiple) ** P.EDGE_RATIO_POWER,
+            "g_ill": g_ill, "g_dis": g_dis, "g_job": g_job,
+            "shocks": self.shock_probabilities(j, idx),
+        }
+
+    def components(self, j: int, mon: np.ndarray | bool, idx: np.ndarray | slice = slice(None),
+                   kappa: float | None = None, recent: np.ndarray | None = None,
+                   free: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Probabilities of every piece in quarter ``j`` for households ``idx``.
+
+        ``recent`` (3, households): whether (or the probability that) each shock happened in
+        the ``SHOCK_LAG`` quarters before ``j``; ``None`` uses :meth:`expected_recent`.
+        ``free``: :meth:`kappa_free` of the same ``j``, ``mon`` and ``idx``, if already known.
+        """
+        kappa = self.kappa if kappa is None else kappa
+        kappa = kappa * float(np.exp(self.tau * (int(self.years[j]) - self.report_year)))
+        f = self.kappa_free(j, mon, idx) if free is None else free
+        r, g_ill, g_dis, g_job = f["r"], f["g_ill"], f["g_dis"], f["g_job"]
+        kw = kappa * self.w[idx]
+        fall = 1 - np.exp(-kw * P.FALL_BASE * f["r_fall"] * f["fall_mult"])
+        edge = 1 - np.exp(-kw * P.EDGE_BASE * f["r_edge"]
+                          * self.d / (1 - P.OTHER_CHANNELS_MISS))
+        s1 = 1 - np.exp(-kw * P.SUDDEN_ILLNESS / r)
+        s2 = 1 - np.exp(-kw * np.float32(P.SUDDEN_DISASTER))
         pi1 = 1 - np.exp(-kw * P.FALL_GIVEN["illness"] * g_ill)
         pi2 = 1 - np.exp(-kw * P.FALL_GIVEN["disaster"] * g_dis)
         pi3 = 1 - np.exp(-kw * P.FALL_GIVEN["job"] * g_job)
@@ -194,7 +209,7 @@ class HazardModel:
             1 - np.exp(-kw * P.FALL_AFTER["disaster"] * g_dis),
             1 - np.exp(-kw * P.FALL_AFTER["job"] * g_job),
         ]).astype(np.float32)
-        shocks = self.shock_probabilities(j, idx)
+        shocks = f["shocks"]
         rec = self.expected_recent(j, idx) if recent is None else np.asarray(recent, np.float32)
         return {
             "r": r, "fall": fall, "edge": edge, "s1": s1, "s2": s2, "pi1": pi1, "pi2": pi2,
@@ -303,38 +318,54 @@ class Calibration:
     elim_tilt: float = 0.0
 
 
-def _first_probabilities(hz: HazardModel, idx: np.ndarray, j0: int, j_ref: int, kappa: float) -> np.ndarray:
+def _first_probabilities(hz: HazardModel, idx: np.ndarray, j0: int, j_ref: int, kappa: float,
+                         free: dict | None = None) -> np.ndarray:
     """(quarters, households) P(not identified in quarter j | never identified before j).
 
     Exact for the lagged shock effects: the survival of a never-identified household is a
     forward recursion over "quarters since the last shock" per shock kind (shocks in the
     burn-in included), like :meth:`HazardModel.log_no_event_horizon` with ``d`` in front of
-    every fall; the per-quarter conditional probabilities are ratios of survivals."""
+    every fall; the per-quarter conditional probabilities are ratios of survivals.
+
+    ``free``: a dict kept across calls on the same ``idx`` (calibration): the parts that do
+    not depend on the intensities are computed once per quarter (same numbers, less work)."""
+    free = {} if free is None else free
+
+    def shocks(jj: int) -> tuple[np.ndarray, np.ndarray]:
+        if ("burn", jj) not in free:
+            p = hz.shock_probabilities(jj, idx).astype(np.float64)
+            free[("burn", jj)] = (p, 1 - p)
+        return free[("burn", jj)]
+
     L, m = P.SHOCK_LAG, len(np.arange(hz.pop.n)[idx])
     mass = np.zeros((3, L + 1, m))
     mass[:, L, :] = 1.0
     for jj in range(max(0, j0 - L), j0):                 # burn-in shocks decide nothing
-        p = hz.shock_probabilities(jj, idx).astype(np.float64)
+        p, q = shocks(jj)
         new = np.zeros_like(mass)
         new[:, 0, :] = mass.sum(axis=1) * p
-        new[:, 1:, :] += mass[:, :L, :] * (1 - p)[:, None, :]
-        new[:, L, :] += mass[:, L, :] * (1 - p)
+        new[:, 1:, :] += mass[:, :L, :] * q[:, None, :]
+        new[:, L, :] += mass[:, L, :] * q
         mass = new
     zero = np.zeros((3, m), np.float32)
     d, out, prev = hz.d, [], np.ones(m)
     log_base = np.zeros(m)
     for j in range(j0, j_ref + 1):
-        c = hz.components(j, False, idx, kappa, recent=zero)
+        if j not in free:
+            fr = hz.kappa_free(j, False, idx)
+            p = fr["shocks"].astype(np.float64)  # p_cat, p_sev, p_job
+            free[j] = fr, p, 1 - p
+        fr, p, q = free[j]
+        c = hz.components(j, False, idx, kappa, recent=zero, free=fr)
         log_base += np.log(np.maximum(((1 - c["edge"]) * (1 - d * c["fall"])).astype(np.float64), 1e-300))
-        p = np.stack([c["p_cat"], c["p_sev"], c["p_job"]]).astype(np.float64)
         quiet = np.stack([(1 - d * c["pi1"]) * (1 - c["s1"]), (1 - d * c["pi2"]) * (1 - c["s2"]),
                           1 - d * c["pi3"]]).astype(np.float64)
-        surv = mass.copy()
+        surv = mass  # updated in place: the previous quarter's mass is not needed again
         surv[:, :L, :] *= (1 - d * c["lag"].astype(np.float64))[:, None, :]
-        new = np.zeros_like(mass)
+        new = np.empty_like(mass)
         new[:, 0, :] = surv.sum(axis=1) * p * quiet
-        new[:, 1:, :] += surv[:, :L, :] * (1 - p)[:, None, :]
-        new[:, L, :] += surv[:, L, :] * (1 - p)
+        np.multiply(surv[:, :L, :], q[:, None, :], out=new[:, 1:, :])
+        new[:, L, :] += surv[:, L, :] * q
         mass = new
         s_now = np.exp(log_base) * mass.sum(axis=1).prod(axis=0)
         out.append(s_now / np.maximum(prev, 1e-300))
@@ -372,11 +403,12 @@ def calibrate(hz: HazardModel, profile: dict, scale: float, j0: int, j_ref: int,
         return 1 - np.exp(-kappa0 * hz.w[idx] * rho)
 
     rho_cache: dict[float, np.ndarray] = {}
+    free: dict = {}  # per-quarter parts that do not depend on the solved intensities
 
     def pieces(kappa: float | None) -> tuple[np.ndarray | None, np.ndarray]:
-        pn = _first_probabilities(hz, idx, j0, j_ref, kappa) if kappa is not None else None
+        pn = _first_probabilities(hz, idx, j0, j_ref, kappa, free) if kappa is not None else None
         if hz.beta not in rho_cache:  # the stock's weight depends on the size tilt only
-            first = _first_probabilities(hz, idx, j0, j0, 1.0)[0]
+            first = _first_probabilities(hz, idx, j0, j0, 1.0, free)[0]
             rho_cache[hz.beta] = -np.log(np.maximum(first, 1e-12))
         return pn, rho_cache[hz.beta]
 

@@ -12,10 +12,12 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from relapse_models.clean import CleanResult, clean_tables
 from relapse_models.ingest.sheet import QUARANTINE_COLUMNS
-from relapse_models.io import read_parquet, write_csv, write_json, write_parquet
+from relapse_models.io import write_csv, write_json, write_parquet
 
 TABLES = ("households", "panel", "events")
 EXPORT_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv"}
@@ -30,7 +32,19 @@ def read_inputs(inputs: list[str]) -> dict[str, pd.DataFrame]:
             f"cleaning inputs lack table(s) {missing}; got {sorted(by_name)} "
             "(exports in xlsx/csv need `data.source: files`)"
         )
-    return {t: read_parquet(by_name[t]) for t in TABLES}
+    return {t: _read_plain(by_name[t]) for t in TABLES}
+
+
+def _read_plain(path: str) -> pd.DataFrame:
+    """A parquet table with dictionary-encoded columns (the generator's categoricals) decoded
+    to plain strings by arrow: the schema's coercion to ``str`` is then a no-op instead of a
+    slow conversion from pandas categoricals (same values either way)."""
+    table = pq.read_table(path)
+    schema = pa.schema([
+        f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+        for f in table.schema
+    ])
+    return table.cast(schema).to_pandas()
 
 
 def is_export(inputs: list[str]) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from relapse_models import decision, equity
 from relapse_models.features import LABEL_COLUMN
@@ -403,6 +404,13 @@ def load_inputs(
     return features, tables
 
 
+def county_predictions(path: str | os.PathLike[str], county: str) -> pd.DataFrame:
+    """The rows of ``county`` in the pooled predictions, read with a filter: a county job
+    never holds the whole province's predictions (same rows, same order)."""
+    table = pq.read_table(path, filters=[("county_id", "==", county)])
+    return table.to_pandas()
+
+
 def run(
     county: str,
     predictions_path: str | os.PathLike[str],
@@ -421,7 +429,8 @@ def run(
     a detail table empty (header only). ``tier_resolution_path``: the tier resolution table
     also there (the pipeline combines these into ``reports/metrics/tier_comparison.csv``)."""
     features, tables = load_inputs(county, features_path, interim_dir)
-    result = evaluate_county(read_parquet(predictions_path), county, config, features, tables)
+    result = evaluate_county(county_predictions(predictions_path, county), county, config,
+                             features, tables)
     write_csv(result.table, table_path)
     write_json(result.recommended, recommended_path)
     detail = Path(detail_dir) if detail_dir else (
