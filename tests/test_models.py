@@ -255,8 +255,29 @@ def test_separated_columns_by_hand():
 
     X = pd.DataFrame({"sep": [0, 0, 0, 1, 1], "ok": [0, 1, 0, 1, 0], "cont": [1.0, 2, 3, 4, 5]})
     y = np.array([1.0, 0, 1, 0, 0])
-    # sep: rare value 1 on rows 3,4, both y=0 -> separated; ok: rare value 1 on rows 1,3
-    # (y 0,0) -> separated too; cont has five values -> never flagged
+    # sep: value 1 (rows 3,4) only with y=0 -> positives all at or below negatives; ok: value 1
+    # (rows 1,3) only with y=0 too; cont: positives 1,3 interleave negatives 2,4,5 -> kept
     assert separated_columns(X, y) == ["sep", "ok"]
-    y2 = np.array([1.0, 1, 1, 0, 1])
+    y2 = np.array([0.0, 1, 1, 0, 1])
+    # sep: positives at 0,0,1 and negatives at 0,1 overlap on both sides; ok: positives at
+    # 1,0,0, negatives at 0,1; cont: positives 2,3,5, negatives 1,4
     assert separated_columns(X, y2) == []
+
+
+def test_separated_columns_many_valued_and_its_fit():
+    """A many-valued column whose positives all sit at its minimum (no relapsing household has
+    an elderly member) has an infinite MLE: flagged, and the clustered fit stays finite."""
+    from relapse_models.models.logit import separated_columns
+
+    rng = np.random.default_rng(3)
+    n = 400
+    elderly = np.where(rng.random(n) < 0.5, 0.0, rng.choice([0.25, 0.5, 1.0], n))
+    x1 = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x1 - 2.5)))).astype(float)
+    y[elderly > 0] = 0.0
+    X = pd.DataFrame({"elderly_share": elderly, "x1": x1})
+    assert separated_columns(X, y) == ["elderly_share"]
+    assert separated_columns(X, np.zeros(n)) == []
+    model = LogitModel(features=["elderly_share", "x1"]).fit(X, y, groups=np.arange(n) // 10)
+    assert model.dropped_ == ["elderly_share"]
+    assert np.isfinite(model.result_.bse).all()

@@ -413,16 +413,13 @@ def model_overrides(last_year: int) -> dict[str, Any]:
     model learns from the year-ends of ``last_year - 4`` and ``last_year - 3`` (the
     outcomes of ``last_year - 3`` and ``- 2``).
 
-    Leave-one-site-out is off: with site 1 held out, the logit's clustered covariance is
-    singular (no positive has an elderly member, a quasi-separation that
-    :func:`relapse_models.models.logit.separated_columns` does not catch in a column with more
-    than two values). Turn it on with ``{"models": {"leave_one_county_out": True}}`` once the
-    logit handles it; ``benchmarks/bench_public_panel.py`` runs it for the other models."""
+    Leave-one-site-out is on: the 6 sites play the counties (with site 1 held out no
+    positive has an elderly member, a quasi-separation the logit drops the column for)."""
     return {
         "models": {
             "names": list(PUBLIC_MODELS),
             "train_until_year": last_year - 2,
-            "leave_one_county_out": False,
+            "leave_one_county_out": True,
             "drivers": False,
         },
         "monitoring": {"horizon_quarters": 4},

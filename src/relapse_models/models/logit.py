@@ -39,20 +39,20 @@ def collinear_columns(X: pd.DataFrame, tol: float = 1e-8) -> list[str]:
 
 
 def separated_columns(X: pd.DataFrame, y: np.ndarray) -> list[str]:
-    """Two-valued columns whose less common value occurs with one outcome only: quasi-complete
-    separation, so the coefficient's MLE is infinite and the Hessian (hence the clustered
-    covariance) singular. A small county or a held-out fold meets this (e.g. no household that
-    was under monitoring relapsed); such a column carries no estimable effect there."""
-    out = []
-    for col in X.columns:
-        x = X[col].to_numpy(dtype=float)
-        values, counts = np.unique(x, return_counts=True)
-        if len(values) != 2:
-            continue
-        rare = x == values[np.argmin(counts)]
-        if np.unique(y[rare]).size == 1:
-            out.append(col)
-    return out
+    """Columns that separate the outcomes on their own, completely or quasi-completely: every
+    positive lies at or below every negative (or at or above it). The coefficient's MLE is then
+    infinite and the Hessian (hence the clustered covariance) singular. A small county or a
+    held-out fold meets this (e.g. no household that was under monitoring relapsed, or no
+    positive with an elderly member); such a column carries no estimable effect there. For a
+    two-valued column this is: its less common value occurs with one outcome only."""
+    values = X.to_numpy(dtype=float)
+    positive = np.asarray(y) == 1
+    if positive.all() or not positive.any():
+        return []
+    pos, neg = values[positive], values[~positive]
+    below = pos.max(axis=0) <= neg.min(axis=0)
+    above = pos.min(axis=0) >= neg.max(axis=0)
+    return [col for col, sep in zip(X.columns, below | above, strict=True) if sep]
 
 
 class _FormulaGLM:
