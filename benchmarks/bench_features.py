@@ -24,10 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from relapse_models.config import load_config  # noqa: E402
-from relapse_models.features import build_features  # noqa: E402
-from relapse_models.io import read_parquet, write_parquet  # noqa: E402
 from relapse_models.labels import lines_for_province  # noqa: E402
 from relapse_models.profiles import load_profile  # noqa: E402
+from relapse_models.steps.features import county_features  # noqa: E402
 
 FEATURE_SQL = """
 CREATE TEMP TABLE lines AS SELECT * FROM (VALUES {lines}) t(year, line);
@@ -150,14 +149,13 @@ def time_duckdb(interim: Path, lines: dict[int, float], out: Path, threads: int)
 
 
 def time_package(interim: Path, county: str, out: Path) -> float:
-    """Seconds for the package's feature step as the pipeline runs it (read, build, write)."""
+    """Seconds for the package's feature step as the pipeline runs it (blocks of whole
+    villages: read, build, write)."""
     config = load_config()
     profile = load_profile(ROOT / config["profiles_dir"] / f"{county}.yaml")
     lines = lines_for_province(config["monitoring"], profile["province_en"])
     started = time.perf_counter()
-    tables = {t: read_parquet(interim / f"{t}.parquet") for t in ("households", "panel", "events")}
-    features = build_features(tables["households"], tables["panel"], tables["events"], lines, config)
-    write_parquet(features, out)
+    county_features(interim, out, lines, config)
     return time.perf_counter() - started
 
 
