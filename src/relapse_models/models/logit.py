@@ -9,7 +9,7 @@ statsmodels Results object is kept in ``result_`` so ``summary()``, ``conf_int()
 from __future__ import annotations
 
 import warnings
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,17 @@ def collinear_columns(X: pd.DataFrame, tol: float = 1e-8) -> list[str]:
     r = np.linalg.qr(np.column_stack([np.ones(len(Z)), Z]), mode="r")
     diag = np.abs(np.diag(r))[1:]
     return [c for c, d in zip(X.columns, diag, strict=True) if d < tol * np.sqrt(len(Z))]
+
+
+def drop_training_data(result: Any) -> Any:
+    """A fitted formula GLM without most copies of the training data (the working arrays and
+    the cluster ids; the formula's frame stays, prediction evaluates the formula in it), which made the saved logit 220 MB at the default scale. Estimates, their (cluster-robust) covariance, hence
+    standard errors, intervals and prediction, stay (the formula keeps the term names);
+    statistics computed from residuals must be read before."""
+    result.remove_data()
+    inner = getattr(result, "_results", result)
+    inner.cov_kwds = {k: v for k, v in (inner.cov_kwds or {}).items() if k != "groups"}
+    return result
 
 
 def separated_columns(X: pd.DataFrame, y: np.ndarray) -> list[str]:
@@ -120,7 +131,7 @@ class _FormulaGLM:
             fit_kw.update(cov_type=self.cov_type)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            self.result_ = self._fit_formula(formula, data, fit_kw)
+            self.result_ = drop_training_data(self._fit_formula(formula, data, fit_kw))
         self.formula_ = formula
         self.feature_names_in_ = cols
         self.n_obs_ = int(keep.sum())
