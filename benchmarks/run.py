@@ -60,7 +60,18 @@ def snakemake(workdir: Path, configfile: Path, cores: int, *extra: str) -> float
     return time.perf_counter() - started
 
 
-def run_size(households: int, cores: int, bootstrap: int) -> dict:
+def period_overrides(quarters: int, start_year: int = 2021) -> dict:
+    """``simulate``/``models`` overrides for a panel of ``quarters`` quarters from
+    ``start_year`` Q1: the last simulated year has no complete 4-quarter outcome window, so
+    the test year is the one before it and training ends a year earlier."""
+    if quarters % 4 or quarters < 12:
+        raise ValueError(f"--quarters must be a multiple of 4 and at least 12, got {quarters}")
+    last_year = start_year + quarters // 4 - 1
+    return {"simulate": {"start": f"{start_year}Q1", "end": f"{last_year}Q4"},
+            "models": {"train_until_year": last_year - 2}}
+
+
+def run_size(households: int, cores: int, bootstrap: int, quarters: int = 16) -> dict:
     """One full pipeline run at ``households`` households; returns per-rule measurements,
     the feature step against its references, and the no-op rerun time."""
     config = load_config()
@@ -68,7 +79,9 @@ def run_size(households: int, cores: int, bootstrap: int) -> dict:
     workdir = RESULTS / f"run-{households}"
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.copytree(ROOT / "config", workdir / "config")
-    overrides = {"simulate": {"scale": scale}, "models": {"bootstrap": bootstrap}}
+    overrides = period_overrides(quarters)
+    overrides["simulate"]["scale"] = scale
+    overrides["models"]["bootstrap"] = bootstrap
     (workdir / "bench.yaml").write_text(yaml.safe_dump(overrides))
     wall = snakemake(workdir, workdir / "bench.yaml", cores)
     noop = snakemake(workdir, workdir / "bench.yaml", cores)
@@ -84,6 +97,7 @@ def run_size(households: int, cores: int, bootstrap: int) -> dict:
     reference = bench_features.measure(workdir / "data" / "interim" / largest, largest)
     return {
         "households": households,
+        "quarters": quarters,
         "scale": scale,
         "wall_s": wall,
         "noop_rerun_s": noop,
@@ -173,9 +187,10 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--bootstrap", type=int, default=50)
     parser.add_argument("--dry-run-counties", type=int, default=1000)
+    parser.add_argument("--quarters", type=int, default=16, help="panel length from 2021Q1")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    results = [run_size(n, args.cores, args.bootstrap) for n in sorted(args.households)]
+    results = [run_size(n, args.cores, args.bootstrap, args.quarters) for n in sorted(args.households)]
     dry = dry_run_many_counties(args.dry_run_counties, args.cores) if args.dry_run_counties else None
     summary = {"sizes": results, "dry_run_counties": args.dry_run_counties, "dry_run_s": dry}
     (RESULTS / "latest.json").write_text(json.dumps(summary, indent=2))
