@@ -1,4 +1,8 @@
-# relapse-models: simulate -> clean -> features -> fit -> thresholds -> county reports -> comparative report
+# relapse-models. Per county: simulate -> clean -> features -> fit_county -> thresholds ->
+# county report (and clean -> reconcile). Combining all counties: fit (the pooled
+# province-level models, leave-one-county-out), combine_* -> comparative report.
+# A county's jobs read only that county's files: changing one county's profile reruns its own
+# chain and the combining jobs, nothing of another county.
 # Run through the Makefile (`make report`), which passes the workflow profile.
 
 configfile: "config/config.yaml"
@@ -19,6 +23,7 @@ rule all:
         "reports/index.html",
         expand("reports/counties/{county}.html", county=COUNTIES),
         "reports/metrics/models.json",
+        expand("reports/metrics/models/{county}.json", county=COUNTIES),
         "reports/metrics/thresholds.csv",
         "reports/metrics/recommended_thresholds.json",
         "reports/reconciliation.csv",

@@ -15,8 +15,11 @@
 # # 02 返贫风险模型 · Relapse-risk models
 #
 # Every model is trained on the years up to `models.train_until_year` and scored on the next
-# year (out of time), pooled over all counties. On synthetic data the generator's true
-# probability (the oracle) is the ceiling each model is measured against.
+# year (out of time), on the counties listed: the pipeline runs it once per county (that
+# county's own models, used by its thresholds and page) and once pooled over all counties
+# (with leave-one-county-out and the drivers: the province-level models of the comparative
+# report). On synthetic data the generator's true probability (the oracle) is the ceiling
+# each model is measured against.
 
 # %% tags=["parameters"]
 # the pipeline passes the config sections; empty = config/config.yaml
@@ -28,7 +31,10 @@ truth_dir = "data/truth"
 metrics_path = "reports/metrics/models.json"
 coefficients_path = "reports/metrics/coefficients.csv"
 predictions_path = "data/processed/models/predictions.parquet"
+# "": no drivers (the per-county jobs)
 drivers_path = "reports/metrics/drivers.csv"
+# None: the config's models.leave_one_county_out (the per-county jobs pass False)
+leave_one_county_out = None
 # fitted models as <model>-<config hash>.pkl
 models_dir = "data/processed/models"
 
@@ -55,14 +61,16 @@ result = fit.run(
     metrics_path,
     coefficients_path,
     predictions_path,
-    drivers_path=drivers_path,
+    drivers_path=drivers_path or None,
     models_dir=models_dir,
+    county_holdout=leave_one_county_out,
+    drivers=None if drivers_path else False,
 )
 print(f"train rows {result.metrics['n_train']}, test rows {result.metrics['n_test']}")
 print("seconds:", result.timings)
 
 # %% [markdown]
-# ## 模型比较 · Model comparison (pooled, out of time)
+# ## 模型比较 · Model comparison (out of time, all counties listed)
 
 # %%
 pooled = pd.DataFrame(result.metrics["out_of_time"]["pooled"]).T
@@ -95,8 +103,14 @@ plt.show()
 
 # %%
 coefficients = fit.coefficient_table(result)
-fig = plots.odds_ratio_forest(coefficients, language="zh", title="返贫风险因素：比值比（村级聚类稳健）")
+shown, not_estimable = fit.forest_rows(coefficients)
+fig = plots.odds_ratio_forest(shown, language="zh", title="返贫风险因素：比值比（村级聚类稳健）")
 plt.show()
+if len(not_estimable):
+    print("区间不可估计（事件太少），未画出:", ", ".join(not_estimable["term"]))
+if result.metrics["n_train_villages"] < fit.MIN_VILLAGE_CLUSTERS:
+    print(f"训练数据仅 {result.metrics['n_train_villages']} 个村（少于 {fit.MIN_VILLAGE_CLUSTERS}）："
+          "标准误未按村聚类")
 display(coefficients)
 
 # %% [markdown]
@@ -107,7 +121,11 @@ display(coefficients)
 
 # %%
 if "hazard" in result.models:
-    hazard_ratios = result.models["hazard"].hazard_ratios()
+    hazard_ratios, not_estimable = fit.forest_rows(
+        result.models["hazard"].hazard_ratios(), effect="hazard_ratio"
+    )
+    if len(not_estimable):
+        print("区间不可估计（事件太少），未画出:", ", ".join(not_estimable["term"]))
     fig = plots.odds_ratio_forest(hazard_ratios, language="zh", effect="hazard_ratio",
                                   title="返贫风险比（每季度，村级聚类稳健）")
     plt.show()
@@ -126,6 +144,8 @@ if len(transfer):
     display(transfer.rename(columns={"county_id": "县", "model": "模型", "auc_loco": "AUC（留一县）",
                                      "auc_out_of_time": "AUC（样本外）", "auc_difference": "差值",
                                      "ece_loco": "ECE（留一县）"}).round(3))
+elif "leave_one_county_out" not in result.metrics:
+    print("本次拟合未做留一县验证（单县模型；见全省合并模型）")
 else:
     print("只有一个县：不做留一县验证")
 

@@ -20,8 +20,9 @@ cleaning_path = "data/interim/shangluo/cleaning_report.json"
 panel_path = "data/interim/shangluo/panel.parquet"
 features_path = "data/processed/shangluo/features.parquet"
 reconciliation_path = "reports/metrics/reconciliation/shangluo.csv"
-models_path = "reports/metrics/models.json"
-coefficients_path = "reports/metrics/coefficients.csv"
+# the county's own models (rule fit_county), not the pooled province-level ones
+models_path = "reports/metrics/models/shangluo.json"
+coefficients_path = "reports/metrics/coefficients/shangluo.csv"
 thresholds_path = "reports/metrics/thresholds/shangluo.csv"
 recommended_path = "reports/metrics/recommended/shangluo.json"
 detail_dir = "reports/metrics/thresholds_detail/shangluo"
@@ -76,7 +77,7 @@ display(Markdown(f"## {t('risk', lang)}"))
 display(Markdown(f"*{t('suppressed_note', lang, min_cell=min_cell)}*"))
 panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type",
                                           "disaster_type", "disaster_loss"])
-features = read_parquet(features_path)
+features = read_parquet(features_path, columns=rc.FEATURE_COLUMNS_READ)
 risk = rc.risk_type_table(panel, min_cell, lang)
 display(HTML(html_table(risk)))
 if not risk.empty:

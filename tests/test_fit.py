@@ -214,3 +214,79 @@ def test_transfer_table_by_hand():
     assert table.loc["b", "ece_loco"] == 0.04 and table.loc["a", "auc_out_of_time"] == 0.90
     empty = transfer_table({"out_of_time": metrics["out_of_time"]})
     assert empty.empty and "auc_difference" in empty.columns
+
+
+def test_one_county_metrics_equal_that_county_scored_among_others(result, config):
+    """With one county the pooled scope is that county's: computed once, the metrics equal
+    the county's scope of the three-county evaluation (same rows, same bootstrap seed)."""
+    one = result.predictions[result.predictions["county_id"] == "c1"].reset_index(drop=True)
+    alone = fit.evaluate_predictions(one, ("rule", "logit"), config)
+    among = fit.evaluate_predictions(result.predictions, ("rule", "logit"), config)
+    assert set(alone) == {"pooled", "c1"}
+    assert alone["c1"] == alone["pooled"] == among["c1"]
+    assert alone["pooled"]["logit"]["n"] == int((one["relapse"].notna()).sum())
+
+
+def test_run_for_one_county_is_lean(config, tmp_path):
+    """The per-county job: one county's file, out of time only, no drivers file, a models
+    json with the structure the county page reads; scored on exactly that county's rows of
+    the test year."""
+    from conftest import make_feature_frame
+
+    frame = make_feature_frame(households=50)
+    features_path = tmp_path / "c1.parquet"
+    frame[frame["county_id"] == "c1"].to_parquet(features_path)
+    out = tmp_path / "reports" / "metrics" / "models"
+    pred = tmp_path / "data" / "processed" / "models" / "c1" / "predictions.parquet"
+    fit.run([str(features_path)], None, config, out / "c1.json", tmp_path / "coef.csv", pred,
+            county_holdout=False, drivers=False)
+    metrics = json.loads((out / "c1.json").read_text())
+    assert "leave_one_county_out" not in metrics
+    assert set(metrics["out_of_time"]) == {"pooled", "c1"}
+    assert set(metrics["out_of_time"]["c1"]) == set(fit.DEFAULT_MODELS)
+    assert not list(tmp_path.rglob("drivers*.csv"))
+    scored = pd.read_parquet(pred)
+    # 50 households of c1, four quarters of 2024 each, all at risk with a known label
+    assert set(scored["county_id"]) == {"c1"} and set(scored["year"]) == {2024}
+    assert len(scored) == 50 * 4 == metrics["n_test"]
+
+
+def test_a_county_of_one_village_is_fitted_without_clusters(config):
+    """A county fitted alone at a small scale can have a single village: no village-clustered
+    covariance (n_groups - 1 = 0) and no village to hold out; the fit warns and proceeds
+    unclustered instead of failing (as it does below MIN_VILLAGE_CLUSTERS villages)."""
+    from conftest import make_feature_frame
+
+    frame = make_feature_frame(n_counties=1, households=60, villages=1)
+    assert frame["village_id"].nunique() == 1
+    with pytest.warns(RuntimeWarning, match=r"1 village\(s\).*without village clusters"):
+        res = fit.fit_models(frame, config, models=("logit", "gbm"), county_holdout=False,
+                             drivers=False)
+    assert res.models["logit"].clustered_ is False
+    assert res.predictions["score_gbm"].between(0, 1).all()
+
+
+def test_cluster_groups_only_from_the_minimum_number_of_villages():
+    import warnings
+
+    villages = pd.Series([f"v{i % fit.MIN_VILLAGE_CLUSTERS}" for i in range(30)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fit.cluster_groups(villages) is villages
+    with pytest.warns(RuntimeWarning, match=f"{fit.MIN_VILLAGE_CLUSTERS - 1} village"):
+        assert fit.cluster_groups(villages[villages != "v0"]) is None
+
+
+def test_forest_rows_by_hand():
+    table = pd.DataFrame({
+        "term": ["Intercept", "a", "b", "c", "d", "e"],
+        "odds_ratio": [1e-6, 2.0, 1e5, 0.5, 3.0, 1.2],
+        "ci_low": [1e-7, 1.5, 1.0, 1e-5, 0.0, 1.0],
+        "ci_high": [1e-5, 2.5, 1e9, 0.9, np.inf, np.nan],
+    })
+    shown, left_out = fit.forest_rows(table)
+    # b: effect beyond 1e4; c: lower bound below 1e-4; d: zero and infinite bounds; e: NaN;
+    # the intercept is a baseline odds, not an effect: kept (the plot leaves it out)
+    assert list(shown["term"]) == ["Intercept", "a"]
+    assert list(left_out["term"]) == ["b", "c", "d", "e"]
+    assert list(fit.forest_rows(table, limit=1e6)[0]["term"]) == ["Intercept", "a", "c"]

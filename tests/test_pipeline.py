@@ -37,12 +37,18 @@ def test_contracted_outputs_exist(project):
         "reports/index.html",
         "reports/metrics/models.json",
         "reports/metrics/coefficients.csv",
+        "reports/metrics/drivers.csv",
+        "data/processed/models/predictions.parquet",
+        *[f"reports/metrics/models/{c}.json" for c in COUNTIES],
+        *[f"reports/metrics/coefficients/{c}.csv" for c in COUNTIES],
+        *[f"data/processed/models/{c}/predictions.parquet" for c in COUNTIES],
         "reports/metrics/thresholds.csv",
         "reports/metrics/recommended_thresholds.json",
         "reports/reconciliation.csv",
         *[f"reports/counties/{c}.html" for c in COUNTIES],
         *[f"reports/notebooks/01_clean_{c}.ipynb" for c in COUNTIES],
         "reports/notebooks/02_models.ipynb",
+        *[f"reports/notebooks/02_models_{c}.ipynb" for c in COUNTIES],
         *[f"reports/notebooks/04_county_report_{c}.ipynb" for c in COUNTIES],
         "reports/notebooks/05_comparative_report.ipynb",
     ]
@@ -53,7 +59,7 @@ def test_contracted_outputs_exist(project):
 def test_every_rule_left_a_log_and_a_benchmark(project):
     logs = {p.parent.name for p in (project / "reports" / "logs").rglob("*.log")}
     benchmarks = {p.parent.name for p in (project / "reports" / "benchmarks").rglob("*.tsv")}
-    rules = {"simulate", "clean", "features", "fit", "thresholds", "reconcile",
+    rules = {"simulate", "clean", "features", "fit_county", "fit", "thresholds", "reconcile",
              "county_report", "comparative_report"}
     assert rules <= logs
     assert rules <= benchmarks
@@ -76,6 +82,36 @@ def test_model_metrics_cover_every_county_and_model(project):
         auc = oot["pooled"][model]["auc"]
         assert 0.5 < auc <= 1.0, (model, auc)
         assert oot["pooled"][model]["auc_ci"][0] <= auc <= oot["pooled"][model]["auc_ci"][1]
+
+
+def test_each_county_has_its_own_lean_fit_on_its_own_test_rows(project):
+    """fit_county: out of time on the county's files alone (no leave-one-county-out, no
+    drivers), scored on exactly the rows the pooled fit scores for that county (the same
+    split: the at-risk household-quarters of the test year), with the same true risk."""
+    from relapse_models.io import read_parquet
+
+    pooled = read_parquet(project / "data" / "processed" / "models" / "predictions.parquet")
+    keys = ["household_id", "year", "quarter"]
+    for county in COUNTIES:
+        metrics = json.loads(
+            (project / "reports" / "metrics" / "models" / f"{county}.json").read_text()
+        )
+        assert "leave_one_county_out" not in metrics
+        assert set(metrics["out_of_time"]) == {"pooled", county}
+        assert set(metrics["out_of_time"][county]) >= {"rule", "logit", "gbm", "oracle"}
+        own = read_parquet(
+            project / "data" / "processed" / "models" / county / "predictions.parquet"
+        )
+        theirs = pooled[pooled["county_id"] == county]
+        assert set(own["county_id"]) == {county}
+        assert len(own) == len(theirs) == metrics["n_test"]
+        merged = own[[*keys, "relapse", "true_prob"]].merge(
+            theirs[[*keys, "relapse", "true_prob"]], on=keys, validate="one_to_one"
+        )
+        assert len(merged) == len(own)
+        assert (merged["relapse_x"] == merged["relapse_y"]).all()
+        assert (merged["true_prob_x"] == merged["true_prob_y"]).all()
+    assert not list((project / "reports" / "metrics" / "models").glob("drivers*"))
 
 
 def test_threshold_outputs_cover_every_county(project):

@@ -34,6 +34,9 @@ def test_compared_outputs_cover_tables_metrics_and_pages(pipeline_project, outpu
     """The comparison above is not vacuous: it covers every kind of output."""
     files = outputs_compared(pipeline_project)
     for expected in ("data/processed/models/predictions.parquet", "reports/metrics/models.json",
+                     f"data/processed/models/{COUNTY}/predictions.parquet",
+                     f"reports/metrics/models/{COUNTY}.json",
+                     f"reports/metrics/coefficients/{COUNTY}.csv",
                      "reports/metrics/thresholds.csv", "reports/reconciliation.csv",
                      "reports/index.html", f"data/interim/{COUNTY}/panel.parquet"):
         assert expected in files

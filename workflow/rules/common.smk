@@ -60,10 +60,17 @@ def clean_inputs_json(wildcards):
 
 
 def truth_inputs(wildcards):
-    """Synthetic runs also hand the ground truth to the model step (oracle metrics)."""
+    """Synthetic runs also hand the ground truth to the pooled model step (oracle metrics)."""
     if config["data"]["source"] != "synthetic":
         return []
     return expand("data/truth/{county}/truth.parquet", county=COUNTIES)
+
+
+def county_truth(wildcards):
+    """The county's own ground truth for its per-county fit (synthetic runs only)."""
+    if config["data"]["source"] != "synthetic":
+        return []
+    return f"data/truth/{wildcards.county}/truth.parquet"
 
 
 def profiles_json(wildcards):

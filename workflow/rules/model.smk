@@ -1,4 +1,42 @@
-# Stage 4: fit the relapse-risk models on all counties and validate them (notebook 02_models).
+# Stage 4: the relapse-risk models (notebook 02_models), at two levels:
+# - fit_county, one job per county on that county's files alone (out of time, no
+#   leave-one-county-out, no drivers): what the county's thresholds and page read, so a
+#   change to one county reruns only its own fit;
+# - fit, the province-level job pooled over all counties (out of time, leave-one-county-out,
+#   drivers), read by the comparative report only.
+
+
+rule fit_county:
+    input:
+        features="data/processed/{county}/features.parquet",
+        truth=county_truth,
+    output:
+        metrics="reports/metrics/models/{county}.json",
+        coefficients="reports/metrics/coefficients/{county}.csv",
+        predictions="data/processed/models/{county}/predictions.parquet",
+        notebook="reports/notebooks/02_models_{county}.ipynb",
+    params:
+        config=model_params,
+        counties=lambda wildcards: json.dumps([wildcards.county]),
+        truth_dir="data/truth" if config["data"]["source"] == "synthetic" else "",
+    log:
+        "reports/logs/fit_county/{county}.log",
+    benchmark:
+        "reports/benchmarks/fit_county/{county}.tsv"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    conda:
+        "../../environment.yml"
+    shell:
+        "OMP_NUM_THREADS={threads} relapse-models notebook 02_models {output.notebook} -p config_json {params.config:q}"
+        " -p features_dir data/processed -p truth_dir '{params.truth_dir}'"
+        " -p counties {params.counties:q} -p metrics_path {output.metrics}"
+        " -p coefficients_path {output.coefficients} -p predictions_path {output.predictions}"
+        " -p drivers_path '' -p leave_one_county_out false"
+        " -p models_dir data/processed/models/{wildcards.county}"
+        " > {log} 2>&1"
 
 
 rule fit:

@@ -1,4 +1,5 @@
-# Stage 6: reconciliation with published figures, county reports and the comparative report.
+# Stage 6: reconciliation with published figures, county reports (each from its own county's
+# files only) and the comparative report (the province-level models and the combined tables).
 
 
 rule reconcile:
@@ -51,8 +52,8 @@ rule county_report:
         panel="data/interim/{county}/panel.parquet",
         features="data/processed/{county}/features.parquet",
         reconciliation="reports/metrics/reconciliation/{county}.csv",
-        models="reports/metrics/models.json",
-        coefficients="reports/metrics/coefficients.csv",
+        models="reports/metrics/models/{county}.json",
+        coefficients="reports/metrics/coefficients/{county}.csv",
         thresholds="reports/metrics/thresholds/{county}.csv",
         recommended="reports/metrics/recommended/{county}.json",
         detail="reports/metrics/thresholds_detail/{county}",

@@ -1,9 +1,10 @@
-# Stage 5: evaluate early-warning thresholds per county (notebook 03_thresholds), then combine.
+# Stage 5: evaluate early-warning thresholds per county (notebook 03_thresholds) on the county's
+# own model scores (fit_county), then combine.
 
 
 rule thresholds:
     input:
-        predictions="data/processed/models/predictions.parquet",
+        predictions="data/processed/models/{county}/predictions.parquet",
         features="data/processed/{county}/features.parquet",
         households="data/interim/{county}/households.parquet",
         panel="data/interim/{county}/panel.parquet",

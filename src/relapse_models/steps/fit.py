@@ -7,12 +7,18 @@ the *other* counties' earlier years only, so the gap between the two is what a c
 by having no monitoring history of its own. Also written: the gbm's risk drivers
 (permutation importance and partial dependence on the test year) and the fitted models,
 named with the config hash.
+
+The pipeline runs this stage twice over: once per county on that county's files alone
+(out of time only, no drivers: what the county's thresholds and page use, so a change to
+one county reruns only its own fit) and once pooled over all counties (both schemes and the
+drivers: the province-level models of the comparative report).
 """
 
 from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,14 +164,36 @@ def _fit_and_score(
         rows = sample_households(
             features, rows, settings.get("max_train_rows"), int(config["seed"]) % (2**32)
         )
+        groups = cluster_groups(features.loc[rows, "village_id"], f"{desc}: {name}")
         model = MODELS[name](**model_params(name, config)).fit(
-            features.loc[rows, inputs],
-            features.loc[rows, LABEL_COLUMN],
-            groups=features.loc[rows, "village_id"],
+            features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups
         )
         predictions[f"score_{name}"] = model.predict_proba(X_test)[:, 1]
         fitted[name] = model
     return predictions, fitted
+
+
+MIN_VILLAGE_CLUSTERS = 10
+"""Fewest villages for village-clustered fits. Below it cluster-robust standard errors by
+village are unreliable (the few-clusters problem: Cameron & Miller 2015, J. Human Resources
+50(2)) and the gbm's held-out calibration villages can hold no relapse at all; a county
+fitted alone at a small synthetic scale meets this (a real county has hundreds of villages)."""
+
+
+def cluster_groups(villages: pd.Series, what: str = "fit") -> pd.Series | None:
+    """The training rows' villages as clusters (standard errors; the gbm's held-out
+    calibration villages), or None with a warning when they are fewer than
+    :data:`MIN_VILLAGE_CLUSTERS`: the models then use model-based covariance (a pseudo-inverse
+    that survives the near-singular Hessians of a county with a handful of relapses) and a
+    stratified row split for calibration (both classes on both sides), and say so
+    (``clustered_``)."""
+    n = villages.nunique()
+    if n >= MIN_VILLAGE_CLUSTERS:
+        return villages
+    warnings.warn(f"{what}: training rows from {n} village(s), fewer than "
+                  f"{MIN_VILLAGE_CLUSTERS}: fitted without village clusters",
+                  RuntimeWarning, stacklevel=2)
+    return None
 
 
 def _at_risk(features: pd.DataFrame) -> pd.Series:
@@ -250,6 +278,7 @@ def fit_models(
         "test_year": config["models"]["train_until_year"] + 1,
         "n_train": int((train & at_risk).sum()),
         "n_train_population": int(train.sum()),
+        "n_train_villages": int(features.loc[train & at_risk, "village_id"].nunique()),
         "n_test": int(test.sum()),
         "out_of_time": evaluate_predictions(predictions, models, config),
     }
@@ -314,6 +343,8 @@ def evaluate_predictions(
     scopes |= {c: (predictions["county_id"] == c).to_numpy() for c in predictions["county_id"].unique()}
     has_truth = "true_prob" in predictions and predictions["true_prob"].notna().any()
     scores = list(models) + (["oracle"] if has_truth else [])
+    if len(scopes) == 2:  # one county: its scope is the pooled one, computed once below
+        scopes = {c: m for c, m in scopes.items() if c != "pooled"}
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for scope, mask in tqdm(scopes.items(), desc="evaluating", unit="scope"):
         part = predictions[mask]
@@ -335,6 +366,8 @@ def evaluate_predictions(
             for name in models:
                 out[scope][name]["oracle_auc"] = oracle_auc
                 out[scope][name]["auc_to_oracle"] = out[scope][name]["auc"] / oracle_auc
+    if "pooled" not in out:  # same rows, same bootstrap seed: the same metrics
+        out = {"pooled": next(iter(out.values())), **out}
     return out
 
 
@@ -342,6 +375,21 @@ def coefficient_table(result: FitResult) -> pd.DataFrame:
     """Odds ratios of the logit with cluster-robust 95 % intervals, as researchers publish."""
     table = result.models["logit"].odds_ratios()
     return table.reset_index(names="term") if "term" not in table.columns else table
+
+
+def forest_rows(
+    table: pd.DataFrame, effect: str = "odds_ratio", limit: float = 1e4
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split an effects table into the rows a log-scale forest plot can show and those it
+    cannot: an effect or interval bound that is not finite or beyond ``limit``-fold either
+    way (a term with too few events in a small county: quasi-separation). Both are shown
+    in the notebook, the second as a list, so no term disappears. The intercept (a baseline
+    odds, often far below 1e-4, and left out of the plot anyway) always stays in the first."""
+    values = table[[effect, "ci_low", "ci_high"]].astype(float).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = np.isfinite(values).all(axis=1) & (np.abs(np.log(values)) <= np.log(limit)).all(axis=1)
+    ok |= (table["term"] == "Intercept").to_numpy()
+    return table[ok], table[~ok]
 
 
 def model_path(directory: str | os.PathLike[str], name: str, config: dict[str, Any]) -> Path:
@@ -402,16 +450,25 @@ def run(
     predictions_path: str | os.PathLike[str],
     drivers_path: str | os.PathLike[str] | None = None,
     models_dir: str | os.PathLike[str] | None = None,
+    county_holdout: bool | None = None,
+    drivers: bool | None = None,
 ) -> FitResult:
     """Fit, evaluate and write the model stage's outputs: predictions, coefficients,
-    metrics, the drivers table (default ``drivers.csv`` beside the metrics) and the fitted
-    models (default: the predictions' folder, see :func:`model_path`)."""
-    result = fit_models(load_features(features_paths, truth_paths), config)
-    drivers_path = Path(metrics_path).parent / "drivers.csv" if drivers_path is None else drivers_path
+    metrics, the drivers table (default ``drivers.csv`` beside the metrics; not written when
+    ``drivers`` is False and no path is given) and the fitted models (default: the
+    predictions' folder, see :func:`model_path`). ``county_holdout`` and ``drivers`` as in
+    :func:`fit_models` (None: from the config); the per-county jobs pass False for both."""
+    result = fit_models(
+        load_features(features_paths, truth_paths), config,
+        county_holdout=county_holdout, drivers=drivers,
+    )
+    if drivers_path is None and drivers is not False:
+        drivers_path = Path(metrics_path).parent / "drivers.csv"
     models_dir = Path(predictions_path).parent if models_dir is None else models_dir
     write_parquet(result.predictions, predictions_path)
     write_csv(coefficient_table(result), coefficients_path)
-    write_csv(drivers_table(result), drivers_path)
+    if drivers_path:
+        write_csv(drivers_table(result), drivers_path)
     result.metrics["model_files"] = save_models(result.models, models_dir, config)
     write_json(result.metrics, metrics_path)
     return result
