@@ -72,3 +72,20 @@ def test_outputs_get_the_usual_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "a.html").stat().st_mode) == 0o666 & ~umask
+
+
+def test_floats_written_to_twelve_significant_digits(tmp_path):
+    """0.1 + 0.2 is 0.30000000000000004 in binary; outputs carry 0.3, and no 17-digit run of
+    float noise (which a privacy scan reads as an ID number) reaches a report file."""
+    import re
+
+    from relapse_models.io import write_csv, write_json
+
+    values = [0.1 + 0.2, 0.010871638374976067, 1234.5, 7.0]
+    write_csv(pd.DataFrame({"x": values}), tmp_path / "a.csv")
+    write_json({"x": values}, tmp_path / "a.json")
+    csv = (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
+    assert csv.split("\n")[1:5] == ["0.3", "0.010871638375", "1234.5", "7"]
+    assert json.loads((tmp_path / "a.json").read_text())["x"] == [0.3, 0.010871638375, 1234.5, 7.0]
+    for text in (csv, (tmp_path / "a.json").read_text()):
+        assert not re.search(r"\d{17}", text)

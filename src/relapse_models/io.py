@@ -59,6 +59,11 @@ def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None)
     return pq.read_table(path, columns=columns).to_pandas()
 
 
+SIGNIFICANT_DIGITS = 12
+"""Floats in CSV and JSON outputs: far beyond any estimate's precision, and no 17-digit runs
+of float noise (which read like ID numbers to a privacy scan, and differ between BLAS builds)."""
+
+
 def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     """Write JSON atomically, keys sorted and UTF-8 kept readable (Chinese labels); NaN and
     infinity become ``null`` so the file is valid JSON for any reader."""
@@ -75,9 +80,11 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write CSV atomically (UTF-8 with BOM so Excel on Chinese Windows opens it correctly)."""
+    """Write CSV atomically (UTF-8 with BOM so Excel on Chinese Windows opens it correctly),
+    floats to :data:`SIGNIFICANT_DIGITS` digits."""
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n",
+                  float_format=f"%.{SIGNIFICANT_DIGITS}g")
     return Path(path)
 
 
@@ -89,13 +96,14 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
 
 
 def _finite(value: Any) -> Any:
-    """Replace non-finite floats by ``None``, recursively."""
+    """Replace non-finite floats by ``None`` and round the others to
+    :data:`SIGNIFICANT_DIGITS` digits, recursively."""
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else None
     if hasattr(value, "item") and not hasattr(value, "__len__"):
         return _finite(value.item())
     return value
