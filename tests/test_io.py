@@ -83,6 +83,9 @@ def test_floats_written_to_twelve_significant_digits(tmp_path):
 
     values = [0.1 + 0.2, 0.010871638374976067, 1234.5, 7.0]
     write_csv(pd.DataFrame({"x": values}), tmp_path / "a.csv")
+    mixed = pd.DataFrame({"y": pd.Series([0.1 + 0.2, "n/a"], dtype=object)})
+    write_csv(mixed, tmp_path / "b.csv")  # an object column: float_format does not reach it
+    assert (tmp_path / "b.csv").read_text(encoding="utf-8-sig").split("\n")[1:3] == ["0.3", "n/a"]
     write_json({"x": values}, tmp_path / "a.json")
     csv = (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
     assert csv.split("\n")[1:5] == ["0.3", "0.010871638375", "1234.5", "7"]

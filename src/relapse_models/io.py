@@ -82,6 +82,9 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write CSV atomically (UTF-8 with BOM so Excel on Chinese Windows opens it correctly),
     floats to :data:`SIGNIFICANT_DIGITS` digits."""
+    mixed = df.select_dtypes(include="object").columns  # float_format skips these
+    if len(mixed):
+        df = df.assign(**{col: df[col].map(_significant) for col in mixed})
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n",
                   float_format=f"%.{SIGNIFICANT_DIGITS}g")
@@ -95,6 +98,13 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+def _significant(value: Any) -> Any:
+    """A finite float rounded to :data:`SIGNIFICANT_DIGITS` digits; anything else as it is."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return value
+
+
 def _finite(value: Any) -> Any:
     """Replace non-finite floats by ``None`` and round the others to
     :data:`SIGNIFICANT_DIGITS` digits, recursively."""
@@ -103,7 +113,7 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     if isinstance(value, float):
-        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else None
+        return _significant(value) if math.isfinite(value) else None
     if hasattr(value, "item") and not hasattr(value, "__len__"):
         return _finite(value.item())
     return value
