@@ -26,6 +26,8 @@ rule clean:
         "reports/logs/clean/{county}.log",
     benchmark:
         "reports/benchmarks/clean/{county}.tsv"
+    # data preparation first: the pooled fit needs every county's features (see model.smk)
+    priority: 20
     resources:
         mem_mb=8000,
         runtime=30,

@@ -57,7 +57,12 @@ rule fit:
         "reports/logs/fit/all.log",
     benchmark:
         "reports/benchmarks/fit/all.tsv"
-    threads: 2
+    # The longest single job: it starts as soon as every county's features exist (priority)
+    # and runs on half the machine's cores beside the county chains (on 2 cores: one core for
+    # it, one for them), which finishes sooner than waiting for both cores at the end.
+    # workflow/profiles/slurm gives it 8.
+    threads: max(1, min(workflow.cores or 2, 16) // 2)
+    priority: 10
     resources:
         mem_mb=16000,
         runtime=120,

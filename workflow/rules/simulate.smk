@@ -15,6 +15,8 @@ rule simulate:
         "reports/logs/simulate/{county}.log",
     benchmark:
         "reports/benchmarks/simulate/{county}.tsv"
+    # data preparation first: the pooled fit needs every county's features (see model.smk)
+    priority: 20
     resources:
         mem_mb=8000,
         runtime=30,
