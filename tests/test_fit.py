@@ -290,3 +290,49 @@ def test_forest_rows_by_hand():
     assert list(shown["term"]) == ["Intercept", "a"]
     assert list(left_out["term"]) == ["b", "c", "d", "e"]
     assert list(fit.forest_rows(table, limit=1e6)[0]["term"]) == ["Intercept", "a", "c"]
+
+
+def test_load_features_keeps_the_labelled_rows_of_every_row_group(feature_frame, tmp_path):
+    """Read row group by row group: the same rows, order and values as filtering the whole
+    file in pandas, ids as categories, the truth joined on the keys, a clear error without
+    a label column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frames = []
+    for c in feature_frame["county_id"].unique()[:2]:
+        frame = feature_frame[feature_frame["county_id"] == c].copy()
+        label = frame[fit.LABEL_COLUMN].astype("boolean")
+        label.iloc[::5] = pd.NA  # unlabelled rows in every row group (a panel's edges)
+        frames.append(frame.assign(**{fit.LABEL_COLUMN: label}))
+    paths, truth_paths = [], []
+    for i, frame in enumerate(frames):
+        path = tmp_path / f"f{i}.parquet"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path,
+                       row_group_size=max(len(frame) // 3, 1))
+        assert pq.ParquetFile(path).num_row_groups >= 3
+        truth = frame[["household_id", "year", "quarter"]].assign(
+            true_prob=np.linspace(0, 1, len(frame))
+        )
+        truth_path = tmp_path / f"t{i}.parquet"
+        truth.to_parquet(truth_path, index=False)
+        paths.append(str(path))
+        truth_paths.append(str(truth_path))
+    got = fit.load_features(paths, truth_paths)
+
+    expected = pd.concat(frames, ignore_index=True)
+    truth = np.concatenate([np.linspace(0, 1, len(f)) for f in frames])
+    labelled = expected[fit.LABEL_COLUMN].notna().to_numpy()
+    expected = expected[labelled].reset_index(drop=True)
+    assert list(got.columns) == [c for c in fit.NEEDED_COLUMNS if c in expected] + ["true_prob"]
+    assert len(got) == len(expected) < labelled.size
+    assert isinstance(got["household_id"].dtype, pd.CategoricalDtype)
+    for c in got.columns.drop("true_prob"):
+        pd.testing.assert_series_equal(got[c].astype(object), expected[c].astype(object),
+                                       check_dtype=False, obj=c)
+    np.testing.assert_allclose(got["true_prob"].to_numpy(), truth[labelled])
+
+    bad = tmp_path / "bad.parquet"
+    expected.drop(columns=fit.LABEL_COLUMN).to_parquet(bad, index=False)
+    with pytest.raises(ValueError, match="bad.parquet.*relapse"):
+        fit.load_features([str(bad)])

