@@ -64,7 +64,9 @@ rule fit:
     threads: max(1, min(workflow.cores or 2, 16) // 2)
     priority: 10
     resources:
-        mem_mb=16000,
+        # measured peak 7.4 GB at 1,000,000 households (docs/scaling.md); with a county
+        # job's 8000 it fits the local profile's 20000, so it can run beside them
+        mem_mb=12000,
         runtime=120,
     conda:
         "../../environment.yml"
