@@ -156,3 +156,31 @@ def test_distinct_ids_per_column_by_hand():
     # column 0: a, c; column 1: a, b; column 2: a
     assert _distinct(ids, member).tolist() == [2, 2, 1]
     assert _distinct(np.array([3, -1, -1]), np.ones((3, 1), bool)).tolist() == [2]
+
+
+def test_distinct_counts_match_sets_of_ids():
+    """Against Python sets, with a row mask, for strings, codes from 0 and negative codes."""
+    from relapse_models.equity import _distinct
+
+    rng = np.random.default_rng(7)
+    n = 300
+    member = rng.random((n, 4)) < 0.4
+    rows = rng.random(n) < 0.6
+    for ids in (rng.choice(["a", "b", "c", "d", "e"], n).astype(object),
+                rng.integers(0, 40, n), rng.integers(-1, 6, n)):
+        for mask in (None, rows):
+            m = member if mask is None else member & mask[:, None]
+            want = [len({ids[i] for i in np.flatnonzero(m[:, j])}) for j in range(4)]
+            assert _distinct(ids, member, mask).tolist() == want
+    assert _distinct(np.array([], dtype=int), np.zeros((0, 2), bool)).tolist() == [0, 0]
+
+
+def test_id_codes_are_equal_where_the_ids_are():
+    from relapse_models.equity import _id_codes
+
+    for ids in (np.array([5, -1, 5, 3]), np.array(["x", "y", "x", None], dtype=object),
+                np.array([0, 10**12, 0])):  # a huge range is factorized, not shifted
+        c = _id_codes(ids)
+        assert (c >= 0).all()
+        assert all((c[i] == c[j]) == (ids[i] == ids[j])
+                   for i in range(len(ids)) for j in range(len(ids)))

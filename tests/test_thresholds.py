@@ -434,3 +434,116 @@ def test_county_predictions_reads_only_that_county(tmp_path):
     got = county_predictions(tmp_path / "p.parquet", "a")
     assert got["score"].tolist() == [0.1, 0.3, 0.5] and set(got["county_id"]) == {"a"}
     assert county_predictions(tmp_path / "p.parquet", "c").empty
+
+
+def test_features_at_lines_from_base_features_equal_the_rebuild():
+    """Given the base-line features (any row order, extra years and rows), the line-free
+    triggers are read from them: the same frames as the rebuild, column for column; a base
+    missing a needed row or trigger column falls back to the rebuild."""
+    import copy
+    from pathlib import Path
+
+    from relapse_models.config import load_config
+    from relapse_models.features import build_features
+    from relapse_models.labels import lines_for_province
+    from relapse_models.profiles import load_profile
+    from relapse_models.simulate import simulate_county
+
+    root = Path(__file__).resolve().parents[1]
+    config = copy.deepcopy(load_config())
+    config["simulate"]["scale"] = 0.01
+    profile = load_profile(root / "config" / "counties" / "xunyi.yaml")
+    sim = simulate_county(profile, config, 2)
+    lines = lines_for_province(config["monitoring"], profile["province_en"])
+    feats = build_features(sim.households, sim.panel, sim.events, lines, config)
+    shuffled = feats.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    # a duplicate key with garbage after the true row: the first row per key counts
+    dup = shuffled.iloc[[0]].assign(income_yoy_drop=99.0, oop_share=99.0)
+    base = pd.concat([shuffled, dup], ignore_index=True)
+    args = (sim.households, sim.panel, sim.events, lines, [1.0, 1.2, 1.5], config)
+    codes = pd.factorize(sim.panel["household_id"], sort=True)
+    assert T._base_rows(base, sim.panel, *codes, ["income_ratio", "oop_share"], None)
+    for year in (None, 2023):
+        ref = T._features_at_lines(*args, year=year, max_rows=1000)
+        got = T._features_at_lines(*args, year=year, max_rows=1000, base_features=base)
+        assert [m for m, _ in got] == [1.0, 1.2, 1.5]
+        for (_, f), (_, r) in zip(got, ref, strict=True):
+            pd.testing.assert_frame_equal(f, r, check_exact=True)
+    # base rows of other years are not needed for 2023; a missing 2023 row forces a rebuild
+    only_2023 = base[base["year"] == 2023]
+    got = T._features_at_lines(*args, year=2023, base_features=only_2023)
+    ref = T._features_at_lines(*args, year=2023)
+    pd.testing.assert_frame_equal(got[2][1], ref[2][1], check_exact=True)
+    gappy = only_2023.iloc[1:].assign(oop_share=np.nan)
+    assert T._base_rows(gappy, sim.panel, *codes, ["income_ratio", "oop_share"], 2023) is None
+    got = T._features_at_lines(*args, year=2023, base_features=gappy)
+    pd.testing.assert_frame_equal(got[0][1], ref[0][1], check_exact=True)
+    no_cols = base.drop(columns=["oop_share"])
+    got = T._features_at_lines(*args, year=2023, base_features=no_cols)
+    pd.testing.assert_frame_equal(got[1][1], ref[1][1], check_exact=True)
+
+
+def test_line_sensitivity_with_base_features_equals_without(tiny_tables, tiny_lines):
+    from relapse_models.features import build_features
+
+    feats = build_features(*tiny_tables.values(), tiny_lines, {})
+    flags = pd.DataFrame({"household_id": ["A", "B", "D"], "year": 2022, "quarter": [1, 3, 1],
+                          "m": [True, True, False]})
+    args = (tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"],
+            tiny_lines, [1.0, 1.2])
+    ref = T.line_sensitivity(*args, year=2022, flags=flags)
+    got = T.line_sensitivity(*args, year=2022, flags=flags,
+                             base_features=feats.iloc[::-1].reset_index(drop=True))
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
+
+
+def test_episode_codes_are_those_of_the_household_onset_pairs():
+    """Codes by first appearance of (household, onset quarter), computed here from tuples."""
+    rng = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame({
+        "household_id": rng.choice(["h1", "h2", "h3", "h10", "x"], n),
+        "year": rng.choice([2021, 2022], n), "quarter": rng.integers(1, 5, n),
+        "at_risk": rng.random(n) < 0.7,
+        "relapse_in_quarters": pd.array(
+            np.where(rng.random(n) < 0.5, rng.integers(1, 5, n), -1), dtype="Int64"),
+    })
+    df.loc[df["relapse_in_quarters"] < 0, "relapse_in_quarters"] = pd.NA
+    codes, lead = T._episodes(df)
+    k = df["relapse_in_quarters"].to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(k) & (df["at_risk"].to_numpy() | (k >= 2))
+    first: dict[tuple, int] = {}
+    want = []
+    for h, y, q, kk, o in zip(df["household_id"], df["year"], df["quarter"], k, ok,
+                              strict=True):
+        onset = y * 4 + q - 1 + kk if o else -1
+        code = first.setdefault((h, onset), len(first))
+        want.append(code if o else -1)
+    assert ok.any() and (~ok).any()
+    assert codes.tolist() == want
+    np.testing.assert_array_equal(lead, np.where(ok, k, np.nan))
+
+
+def test_period_codes_follow_first_appearance():
+    df = pd.DataFrame({"year": [2024, 2023, 2024, 2023, 2024, 2022],
+                       "quarter": [2, 4, 2, 1, 1, 4]})
+    assert T._period_codes(df, ("year", "quarter")).tolist() == [0, 1, 0, 2, 3, 4]
+    assert T._period_codes(df, ("year",)).tolist() == [0, 1, 0, 1, 0, 2]
+
+
+def test_float_label_fast_path_matches_as_float_label():
+    from relapse_models.labels import as_float_label
+
+    for y in (np.array([True, False]), pd.Series([1, 0, 1]), np.array([1.0, np.nan, 0.0]),
+              pd.array([True, None, False], dtype="boolean"), [1, 0]):
+        np.testing.assert_array_equal(T._float_label(y), as_float_label(y))
+
+
+def test_tiers_visits_follow_the_tier():
+    tr = T.tiers(pd.Series([0.9, 0.1, 0.5, np.nan, 0.7, 0.3, 0.2, 0.8]), 1.0)
+    want = {"red": 2.0, "yellow": 1.0, "blue": 1 / 3, "none": 0.0}
+    assert tr["visits_per_month"].tolist() == [want[t] for t in tr["tier"].astype(str)]
+    assert list(tr["tier"].cat.categories) == list(T.TIER_ORDER) and tr["tier"].cat.ordered
+    # 1 red, 2 yellow, 4 blue of 8: the missing score ranks last, alone in "none"
+    assert tr["tier"].astype(str).tolist() == [
+        "red", "blue", "blue", "none", "yellow", "blue", "blue", "yellow"]

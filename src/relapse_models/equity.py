@@ -26,10 +26,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import sparse
 
 from relapse_models.evaluate import cluster_bootstrap_counts
-from relapse_models.labels import as_float_label
+from relapse_models.thresholds import _float_label
 
 SUBGROUP_COLUMNS: list[str] = [
     "any_chronic_ill", "any_disabled", "elderly_share", "relocated", "poverty_alleviated",
@@ -85,19 +84,47 @@ def subgroup_membership(attrs: pd.DataFrame) -> pd.DataFrame:
 def partition_membership(values: ArrayLike, prefix: str = "") -> pd.DataFrame:
     """One boolean column per distinct value (e.g. towns), in order of appearance."""
     v = pd.Series(np.asarray(values, dtype=object)).astype(str)
-    cats = pd.unique(v)
-    return pd.DataFrame({f"{prefix}{c}": (v == c).to_numpy() for c in cats})
+    # integer codes compared, not strings; a missing value (kept by astype(str)) is in no
+    # column, as ``v == NaN`` is nowhere true
+    codes, cats = pd.factorize(v, use_na_sentinel=False)
+    return pd.DataFrame({
+        f"{prefix}{c}": (codes == i) if not pd.isna(c) else np.zeros(len(v), dtype=bool)
+        for i, c in enumerate(cats)
+    })
 
 
-def _distinct(ids: np.ndarray, member: np.ndarray) -> np.ndarray:
-    """Distinct ids per column of the boolean matrix ``member``: the (id, column) cells its
-    true cells reach, marked in an ids x columns table and counted per column (no sort)."""
-    codes = pd.factorize(np.asarray(ids), use_na_sentinel=False)[0]
-    rows, cols = np.nonzero(member)
-    n_ids = int(codes.max()) + 1 if len(codes) else 0
-    seen = np.zeros((n_ids, member.shape[1]), dtype=bool)
-    seen[codes[rows], cols] = True
-    return seen.sum(axis=0)
+def _distinct(ids: ArrayLike, member: np.ndarray, rows: np.ndarray | None = None
+              ) -> np.ndarray:
+    """Distinct ids per column of the boolean matrix ``member`` (rows x columns), counting
+    only ``rows`` (a boolean row mask) when given."""
+    member = np.asarray(member, dtype=bool)
+    cells = [np.flatnonzero(member[:, j]) for j in range(member.shape[1])]
+    return _distinct_cells(_id_codes(ids), cells, rows)
+
+
+def _id_codes(ids: ArrayLike) -> np.ndarray:
+    """Non-negative integer codes, equal where the ids are: integer ids (e.g. codes already)
+    shifted to start at 0 (fast), other ids factorized (strings are slow)."""
+    ids = np.asarray(ids)
+    if ids.dtype.kind in "iu" and len(ids) and int(ids.max()) - int(ids.min()) < 4 * len(ids):
+        return ids.astype(np.int64) - int(ids.min())
+    return pd.factorize(ids, use_na_sentinel=False)[0]
+
+
+def _distinct_cells(
+    codes: np.ndarray, cells: list[np.ndarray], rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Distinct ``codes`` (from :func:`_id_codes`) per group, a group given by its row
+    positions (``cells``), among ``rows`` when given: each group's codes marked in a table of
+    all codes, counted, and unmarked (work in proportion to the groups' rows, no sort)."""
+    seen = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=bool)
+    out = np.zeros(len(cells), dtype=np.int64)
+    for j, idx in enumerate(cells):  # a loop over groups, vectorised over rows
+        c = codes[idx if rows is None else idx[rows[idx]]]
+        seen[c] = True
+        out[j] = np.count_nonzero(seen)
+        seen[c] = False
+    return out
 
 
 def equity_table(
@@ -125,24 +152,31 @@ def equity_table(
     seen from the group's rows, ``cases_detected`` (one of those rows flagged),
     ``cases_missed``, ``case_recall`` and ``share_of_missed_cases``: a household relapsing
     once counts once however many quarters foresaw it."""
-    y_all = as_float_label(y_true)
+    y_all = _float_label(y_true)
     keep = ~np.isnan(y_all)
     y = y_all[keep]
     f = np.asarray(flag, dtype=bool)[keep].astype(float)
-    G = groups.to_numpy(dtype=bool)[keep]
-    Gs = sparse.csr_matrix(G, dtype=float)  # towns: one true cell per row
-    ids = np.asarray(household_id, dtype=object)[keep]
+    # each group as the positions of its rows: work in proportion to the cells, not rows x
+    # groups (towns: one cell per row)
+    cells = [np.flatnonzero(groups.iloc[:, j].to_numpy(dtype=bool)[keep])
+             for j in range(groups.shape[1])]
+    ids = _id_codes(np.asarray(household_id)[keep])
+    yf = y * f
 
     def stats(pos: np.ndarray, tp: np.ndarray, all_pos: np.ndarray, all_tp: np.ndarray):
         with np.errstate(divide="ignore", invalid="ignore"):
             return tp / pos, (all_tp - tp) / (all_pos - pos)
 
+    def sums(w: np.ndarray) -> np.ndarray:
+        return np.array([w[idx].sum() for idx in cells], dtype=float)
+
     # counts of 0/1 rows (and replicate weights are integers): every sum below is exact, so
     # summing per village first and weighting villages by their draw counts changes nothing
-    pos, tp = Gs.T @ y, Gs.T @ (y * f)
-    recall, rest = stats(pos, tp, float(y.sum()), float((y * f).sum()))
-    n = G.sum(axis=0)
-    flagged = Gs.T @ f
+    # (nor does the order of summation)
+    pos, tp = sums(y), sums(yf)
+    recall, rest = stats(pos, tp, float(y.sum()), float(yf.sum()))
+    n = np.array([len(idx) for idx in cells], dtype=np.int64)
+    flagged = sums(f)
     fn = pos - tp
     total_pos, total_fn = float(y.sum()), float(y.sum() - (y * f).sum())
     codes = (np.arange(len(y)) if clusters is None
@@ -151,13 +185,16 @@ def equity_table(
     reps_r: list[np.ndarray] = []
     reps_g: list[np.ndarray] = []
     if len(counts):
-        village = sparse.csr_matrix(
-            (np.ones(len(y)), (codes, np.arange(len(y)))), shape=(counts.shape[1], len(y))
-        )
-        by_village = sparse.hstack([village @ Gs.multiply(y[:, None]),
-                                    village @ Gs.multiply((y * f)[:, None])]).toarray()
-        totals = village @ np.column_stack([y, y * f])
-        k = G.shape[1]
+        n_vil = counts.shape[1]
+
+        def by_vil(w: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+            c, v = (codes, w) if idx is None else (codes[idx], w[idx])
+            return np.bincount(c, weights=v, minlength=n_vil).astype(float)
+
+        by_village = np.column_stack([by_vil(y, idx) for idx in cells]
+                                     + [by_vil(yf, idx) for idx in cells])
+        totals = np.column_stack([by_vil(y), by_vil(yf)])
+        k = len(cells)
         rep, rep_all = counts @ by_village, counts @ totals
         r, rr = stats(rep[:, :k], rep[:, k:], rep_all[:, [0]], rep_all[:, [1]])
         reps_r, reps_g = list(r), list(r - rr)
@@ -180,13 +217,13 @@ def equity_table(
                 "dimension": dimension,
                 "group": list(groups.columns),
                 "n": n,
-                "households": _distinct(ids, G),
+                "households": _distinct_cells(ids, cells),
                 "n_pos": pos,
                 "tp": tp,
                 "fn": fn,
                 "flagged_n": flagged,
-                "households_pos": _distinct(ids, G & is_pos[:, None]),
-                "households_missed": _distinct(ids, G & is_miss[:, None]),
+                "households_pos": _distinct_cells(ids, cells, is_pos),
+                "households_missed": _distinct_cells(ids, cells, is_miss),
                 "flagged_share": flagged / n,
                 "share_of_cases": pos / total_pos if total_pos else np.nan,
                 "share_of_misses": fn / total_fn if total_fn else np.nan,
@@ -203,8 +240,9 @@ def equity_table(
     if episodes is not None:
         ep = np.asarray(episodes)[keep]
         has = ep >= 0
-        cases = _distinct(ep, G & has[:, None])
-        detected = _distinct(ep, G & (has & (f == 1))[:, None])
+        ep_codes = _id_codes(ep)
+        cases = _distinct_cells(ep_codes, cells, has)
+        detected = _distinct_cells(ep_codes, cells, has & (f == 1))
         missed_all = len(pd.unique(ep[has])) - len(pd.unique(ep[has & (f == 1)]))
         out["cases_n"] = cases
         out["cases_detected"] = detected

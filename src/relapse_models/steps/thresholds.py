@@ -217,7 +217,7 @@ def _details(
     at_thr["threshold"] = at_thr["name"].map(
         lambda n: OFFICIAL_RULE_THRESHOLD if n == "rule_official" else thr.get(n, np.nan)
     )
-    tier_flags = {name: (tr["tier"].astype(str) != "none").to_numpy() for name, tr in
+    tier_flags = {name: (tr["tier"] != "none").to_numpy(dtype=bool) for name, tr in
                   schemes.items()}
     at_tiers = flag_intervals(
         y, tier_flags, reference="official" if "official" in tier_flags else None, **boot
@@ -238,7 +238,9 @@ def _details(
     eq_part = part
     if features is not None:
         keys = ["household_id", "year", "quarter"]
-        attrs = features[keys + equity.SUBGROUP_COLUMNS].drop_duplicates(keys)
+        # only the years of ``part`` can match: the rest would only slow the merge down
+        years = features["year"].isin(pd.unique(part["year"])).to_numpy()
+        attrs = features.loc[years, keys + equity.SUBGROUP_COLUMNS].drop_duplicates(keys)
         eq_part = part.merge(attrs, on=keys, how="left")
     result.equity = equity.county_equity(
         eq_part, eq_flags, label_col=LABEL_COLUMN, min_cell=min_cell, n_boot=n_boot, seed=seed
@@ -255,7 +257,7 @@ def _details(
         result.line_sensitivity = line_sensitivity(
             tables["households"], tables["panel"], tables["events"], lines,
             settings["line_multipliers"], config, year=int(part["year"].max()),
-            flags=model_flags,
+            flags=model_flags, base_features=features,
         ).assign(county_id=county)
 
     # how early each chosen threshold sees the cases it catches
@@ -384,13 +386,20 @@ def load_inputs(
     features_path: str | os.PathLike[str] | None,
     interim_dir: str | os.PathLike[str] | None,
 ) -> tuple[pd.DataFrame | None, dict[str, pd.DataFrame] | None]:
-    """The optional inputs: features (subgroup attributes and lines) and interim tables, at the
-    pipeline's paths unless given; None (with a log line) where a file is missing."""
+    """The optional inputs: features (subgroup attributes, lines and the rule's triggers) and
+    interim tables, at the pipeline's paths unless given; None (with a log line) where a file
+    is missing."""
+    from relapse_models.models.rule import TRIGGER_COLUMNS
+
     fpath = Path(features_path or f"data/processed/{county}/features.parquet")
     idir = Path(interim_dir or f"data/interim/{county}")
     features = None
     if fpath.is_file():
-        cols = ["household_id", "year", "quarter", "line", *equity.SUBGROUP_COLUMNS]
+        # the rule's triggers too: the line sensitivity reads those that do not move with
+        # the line instead of rebuilding the features (when present)
+        have = set(pq.read_schema(fpath).names)
+        triggers = [c for c in TRIGGER_COLUMNS.values() if c in have]
+        cols = ["household_id", "year", "quarter", "line", *equity.SUBGROUP_COLUMNS, *triggers]
         features = read_parquet(fpath, columns=cols)
     else:
         log.warning("%s: no features at %s; equity by subgroup and line sensitivity skipped",
