@@ -114,3 +114,23 @@ def test_duplicate_household_quarter_rejected(tiny_tables):
     panel = pd.concat([tiny_tables["panel"], tiny_tables["panel"].iloc[[0]]])
     with pytest.raises(ValueError, match="duplicate"):
         lab.sort_panel(panel, tiny_tables["households"])
+
+
+@pytest.mark.parametrize("y", [
+    np.array([True, False, True]),
+    pd.Series([1, 0, 1], dtype="int64"),
+    np.array([1.0, np.nan, 0.0]),
+    pd.array([True, None, False], dtype="boolean"),
+    pd.Series([1, None, 0], dtype="Int64"),
+    [1, 0, None],
+    np.array([True, None, False], dtype=object),
+])
+def test_as_float_label_is_pandas_float64_with_nan(y):
+    """Every label form gives what pandas' nullable Float64 gives (NA -> NaN), whether it
+    takes the direct cast (numpy bool/int/float) or the detour."""
+    want = pd.Series(np.asarray(y, dtype=object)).astype("Float64").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    got = lab.as_float_label(y)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)

@@ -531,14 +531,6 @@ def test_period_codes_follow_first_appearance():
     assert T._period_codes(df, ("year",)).tolist() == [0, 1, 0, 1, 0, 2]
 
 
-def test_float_label_fast_path_matches_as_float_label():
-    from relapse_models.labels import as_float_label
-
-    for y in (np.array([True, False]), pd.Series([1, 0, 1]), np.array([1.0, np.nan, 0.0]),
-              pd.array([True, None, False], dtype="boolean"), [1, 0]):
-        np.testing.assert_array_equal(T._float_label(y), as_float_label(y))
-
-
 def test_tiers_visits_follow_the_tier():
     tr = T.tiers(pd.Series([0.9, 0.1, 0.5, np.nan, 0.7, 0.3, 0.2, 0.8]), 1.0)
     want = {"red": 2.0, "yellow": 1.0, "blue": 1 / 3, "none": 0.0}

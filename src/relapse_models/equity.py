@@ -28,7 +28,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from relapse_models.evaluate import cluster_bootstrap_counts
-from relapse_models.thresholds import _float_label
+from relapse_models.labels import as_float_label
 
 SUBGROUP_COLUMNS: list[str] = [
     "any_chronic_ill", "any_disabled", "elderly_share", "relocated", "poverty_alleviated",
@@ -152,7 +152,7 @@ def equity_table(
     seen from the group's rows, ``cases_detected`` (one of those rows flagged),
     ``cases_missed``, ``case_recall`` and ``share_of_missed_cases``: a household relapsing
     once counts once however many quarters foresaw it."""
-    y_all = _float_label(y_true)
+    y_all = as_float_label(y_true)
     keep = ~np.isnan(y_all)
     y = y_all[keep]
     f = np.asarray(flag, dtype=bool)[keep].astype(float)

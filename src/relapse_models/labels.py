@@ -249,7 +249,14 @@ def float_to_boolean(values: np.ndarray) -> pd.arrays.BooleanArray:
 
 
 def as_float_label(y: ArrayLike) -> np.ndarray:
-    """Any label (bool, nullable boolean, 0/1, with NA) -> float array with NaN for missing."""
+    """Any label (bool, nullable boolean, 0/1, with NA) -> float array with NaN for missing.
+
+    A plain numpy bool, integer or float label is cast directly (the same numbers); only
+    the others (nullable, object) take the detour through pandas' ``Float64``, which costs
+    seconds at millions of rows."""
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        return np.asarray(y, dtype=float)
     return (
         pd.Series(np.asarray(y, dtype=object))
         .astype("Float64")

@@ -69,16 +69,6 @@ TABLE_COLUMNS: list[str] = [
 ]
 
 
-def _float_label(y: ArrayLike) -> np.ndarray:
-    """:func:`relapse_models.labels.as_float_label`, without its slow detour through Python
-    objects when the label already has a plain numpy bool, integer or float dtype (the same
-    numbers: NaN stays NaN)."""
-    dtype = getattr(y, "dtype", None)
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        return np.asarray(y, dtype=float)
-    return as_float_label(y)
-
-
 # --- capacity -------------------------------------------------------------------------------
 
 
@@ -212,7 +202,7 @@ def threshold_table(
     and cases also need ``at_risk`` and ``relapse_in_quarters`` (from ``build_features``),
     otherwise they are NaN. ``visits_per_worker_month`` needs ``capacity_config``.
     """
-    y_raw = _float_label(df[label_col])
+    y_raw = as_float_label(df[label_col])
     s_all = df[score_col].to_numpy(dtype=float)
     keep = ~np.isnan(y_raw) & ~np.isnan(s_all)
     # only the columns read below: copying the whole frame per score is slow at scale
@@ -341,7 +331,7 @@ def tier_table(
 ) -> pd.DataFrame:
     """Per tier: households, positives, share of all positives caught in the tier, observed
     rate, and the monthly visit load (needs ``visits_per_month`` from :func:`tiers`)."""
-    y = _float_label(y_true)
+    y = as_float_label(y_true)
     t = pd.Series(pd.Categorical(np.asarray(tier), categories=list(TIER_ORDER), ordered=True))
     d = pd.DataFrame({"tier": t, "y": y})
     d["visits"] = 0.0 if visits_per_month is None else np.asarray(visits_per_month, dtype=float)
@@ -410,7 +400,7 @@ def flag_intervals(
 
     from relapse_models.evaluate import cluster_bootstrap_counts
 
-    y_all = _float_label(y_true)
+    y_all = as_float_label(y_true)
     keep = ~np.isnan(y_all)
     y = y_all[keep]
     names = list(flags)
@@ -576,7 +566,7 @@ def compare_tiers(
     plus a ``tiered`` row (red + yellow + blue: its share of cases is the recall of visiting
     every tiered household) with ``budget`` and ``fits_capacity``. Rows with a missing label
     count in the load but not in the cases."""
-    y = _float_label(y_true)
+    y = as_float_label(y_true)
     n_periods = max(len(pd.unique(np.asarray(period))), 1)
     total_pos = np.nansum(y)
     rows = []
