@@ -229,3 +229,49 @@ def test_bootstrap_metrics_binned_when_many_distinct_scores():
     one = E.bootstrap_metrics(np.zeros(4), np.array([0.1, 0.2, 0.3, 0.4]), np.arange(4),
                               np.ones((2, 4)))
     assert np.isnan(one["auc"]).all() and np.allclose(one["brier"], 0.075)
+
+
+def test_point_estimates_are_sklearn_numbers_exactly():
+    """Read from counts per distinct score, the point estimates are still sklearn's, to the
+    last bit, for coarse and continuous scores (and at_share's recall and precision)."""
+    rng = np.random.default_rng(6)
+    y = rng.random(4000) < 0.15
+    s = np.clip(0.15 + 0.3 * (y - 0.15) + rng.normal(0, 0.2, 4000), 0, 1)
+    for score in (s, np.round(s, 1), np.round(s * 3) - 1.0):
+        m = E.score_metrics(y, score, capacity_share=0.1, n_boot=0)
+        assert m["auc"] == roc_auc_score(y, score)
+        assert m["pr_auc"] == average_precision_score(y, score)
+        assert (m["recall_at_capacity"], m["precision_at_capacity"]) == E.at_share(y, score, 0.1)
+    assert E.score_metrics(y, s, n_boot=0)["brier"] == brier_score_loss(y, s)
+
+
+def test_groups_as_a_string_column_or_an_array_give_the_same_replicates():
+    """A village column is factorized as stored; codes follow the kept rows' order either
+    way, so the intervals do not depend on how the villages are passed."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    y = pd.array(rng.random(n) < 0.2, dtype="boolean")
+    y[:40] = pd.NA  # drops the first rows of some villages
+    s = np.clip(0.2 + rng.normal(0, 0.2, n), 0, 1)
+    villages = [f"v{i:02d}" for i in rng.integers(0, 60, n)]
+    ref = E.score_metrics(y, s, groups=np.array(villages, dtype=object), capacity_share=0.1,
+                          n_boot=30, seed=1)
+    for groups in (pd.Series(villages, dtype="str"), pd.Series(villages, dtype="category"),
+                   villages):
+        assert E.score_metrics(y, s, groups=groups, capacity_share=0.1, n_boot=30, seed=1) == ref
+
+
+def test_bootstrap_metrics_reuse_a_sort_and_dense_sums_are_exact(monkeypatch):
+    y, s, codes = _replicate_fixture(seed=9)
+    counts = E.cluster_bootstrap_counts(codes, 12, 4)
+    for max_bins in (4096, 100):
+        plain = E.bootstrap_metrics(y, s, codes, counts, capacity_share=0.1, max_bins=max_bins)
+        shared = E.bootstrap_metrics(y, s, codes, counts, capacity_share=0.1, max_bins=max_bins,
+                                     ties=np.unique(s, return_inverse=True))
+        # the sparse matrix products for every sum (the dense tables switched off)
+        monkeypatch.setattr(E, "_DENSE_CELLS", 0)
+        sparse = E.bootstrap_metrics(y, s, codes, counts, capacity_share=0.1, max_bins=max_bins)
+        monkeypatch.undo()
+        for k in plain:
+            np.testing.assert_array_equal(plain[k], shared[k], err_msg=k)
+            np.testing.assert_array_equal(plain[k], sparse[k], err_msg=k)

@@ -254,3 +254,40 @@ def test_feature_tables_need_only_the_columns_read():
     for table in (lambda f: rc.town_table(f, 5, "zh"), lambda f: rc.town_quarterly(f, 5),
                   rc.income_trajectory, lambda f: rc.medical_burden(f, 5)):
         pd.testing.assert_frame_equal(table(few), table(full))
+
+
+def test_quarter_tables_count_distinct_households_when_rows_repeat():
+    """A household twice in a quarter counts once (the tables fall back to distinct ids);
+    shares stay means over rows, as before."""
+    twice = pd.concat([_town_features(), _town_features().iloc[[0, 5]]], ignore_index=True)
+    tq = rc.town_quarterly(twice, min_cell=5).set_index("town_id")
+    assert tq.loc["t1", "households"] == 5 and tq.loc["t2", "households"] == 2
+    assert tq.loc["t1", "monitored_pct"] == pytest.approx(100 * 3 / 6)  # a0's row twice
+    assert rc.medical_burden(twice, min_cell=5).iloc[0]["households"] == 6
+    panel = twice.assign(disaster_type=None, disaster_loss=[1.0] + [0.0] * 8)
+    assert rc.disaster_exposure(panel, min_cell=1).iloc[0]["households"] == 7
+
+
+@pytest.mark.parametrize("quarters", [[1, 2, 3, 4], [9, 10, 11, 12]])
+@pytest.mark.parametrize("town_dtype", ["str", "string", "category", "object"])
+def test_by_quarter_is_pandas_groupby(quarters, town_dtype):
+    """One integer key (or, for keys it cannot encode, the plain groupby) gives pandas'
+    table: same order, dtypes and numbers."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame({
+        "town_id": pd.Series(rng.choice(["t2", "t10", "t1", "b"], n)).astype(town_dtype),
+        "year": rng.choice([2024, 2023], n),
+        "quarter": rng.choice(quarters, n),
+        "x": rng.random(n),
+        "h": rng.integers(0, 50, n),
+    })
+    frame.loc[3, "x"] = np.nan
+    aggs = {"n": ("x", "size"), "mean": ("x", "mean"), "distinct": ("h", "nunique")}
+    for by_town in (False, True):
+        keys = (["town_id"] if by_town else []) + ["year", "quarter"]
+        expected = frame.groupby(keys, observed=True).agg(**aggs).reset_index()
+        pd.testing.assert_frame_equal(rc._by_quarter(frame, aggs, by_town), expected,
+                                      check_exact=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -66,13 +67,24 @@ def at_share(
     s = np.asarray(score, dtype=float)
     w = np.ones_like(s) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     total, pos = w.sum(), (w * y).sum()
-    k = share * total
-    if pos <= 0 or k <= 0:
+    if pos <= 0 or share * total <= 0:
         return (float("nan") if pos <= 0 else 0.0), float("nan")
     # aggregate by distinct score, highest first
     uniq, inv = np.unique(-s, return_inverse=True)
     n_u = np.bincount(inv, weights=w)
     p_u = np.bincount(inv, weights=w * y)
+    return _at_share_groups(n_u, p_u, total, pos, share)
+
+
+def _at_share_groups(
+    n_u: np.ndarray, p_u: np.ndarray, total: float, pos: float, share: float
+) -> tuple[float, float]:
+    """:func:`at_share` from the weight ``n_u`` and positive weight ``p_u`` of each distinct
+    score, highest score first (so a caller that has already grouped the scores need not
+    sort them again)."""
+    k = share * total
+    if pos <= 0 or k <= 0:
+        return (float("nan") if pos <= 0 else 0.0), float("nan")
     cum_n = np.cumsum(n_u)
     before = cum_n - n_u
     take = np.clip(k - before, 0.0, n_u)  # weight flagged within each tie group
@@ -97,20 +109,73 @@ def reliability_curve(
 # --- all metrics with clustered intervals --------------------------------------------------
 
 _METRICS = ("auc", "pr_auc", "brier", "ece", "recall_at_capacity", "precision_at_capacity")
+_DENSE_CELLS = 1 << 24
+"""Largest (cluster x tie group) table the bootstrap sums densely (8 bytes a cell)."""
 
 
-def _point(y, s, w, capacity_share, is_prob, n_bins) -> dict[str, float]:
+class _Ties(NamedTuple):
+    """A score's distinct values (ascending), each row's index into them, and the rows and
+    positives at each value: the one sort that every metric of :func:`score_metrics` reads."""
+
+    values: np.ndarray
+    inverse: np.ndarray
+    n: np.ndarray
+    pos: np.ndarray
+
+
+def _ties(y: np.ndarray, s: np.ndarray) -> _Ties:
+    values, inverse = np.unique(s, return_inverse=True)
+    n = np.bincount(inverse, minlength=len(values)).astype(float)
+    return _Ties(values, inverse, n, np.bincount(inverse, weights=y, minlength=len(values)))
+
+
+def _point(y, s, w, capacity_share, is_prob, n_bins, ties: _Ties | None = None) -> dict[str, float]:
+    """Point estimates; with ``ties`` (unit weights ``w``) the ranking metrics are read from
+    the counts per distinct score instead of sorting the rows again."""
     out = dict.fromkeys(_METRICS, float("nan"))
     if 0 < (w * y).sum() < w.sum():
-        out["auc"] = roc_auc_score(y, s, sample_weight=w)
-        out["pr_auc"] = average_precision_score(y, s, sample_weight=w)
+        if ties is None:
+            out["auc"] = roc_auc_score(y, s, sample_weight=w)
+            out["pr_auc"] = average_precision_score(y, s, sample_weight=w)
+        else:
+            # one row per (distinct score, label) weighted by its count, highest score first:
+            # sklearn sums the same whole counts at the same thresholds as over the rows
+            # (exact in float64), so both metrics are identical, and its sort is a no-op
+            weight = np.empty(2 * len(ties.values))
+            weight[0::2] = (ties.n - ties.pos)[::-1]
+            weight[1::2] = ties.pos[::-1]
+            rows = np.flatnonzero(weight > 0)
+            label = (rows & 1).astype(float)
+            value = ties.values[::-1][rows >> 1]
+            weight = weight[rows]
+            out["auc"] = roc_auc_score(label, value, sample_weight=weight)
+            out["pr_auc"] = average_precision_score(label, value, sample_weight=weight)
     if is_prob:
         out["brier"] = brier_score_loss(y, s, sample_weight=w)
         out["ece"] = expected_calibration_error(y, s, n_bins=n_bins, sample_weight=w)
     if capacity_share is not None:
-        r, p = at_share(y, s, capacity_share, w)
+        if ties is None:
+            r, p = at_share(y, s, capacity_share, w)
+        else:
+            r, p = _at_share_groups(
+                np.ascontiguousarray(ties.n[::-1]), np.ascontiguousarray(ties.pos[::-1]),
+                w.sum(), (w * y).sum(), capacity_share,
+            )
         out["recall_at_capacity"], out["precision_at_capacity"] = r, p
     return out
+
+
+def _cluster_codes(groups: ArrayLike | None, keep: np.ndarray) -> np.ndarray:
+    """Cluster codes 0..G-1 of the kept rows, in order of first appearance among them."""
+    if groups is None:
+        return np.arange(int(keep.sum()))
+    if isinstance(groups, pd.Series | pd.Index):
+        # factorize the column as stored (a string column through Arrow: np.asarray would
+        # build a Python object per row), then renumber the kept rows' codes
+        codes = pd.factorize(groups)[0][keep]
+        if not (codes < 0).any():
+            return pd.factorize(codes)[0]
+    return pd.factorize(np.asarray(groups)[keep])[0]
 
 
 def score_metrics(
@@ -131,7 +196,8 @@ def score_metrics(
     NaN when the score is not within [0, 1]. Returns plain floats and ``[low, high]`` lists
     (JSON-ready): keys ``n, n_pos, prevalence, capacity_share, n_boot`` and for each metric
     ``m`` both ``m`` and ``m_ci``. Replicates come from :func:`bootstrap_metrics` (exact for
-    scores with at most ``max_bins`` distinct values, binned above that).
+    scores with at most ``max_bins`` distinct values, binned above that). The scores are
+    sorted once; the point estimates and the replicates share that sort.
     """
     y = as_float_label(y_true)
     s = np.asarray(score, dtype=float)
@@ -146,11 +212,13 @@ def score_metrics(
         "capacity_share": capacity_share,
         "n_boot": int(n_boot),
     }
-    res.update(_point(y, s, w1, capacity_share, is_prob, n_bins))
-    codes = np.arange(len(y)) if groups is None else pd.factorize(np.asarray(groups)[keep])[0]
+    ties = _ties(y, s)
+    res.update(_point(y, s, w1, capacity_share, is_prob, n_bins, ties=ties))
+    codes = _cluster_codes(groups, keep)
     reps = bootstrap_metrics(
         y, s, codes, cluster_bootstrap_counts(codes, n_boot, seed),
         capacity_share=capacity_share, is_prob=is_prob, n_bins=n_bins, max_bins=max_bins,
+        ties=(ties.values, ties.inverse),
     )
     for k in _METRICS:
         res[f"{k}_ci"] = _percentile_ci(reps[k], level)
@@ -172,14 +240,20 @@ def cluster_bootstrap_counts(codes: np.ndarray, n_boot: int, seed: int) -> np.nd
     return np.bincount(flat, minlength=n_boot * n_groups).reshape(n_boot, n_groups).astype(float)
 
 
-def _score_bins(s: np.ndarray, max_bins: int) -> tuple[np.ndarray, int]:
+def _score_bins(
+    s: np.ndarray, max_bins: int, ties: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, int]:
     """Ordered tie groups of ``s``: its distinct values (exact) when there are at most
-    ``max_bins``, else quantile bins (pairs inside one bin then count as ties)."""
-    uniq, inv = np.unique(s, return_inverse=True)
+    ``max_bins``, else quantile bins (pairs inside one bin then count as ties). ``ties`` is
+    ``np.unique(s, return_inverse=True)`` when the caller has it."""
+    uniq, inv = np.unique(s, return_inverse=True) if ties is None else ties
     if len(uniq) <= max_bins:
         return inv, len(uniq)
-    edges = np.unique(np.quantile(s, np.linspace(0, 1, max_bins + 1)[1:-1]))
-    return np.searchsorted(edges, s, side="right"), len(edges) + 1
+    # the quantiles of s are those of its values in order (partitioning them is quick), and
+    # each distinct value falls in one bin
+    ordered = uniq if len(uniq) == len(inv) else np.repeat(uniq, np.bincount(inv))
+    edges = np.unique(np.quantile(ordered, np.linspace(0, 1, max_bins + 1)[1:-1]))
+    return np.searchsorted(edges, uniq, side="right")[inv], len(edges) + 1
 
 
 def bootstrap_metrics(
@@ -191,6 +265,7 @@ def bootstrap_metrics(
     is_prob: bool = True,
     n_bins: int = 10,
     max_bins: int = 4096,
+    ties: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every metric of :func:`score_metrics` for each replicate (row of ``counts``, see
     :func:`cluster_bootstrap_counts`), without a pass over the rows per replicate.
@@ -201,6 +276,7 @@ def bootstrap_metrics(
     sums over the tie groups, highest score first. Exact when the score has at most
     ``max_bins`` distinct values; otherwise scores are grouped in ``max_bins`` quantile bins,
     which moves an AUC by at most the share of pairs within one bin (about 1 / max_bins).
+    ``ties``: ``np.unique(s, return_inverse=True)`` if the caller has it (saves a sort).
     """
     from scipy import sparse
 
@@ -210,15 +286,32 @@ def bootstrap_metrics(
         return out
     y = np.asarray(y, dtype=float)
     s = np.asarray(s, dtype=float)
-    tie, k = _score_bins(s, max_bins)
+    tie, k = _score_bins(s, max_bins, ties)
 
     def by_cluster(values: np.ndarray, cols: np.ndarray, n_cols: int) -> np.ndarray:
         """Replicate sums of ``values`` per column: (n_boot, n_cols)."""
         m = sparse.csr_matrix((values, (codes, cols)), shape=(n_groups, n_cols))
         return np.asarray((m.T @ counts.T).T)
 
-    pos = by_cluster(y, tie, k)
-    neg = by_cluster(1.0 - y, tie, k)
+    # labels and draw counts are whole numbers (as score_metrics passes them): sums of their
+    # products are exact in any order, so a dense (cluster, column) table times the counts
+    # gives by_cluster's numbers without building (sorting) a sparse matrix, in by_cluster's
+    # memory layout (so the reductions below add in the same order)
+    whole = bool(np.all((y == 0) | (y == 1))) and bool(np.all(counts == np.round(counts)))
+
+    def whole_by_cluster(values: np.ndarray | None, cols: np.ndarray, n_cols: int) -> np.ndarray:
+        """``by_cluster`` of whole-number ``values`` (``None``: ones)."""
+        if n_groups * n_cols > _DENSE_CELLS:
+            return by_cluster(np.ones(len(cols)) if values is None else values, cols, n_cols)
+        table = np.bincount(np.asarray(codes, dtype=np.int64) * n_cols + cols, weights=values,
+                            minlength=n_groups * n_cols)
+        return (table.reshape(n_groups, n_cols).astype(float).T @ counts.T).T
+
+    if whole:
+        pos = whole_by_cluster(y, tie, k)
+        neg = whole_by_cluster(None, tie, k) - pos
+    else:
+        pos, neg = by_cluster(y, tie, k), by_cluster(1.0 - y, tie, k)
     n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
     total = n_pos + n_neg
     ok = (n_pos > 0) & (n_neg > 0)
@@ -249,7 +342,8 @@ def bootstrap_metrics(
             sq = by_cluster((y - s) ** 2, zero, 1)[:, 0]
             out["brier"] = sq / total
             b = np.minimum((s * n_bins).astype(int), n_bins - 1)
-            gap = np.abs(by_cluster(y, b, n_bins) - by_cluster(s, b, n_bins)).sum(axis=1)
+            y_b = whole_by_cluster(y, b, n_bins) if whole else by_cluster(y, b, n_bins)
+            gap = np.abs(y_b - by_cluster(s, b, n_bins)).sum(axis=1)
             out["ece"] = gap / total
     return out
 

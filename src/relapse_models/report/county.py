@@ -6,6 +6,7 @@ small-cell suppression before it reaches a page.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from relapse_models.report.labels import code_label, indicator_label, model_label, t
@@ -51,8 +52,15 @@ def risk_type_table(panel: pd.DataFrame, min_cell: int, language: str = "zh") ->
 
 def town_table(features: pd.DataFrame, min_cell: int, language: str = "zh") -> pd.DataFrame:
     """Per town, in the last quarter: households and the share under monitoring."""
-    last = features[["year", "quarter"]].drop_duplicates().sort_values(["year", "quarter"]).iloc[-1]
-    now = features[(features["year"] == last["year"]) & (features["quarter"] == last["quarter"])]
+    year, quarter = features["year"], features["quarter"]
+    if not len(features) or year.hasnans or quarter.hasnans:  # a missing quarter sorts last
+        last = features[["year", "quarter"]].drop_duplicates().sort_values(["year", "quarter"])
+        last_year, last_quarter = last.iloc[-1]
+    else:
+        last_year = year.max()
+        last_quarter = quarter[year == last_year].max()
+    now = features.loc[(year == last_year) & (quarter == last_quarter),
+                       ["town_id", "household_id", "monitored_now"]]
     towns = (
         now.groupby("town_id", observed=True)
         .agg(n=("household_id", "size"), monitored=("monitored_now", "mean"))
@@ -75,7 +83,8 @@ def town_table(features: pd.DataFrame, min_cell: int, language: str = "zh") -> p
 def income_trajectory(features: pd.DataFrame) -> pd.DataFrame:
     """Median rolling per-capita income by quarter for poverty-alleviated and other households,
     with the monitoring line: the picture counties draw of income against the line."""
-    known = features[features["income_pc_4q"].notna()]
+    columns = ["year", "quarter", "poverty_alleviated", "income_pc_4q", "line"]
+    known = features.loc[features["income_pc_4q"].notna(), columns]  # no copy of the ids
     out = (
         known.groupby(["year", "quarter", "poverty_alleviated"], observed=True)
         .agg(income=("income_pc_4q", "median"), line=("line", "first"))
@@ -168,13 +177,80 @@ def _period(year: pd.Series, quarter: pd.Series) -> pd.Series:
     return year.astype(str) + "Q" + quarter.astype(str)
 
 
+_DENSE_CELLS = 1 << 25
+"""Largest (household x quarter) table :func:`_one_row_per_household_quarter` counts densely."""
+
+
+def _one_row_per_household_quarter(frame: pd.DataFrame) -> bool:
+    """True when every row has a household id and no household has two rows in a quarter.
+
+    Then the rows of a group within one quarter are its distinct households, so the tables
+    below count rows instead of ``nunique`` on millions of string ids (seconds a table)."""
+    if not len(frame):
+        return False
+    household = pd.factorize(frame["household_id"])[0]
+    year, quarter = frame["year"].to_numpy(), frame["quarter"].to_numpy()
+    if household.min() < 0 or year.dtype.kind not in "iu" or quarter.dtype.kind not in "iu":
+        return False
+    # two quarters sharing a key could only make rows look duplicated (then False): safe
+    period, periods = pd.factorize(year.astype(np.int64) * 8 + quarter)
+    n_households = int(household.max()) + 1
+    key = household.astype(np.int64) * len(periods) + period
+    if n_households * len(periods) <= _DENSE_CELLS:
+        return bool(np.bincount(key, minlength=n_households * len(periods)).max() <= 1)
+    return bool(pd.Index(key).is_unique)
+
+
+def _households(distinct_rows: bool, column: str) -> tuple[str, str]:
+    """The aggregation counting a quarter-level group's households: its rows when
+    :func:`_one_row_per_household_quarter` holds (``column`` is any column of the group),
+    else the distinct ids."""
+    return (column, "size") if distinct_rows else ("household_id", "nunique")
+
+
+def _by_quarter(
+    frame: pd.DataFrame, aggs: dict[str, tuple[str, str]], by_town: bool = False
+) -> pd.DataFrame:
+    """``frame.groupby([town_id,] year, quarter, observed=True).agg(**aggs).reset_index()``,
+    the same table from one integer key (the town's rank, the quarter's) where the keys
+    allow it: grouping on a string column and three keys costs seconds at millions of rows.
+    Rows keep their order within a group, so every aggregate is the same to the bit."""
+    keys = (["town_id"] if by_town else []) + ["year", "quarter"]
+    year, quarter = frame["year"].to_numpy(), frame["quarter"].to_numpy()
+    fast = (len(frame) > 0 and year.dtype.kind in "iu" and quarter.dtype.kind in "iu"
+            and quarter.min() >= 0 and quarter.max() < 8)  # so year * 8 + quarter sorts
+    if fast and by_town:
+        town = frame["town_id"]
+        codes, names = pd.factorize(town, sort=True)  # names in groupby's order and dtype
+        fast = isinstance(town.dtype, pd.StringDtype) and codes.min() >= 0
+    if not fast:
+        return frame.groupby(keys, observed=True).agg(**aggs).reset_index()
+    period, periods = pd.factorize(year.astype(np.int64) * 8 + quarter, sort=True)
+    key = codes.astype(np.int64) * len(periods) + period if by_town else period
+    columns = list(dict.fromkeys(column for column, _ in aggs.values()))
+    out = frame[columns].groupby(key).agg(**aggs)
+    key = out.index.to_numpy()
+    yq = periods[key % len(periods)]
+    out = out.reset_index(drop=True)
+    out.insert(0, "quarter", (yq % 8).astype(quarter.dtype))
+    out.insert(0, "year", (yq // 8).astype(year.dtype))
+    if by_town:
+        out.insert(0, "town_id", names.take(key // len(periods)))
+    return out
+
+
 def town_quarterly(features: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """Per town and quarter: households and the share under monitoring (%), for small
     multiples on one scale. A town-quarter with fewer than ``min_cell`` households gets no
     share (NaN) and ``suppressed = True``: kept, so the reader sees the town exists."""
-    g = features.groupby(["town_id", "year", "quarter"], observed=True)
-    out = g.agg(households=("household_id", "nunique"), monitored=("monitored_now", "mean"))
-    out = out.reset_index().sort_values(["town_id", "year", "quarter"])
+    distinct_rows = _one_row_per_household_quarter(features)
+    out = _by_quarter(
+        features,
+        {"households": _households(distinct_rows, "monitored_now"),
+         "monitored": ("monitored_now", "mean")},
+        by_town=True,
+    )
+    out = out.sort_values(["town_id", "year", "quarter"])
     out["suppressed"] = out["households"] < min_cell
     out["monitored_pct"] = (100 * out["monitored"]).where(~out["suppressed"])
     out["period"] = _period(out["year"], out["quarter"])
@@ -185,11 +261,14 @@ def medical_burden(features: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """Per quarter: households with a known medical burden, the share with catastrophic
     health spending (%) and the mean out-of-pocket cost relative to the line (both over the
     last four quarters); NaN where fewer than ``min_cell`` households are known."""
-    known = features[features["catastrophic_health"].notna()]
-    g = known.groupby(["year", "quarter"], observed=True)
-    out = g.agg(households=("household_id", "nunique"),
-                catastrophic=("catastrophic_health", "mean"),
-                oop_to_line=("oop_to_line", "mean")).reset_index()
+    distinct_rows = _one_row_per_household_quarter(features)
+    columns = ["year", "quarter", "catastrophic_health", "oop_to_line"]
+    if not distinct_rows:
+        columns.append("household_id")
+    known = features.loc[features["catastrophic_health"].notna(), columns]
+    out = _by_quarter(known, {"households": _households(distinct_rows, "catastrophic_health"),
+                              "catastrophic": ("catastrophic_health", "mean"),
+                              "oop_to_line": ("oop_to_line", "mean")})
     small = out["households"] < min_cell
     out["catastrophic_pct"] = (100 * out.pop("catastrophic")).where(~small)
     out["oop_to_line"] = out["oop_to_line"].where(~small)
@@ -202,9 +281,11 @@ def disaster_exposure(panel: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     loss recorded) and their share (%); the share is NaN when fewer than ``min_cell``
     households are observed, the count shows as ``"<min_cell"`` when below it."""
     hit = panel["disaster_type"].notna() | (panel["disaster_loss"].fillna(0) > 0)
-    d = panel.assign(hit=hit)
-    g = d.groupby(["year", "quarter"], observed=True)
-    out = g.agg(households=("household_id", "nunique"), hit=("hit", "sum")).reset_index()
+    distinct_rows = _one_row_per_household_quarter(panel)
+    columns = ["year", "quarter"] + ([] if distinct_rows else ["household_id"])
+    d = panel[columns].assign(hit=hit)
+    out = _by_quarter(d, {"households": _households(distinct_rows, "hit"),
+                          "hit": ("hit", "sum")})
     out["disaster_pct"] = (100 * out["hit"] / out["households"]).where(
         out["households"] >= min_cell)
     out["period"] = _period(out["year"], out["quarter"])
