@@ -226,10 +226,14 @@ def small_multiples(long, panel_col: str, x_col: str, y_col: str, title: str,
     nrows = max(1, math.ceil(len(panels) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows),
                              sharex=True, sharey=True, squeeze=False)
+    groups = {name: long[long[panel_col] == name] for name in panels}
     for ax, name in zip(axes.flat, panels, strict=False):
-        g = long[long[panel_col] == name]
-        ax.plot(range(len(g)), g[y_col], color="#1f4e79")
+        ax.plot(range(len(groups[name])), groups[name][y_col], color="#1f4e79")
         ax.set_title(str(name), fontsize=8)
+    # ticks after every line is drawn: on shared axes each set_xticks rescales all panels,
+    # so setting them inside the loop above costs seconds with a county's many towns
+    for ax, name in zip(axes.flat, panels, strict=False):
+        g = groups[name]
         ticks = list(range(0, len(g), max(1, len(g) // 3)))
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(g[x_col].iloc[i]) for i in ticks], fontsize=6)
