@@ -387,16 +387,13 @@ def test_bootstrap_clusters_fall_back_to_households_in_a_single_village():
     assert bootstrap_clusters(one).tolist() == ["a", "b", "c"]
 
 
-def test_features_at_scaled_lines_equal_a_full_rebuild():
-    """line_sensitivity rebuilds only what moves with the line: every column it reads equals
-    build_features run afresh on the scaled lines (the reference), exactly."""
+def _small_xunyi():
+    """Xunyi at scale 0.01 (seed 2): the config, the simulation and the county's lines."""
     import copy
     from pathlib import Path
 
     from relapse_models.config import load_config
-    from relapse_models.features import build_features
     from relapse_models.labels import lines_for_province
-    from relapse_models.models.rule import TRIGGER_COLUMNS
     from relapse_models.profiles import load_profile
     from relapse_models.simulate import simulate_county
 
@@ -405,7 +402,16 @@ def test_features_at_scaled_lines_equal_a_full_rebuild():
     config["simulate"]["scale"] = 0.01
     profile = load_profile(root / "config" / "counties" / "xunyi.yaml")
     sim = simulate_county(profile, config, 2)
-    lines = lines_for_province(config["monitoring"], profile["province_en"])
+    return config, sim, lines_for_province(config["monitoring"], profile["province_en"])
+
+
+def test_features_at_scaled_lines_equal_a_full_rebuild():
+    """line_sensitivity rebuilds only what moves with the line: every column it reads equals
+    build_features run afresh on the scaled lines (the reference), exactly."""
+    from relapse_models.features import build_features
+    from relapse_models.models.rule import TRIGGER_COLUMNS
+
+    config, sim, lines = _small_xunyi()
     read = ["household_id", "year", "quarter", "income_ratio", "line", "relapse_event",
             "at_risk", "relapse_in_quarters", "relapse", *TRIGGER_COLUMNS.values()]
     got = dict(T._features_at_lines(sim.households, sim.panel, sim.events, lines,
@@ -440,21 +446,10 @@ def test_features_at_lines_from_base_features_equal_the_rebuild():
     """Given the base-line features (any row order, extra years and rows), the line-free
     triggers are read from them: the same frames as the rebuild, column for column; a base
     missing a needed row or trigger column falls back to the rebuild."""
-    import copy
-    from pathlib import Path
 
-    from relapse_models.config import load_config
     from relapse_models.features import build_features
-    from relapse_models.labels import lines_for_province
-    from relapse_models.profiles import load_profile
-    from relapse_models.simulate import simulate_county
 
-    root = Path(__file__).resolve().parents[1]
-    config = copy.deepcopy(load_config())
-    config["simulate"]["scale"] = 0.01
-    profile = load_profile(root / "config" / "counties" / "xunyi.yaml")
-    sim = simulate_county(profile, config, 2)
-    lines = lines_for_province(config["monitoring"], profile["province_en"])
+    config, sim, lines = _small_xunyi()
     feats = build_features(sim.households, sim.panel, sim.events, lines, config)
     shuffled = feats.sample(frac=1.0, random_state=3).reset_index(drop=True)
     # a duplicate key with garbage after the true row: the first row per key counts
