@@ -446,7 +446,6 @@ def test_features_at_lines_from_base_features_equal_the_rebuild():
     """Given the base-line features (any row order, extra years and rows), the line-free
     triggers are read from them: the same frames as the rebuild, column for column; a base
     missing a needed row or trigger column falls back to the rebuild."""
-
     from relapse_models.features import build_features
 
     config, sim, lines = _small_xunyi()
