@@ -134,3 +134,13 @@ def test_as_float_label_is_pandas_float64_with_nan(y):
     got = lab.as_float_label(y)
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, want)
+
+
+def test_relapse_state_below_line_or_identified():
+    """Below the line or identified: 1; above: 0; unknown income and not identified: NaN
+    (identification decides even without income)."""
+    inc = np.array([5000.0, 7000.0, np.nan, np.nan, 9000.0, 6000.0])
+    line = np.array([6000.0, 6000.0, 6000.0, 6000.0, 6000.0, 6000.0])
+    ident = np.array([False, False, False, True, True, False])
+    got = lab.relapse_state(inc, line, ident)
+    np.testing.assert_array_equal(got, [1.0, 0.0, np.nan, 1.0, 1.0, 0.0])

@@ -188,11 +188,20 @@ def add_relapse_state(
     ev_hh = household_codes(df, ident["household_id"])
     ev_key = ev_hh[ev_hh >= 0] * KEY_STRIDE + ident["qidx"].to_numpy()[ev_hh >= 0]
     df["identified_now"] = np.isin(hh * KEY_STRIDE + q, ev_key)
-    inc = df["income_pc_4q"].to_numpy()
-    state = np.where(np.isnan(inc), np.nan, (inc < df["line"].to_numpy()).astype(float))
-    state[df["identified_now"].to_numpy()] = 1.0
-    df["relapse_event"] = state
+    df["relapse_event"] = relapse_state(
+        df["income_pc_4q"].to_numpy(), df["line"].to_numpy(), df["identified_now"].to_numpy()
+    )
     return df
+
+
+def relapse_state(income_pc_4q: np.ndarray, line: np.ndarray, identified: np.ndarray
+                  ) -> np.ndarray:
+    """The relapse state per row: 1 below the line or identified in the quarter, 0 above,
+    NaN when the income window is incomplete and nothing was identified. One function, so
+    the line sensitivity's scaled lines apply exactly the pipeline's rule."""
+    state = np.where(np.isnan(income_pc_4q), np.nan, (income_pc_4q < line).astype(float))
+    state[np.asarray(identified, dtype=bool)] = 1.0
+    return state
 
 
 def add_label(df: pd.DataFrame, horizon: int = 4) -> pd.DataFrame:

@@ -666,11 +666,10 @@ def _features_at_lines(
         inc = df["income_pc_4q"].to_numpy()
         identified = df["identified_now"].to_numpy(dtype=bool)
         for i, m in enumerate(multipliers):  # a handful of lines; each is vectorised
-            # the relapse state as labels.add_relapse_state sets it, on the scaled line (the
+            # the relapse state (labels.relapse_state) on the scaled line (the
             # income and identifications do not move with the line: computed once per block)
             line = lab.line_for_years(df["year"], scale_lines(lines, float(m)))
-            state = np.where(np.isnan(inc), np.nan, (inc < line).astype(float))
-            state[identified] = 1.0
+            state = lab.relapse_state(inc, line, identified)
             df["line"], df["relapse_event"] = line, state
             df = lab.add_label(df, horizon)
             event = lab.float_to_boolean(state[sel])
