@@ -148,9 +148,16 @@ def test_equity_per_episode_counts_each_relapse_once():
     assert tab.loc["t1", "share_of_missed_cases"] == 0.0
 
 
-def test_distinct_ids_per_column_by_hand():
-    from relapse_models.equity import _distinct
+def _distinct(ids, member, rows=None):
+    """Distinct ids per column of a boolean rows x groups matrix, as equity_table counts them
+    (each group as its row positions)."""
+    from relapse_models.equity import _distinct_cells, _id_codes
 
+    cells = [np.flatnonzero(member[:, j]) for j in range(member.shape[1])]
+    return _distinct_cells(_id_codes(ids), cells, rows)
+
+
+def test_distinct_ids_per_column_by_hand():
     ids = np.array(["a", "a", "b", "c", "c", "c"], dtype=object)
     member = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 0], [1, 0, 0], [1, 0, 0], [0, 0, 0]], bool)
     # column 0: a, c; column 1: a, b; column 2: a
@@ -160,8 +167,6 @@ def test_distinct_ids_per_column_by_hand():
 
 def test_distinct_counts_match_sets_of_ids():
     """Against Python sets, with a row mask, for strings, codes from 0 and negative codes."""
-    from relapse_models.equity import _distinct
-
     rng = np.random.default_rng(7)
     n = 300
     member = rng.random((n, 4)) < 0.4

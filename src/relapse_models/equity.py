@@ -93,15 +93,6 @@ def partition_membership(values: ArrayLike, prefix: str = "") -> pd.DataFrame:
     })
 
 
-def _distinct(ids: ArrayLike, member: np.ndarray, rows: np.ndarray | None = None
-              ) -> np.ndarray:
-    """Distinct ids per column of the boolean matrix ``member`` (rows x columns), counting
-    only ``rows`` (a boolean row mask) when given."""
-    member = np.asarray(member, dtype=bool)
-    cells = [np.flatnonzero(member[:, j]) for j in range(member.shape[1])]
-    return _distinct_cells(_id_codes(ids), cells, rows)
-
-
 def _id_codes(ids: ArrayLike) -> np.ndarray:
     """Non-negative integer codes, equal where the ids are: integer ids (e.g. codes already)
     shifted to start at 0 (fast), other ids factorized (strings are slow)."""

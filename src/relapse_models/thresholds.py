@@ -703,11 +703,10 @@ def _block_at_base_line(
 
     keys = ["household_id", "year", "quarter"]
     line_free = [c for c in triggers if c != "income_ratio"]
+    df = lab.sort_panel(block[[*keys, *INCOME_COLUMNS, "production_cost"]], households)
     if base_rows is None:
         fixed = build_features(households, block, events, lines, config)[keys + line_free]
-        df = lab.sort_panel(block[[*keys, *INCOME_COLUMNS, "production_cost"]], households)
     else:
-        df = lab.sort_panel(block[[*keys, *INCOME_COLUMNS, "production_cost"]], households)
         base, rows = base_rows
         at = rows[df["_row"].to_numpy()]
         fixed = df[keys].copy()
