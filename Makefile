@@ -45,6 +45,7 @@ browser:  ## install Chromium and CJK fonts for the browser tests (root + apt on
 
 test: $(STAMP) browser  ## lint, then the test suite (includes a tiny real pipeline run)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/snakemake --lint --configfile tests/data/config_tiny.yaml
 	$(BIN)/pytest -m "not slow"
 
@@ -57,8 +58,9 @@ unlock: $(STAMP)  ## release the folder after a hard-killed run (then run make r
 lab: $(STAMP)  ## JupyterLab on the project's kernel; notebooks/*.py open as notebooks
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lint: $(STAMP)  ## ruff and snakemake --lint
+lint: $(STAMP)  ## ruff, the package's layer contract (lint-imports) and snakemake --lint
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/snakemake --lint
 
 dry-run: $(STAMP)  ## what the pipeline would run

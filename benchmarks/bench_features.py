@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from relapse_models.config import load_config  # noqa: E402
-from relapse_models.labels import lines_for_province  # noqa: E402
-from relapse_models.profiles import load_profile  # noqa: E402
-from relapse_models.steps.features import county_features  # noqa: E402
+from relapse_models.core.config import load_config  # noqa: E402
+from relapse_models.core.lines import lines_for_province  # noqa: E402
+from relapse_models.core.profiles import load_profile  # noqa: E402
+from relapse_models.stages.features import county_features  # noqa: E402
 
 FEATURE_SQL = """
 CREATE TEMP TABLE lines AS SELECT * FROM (VALUES {lines}) t(year, line);

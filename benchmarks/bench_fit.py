@@ -30,8 +30,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from relapse_models.config import load_config  # noqa: E402
-from relapse_models.steps import fit  # noqa: E402
+from relapse_models.core.config import load_config  # noqa: E402
+from relapse_models.stages import fit  # noqa: E402
 
 
 def _set(config: dict, assignment: str) -> None:

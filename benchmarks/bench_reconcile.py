@@ -27,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from relapse_models.io import write_csv  # noqa: E402
+from relapse_models.core.io import write_csv  # noqa: E402
 
 
 def within_tolerance(table: pd.DataFrame) -> pd.Series:

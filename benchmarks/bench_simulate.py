@@ -20,8 +20,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from relapse_models.profiles import load_profile  # noqa: E402
-from relapse_models.simulate import simulate_county  # noqa: E402
+from relapse_models.core.profiles import load_profile  # noqa: E402
+from relapse_models.data.simulate import simulate_county  # noqa: E402
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import bench_features  # noqa: E402
 
-from relapse_models.config import load_config  # noqa: E402
-from relapse_models.profiles import load_profile  # noqa: E402
+from relapse_models.core.config import load_config  # noqa: E402
+from relapse_models.core.profiles import load_profile  # noqa: E402
 
 
 def households_at_full_scale(config: dict) -> int:

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from relapse_models.notebooks import chdir_project_root
-from relapse_models.steps import clean as cleaning_step
+from relapse_models.stages import clean as cleaning_step
+from relapse_models.stages.notebook import chdir_project_root
 
 chdir_project_root()
 result = cleaning_step.run(county, inputs, out_dir, synthetic=synthetic)

@@ -46,11 +46,11 @@ from IPython.display import display
 from sklearn.calibration import CalibrationDisplay
 from sklearn.metrics import RocCurveDisplay
 
-from relapse_models import plots  # also registers the CJK font
-from relapse_models.config import from_json as config_from_json
-from relapse_models.notebooks import chdir_project_root
-from relapse_models.report.labels import model_label
-from relapse_models.steps import fit
+from relapse_models.core.config import from_json as config_from_json
+from relapse_models.report import figures as plots  # also registers the CJK font
+from relapse_models.report.words import model_label
+from relapse_models.stages import fit
+from relapse_models.stages.notebook import chdir_project_root
 
 chdir_project_root()
 config = config_from_json(config_json)

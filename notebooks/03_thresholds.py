@@ -49,12 +49,12 @@ line_multipliers = None
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from relapse_models import plots
-from relapse_models.config import from_json as config_from_json
-from relapse_models.config import merge
-from relapse_models.equity import SUBGROUP_LABELS
-from relapse_models.notebooks import chdir_project_root
-from relapse_models.steps import thresholds as step
+from relapse_models.core.config import from_json as config_from_json
+from relapse_models.core.config import merge
+from relapse_models.report import figures as plots
+from relapse_models.report.words import SUBGROUP_LABELS
+from relapse_models.stages import thresholds as step
+from relapse_models.stages.notebook import chdir_project_root
 
 chdir_project_root()
 config = config_from_json(config_json)

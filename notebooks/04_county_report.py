@@ -35,14 +35,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from relapse_models import plots, provenance
-from relapse_models.config import from_json as config_from_json
-from relapse_models.io import read_json, read_parquet
-from relapse_models.notebooks import chdir_project_root
-from relapse_models.profiles import load_profile
+from relapse_models.core import provenance
+from relapse_models.core.config import from_json as config_from_json
+from relapse_models.core.io import read_json, read_parquet
+from relapse_models.core.profiles import load_profile
 from relapse_models.report import county as rc
-from relapse_models.report.labels import t
+from relapse_models.report import figures as plots
 from relapse_models.report.tables import html_table
+from relapse_models.report.words import t
+from relapse_models.stages.notebook import chdir_project_root
 
 
 def read_detail(name: str) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # ===========================================================================================
 # BEGIN fixtures for labels / features / models / evaluate / thresholds (scientific core)
-# Hand-made tables that validate against relapse_models.schema; every number in the tests of
+# Hand-made tables that validate against relapse_models.core.schema; every number in the tests of
 # the scientific core is derived by hand from these. Do not change values without redoing the
 # hand computations in tests/test_labels.py and tests/test_features.py.
 # ===========================================================================================
@@ -87,7 +87,7 @@ def make_tiny_tables() -> dict[str, pd.DataFrame]:
             "risk_type": ["illness", "illness"],
         }
     )
-    from relapse_models import schema
+    from relapse_models.core import schema
 
     return {
         "households": schema.HOUSEHOLDS.validate(households),
@@ -203,7 +203,7 @@ def make_feature_frame(
     """Household-quarters 2021Q1-2024Q4 shaped like ``build_features`` output (keys, every
     feature, extras, label, ``true_prob``), with the label drawn from a known logit.
     Household and village ids are unique across counties, as in the real data."""
-    from relapse_models.features import FEATURE_COLUMNS
+    from relapse_models.outcome.features import FEATURE_COLUMNS
 
     rng = np.random.default_rng(seed)
     quarters = [(y, q) for y in range(2021, 2025) for q in (1, 2, 3, 4)]
@@ -341,7 +341,7 @@ def new_project(root: Path, overrides: dict | None = None) -> Path:
     ``overrides``) written into it, so notebooks opened there with their defaults see them."""
     import yaml
 
-    from relapse_models.config import merge
+    from relapse_models.core.config import merge
 
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "config", root / "config")

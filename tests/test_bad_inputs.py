@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from relapse_models.cli import main
-from relapse_models.ingest import DEMO_KEY, IngestError, ingest_files
+from relapse_models.data.ingest import DEMO_KEY, IngestError, ingest_files
 
 _SPEC = importlib.util.spec_from_file_location(
     "make_corpus", Path(__file__).parent / "data" / "bad" / "make_corpus.py")

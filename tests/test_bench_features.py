@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.config import load_config
-from relapse_models.features import SHOCK_FEATURES, build_features
-from relapse_models.io import write_parquet
-from relapse_models.labels import lines_for_province
-from relapse_models.profiles import load_profile
-from relapse_models.simulate import simulate_county
+from relapse_models.core.config import load_config
+from relapse_models.core.io import write_parquet
+from relapse_models.core.lines import lines_for_province
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.simulate import simulate_county
+from relapse_models.outcome.features import SHOCK_FEATURES, build_features
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relapse_models.config import load_config
+from relapse_models.core.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -52,14 +52,14 @@ def _require_chromium() -> None:
 
 
 def _notebook(name: str, output: Path, html: Path, **params) -> None:
-    from relapse_models.notebooks import run_notebook
+    from relapse_models.stages.notebook import run_notebook
 
     run_notebook(name, output, params, html=html)
 
 
 def _render(project: Path, counties: list[str], language: str, out: Path) -> None:
     """County pages and index from a project's outputs, in ``language``, into ``out``."""
-    from relapse_models.config import load_config
+    from relapse_models.core.config import load_config
 
     config = load_config(project / "config" / "config.yaml")
     report_config = json.dumps({"report": {**config["report"], "language": language},
@@ -188,7 +188,7 @@ def test_every_page_opens_cleanly(browser, browser_reports):
 def test_county_pages_have_every_section(browser, browser_reports):
     """Each county page shows the headline block, risk, models, warning (with the tier
     comparison) and data-quality sections, in its language."""
-    from relapse_models.report.labels import t
+    from relapse_models.report.words import t
 
     for lang, path in _pages(browser_reports):
         if path.name == "index.html":

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from relapse_models.clean import clean_tables, validate_table
-from relapse_models.schema import EVENTS, HOUSEHOLDS, PANEL
+from relapse_models.core.schema import EVENTS, HOUSEHOLDS, PANEL
+from relapse_models.data.clean import clean_tables, validate_table
 
 
 def _households(n=3):
@@ -136,8 +136,8 @@ def test_event_with_unknown_code_is_quarantined():
 def test_parquet_inputs_give_the_quarantine_schema_of_exports(tmp_path):
     """One quarantine schema whatever the input: the parquet path names the table's file and
     counts records from 1, like a spreadsheet's data rows."""
-    from relapse_models.ingest.sheet import QUARANTINE_COLUMNS
-    from relapse_models.steps import clean as cleaning_step
+    from relapse_models.data.ingest.sheet import QUARANTINE_COLUMNS
+    from relapse_models.stages import clean as cleaning_step
 
     panel = _panel(["h0", "h1", "h2"])
     panel.loc[2, "income_wage"] = -5.0  # third record of panel.parquet
@@ -156,8 +156,8 @@ def test_parquet_inputs_give_the_quarantine_schema_of_exports(tmp_path):
 
 
 def test_real_data_run_needs_every_countys_files_and_a_key(monkeypatch, tmp_path):
-    from relapse_models.ingest.pseudonym import PseudonymKeyError
-    from relapse_models.steps.clean import check_real_data
+    from relapse_models.data.ingest.pseudonym import PseudonymKeyError
+    from relapse_models.stages.clean import check_real_data
 
     for var in ("RELAPSE_PSEUDONYM_KEY", "RELAPSE_PSEUDONYM_KEY_FILE"):
         monkeypatch.delenv(var, raising=False)

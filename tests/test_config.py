@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from relapse_models.config import (
+from relapse_models.core.config import (
     PROJECT_ROOT,
     ConfigError,
     check_profiles,
@@ -14,7 +14,6 @@ from relapse_models.config import (
     county_seed,
     load_config,
     merge,
-    parse_quarter,
     validate_config,
 )
 
@@ -143,7 +142,7 @@ def test_default_config_has_every_profile():
 def test_jsonschema_is_imported_without_the_iri_grammar():
     """The per-job start-up saving: the rfc3987 grammar (~2 s) is never built."""
     code = (
-        "import sys, relapse_models.config as c; c.load_config(); "
+        "import sys, relapse_models.core.config as c; c.load_config(); "
         "import jsonschema; print('rfc3987_syntax' in sys.modules "
         "and sys.modules['rfc3987_syntax'] is not None)"
     )
@@ -156,11 +155,6 @@ def test_merge_is_recursive_and_does_not_mutate():
     merged = merge(base, {"a": {"b": 10}})
     assert merged == {"a": {"b": 10, "c": 2}, "d": 3}
     assert base["a"]["b"] == 1
-
-
-def test_parse_quarter():
-    assert parse_quarter("2021Q3") == (2021, 3)
-    assert parse_quarter("2024q1") == (2024, 1)
 
 
 def test_config_hash_ignores_key_order_but_not_values():
@@ -178,7 +172,7 @@ def test_county_seed_is_stable_and_county_specific():
 def test_from_json_overlays_sections_on_the_file():
     import json
 
-    from relapse_models.config import from_json
+    from relapse_models.core.config import from_json
 
     config = from_json(json.dumps({"report": {"language": "en"}}))
     assert config["report"] == {"language": "en", "min_cell": 5}
@@ -191,7 +185,7 @@ def test_from_json_overlays_sections_on_the_file():
 def test_json_sections_replace_yaml_years_instead_of_doubling_them():
     import json
 
-    from relapse_models.config import from_json
+    from relapse_models.core.config import from_json
 
     sections = json.dumps({"monitoring": {"line_by_province_year": {"default": {2021: 6100}}}})
     lines = from_json(sections)["monitoring"]["line_by_province_year"]["default"]

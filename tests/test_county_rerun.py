@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from relapse_models.config import load_config
+from relapse_models.core.config import load_config
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models import decision as D
+from relapse_models.warning import decision as D
 
 
 def test_net_benefit_is_the_published_definition():
@@ -66,7 +66,7 @@ def test_costs_by_hand_and_the_identity_with_net_benefit(ten_households):
 
 
 def test_add_costs_and_min_cost_threshold(ten_households):
-    from relapse_models.thresholds import threshold_table
+    from relapse_models.warning.thresholds import threshold_table
 
     costs = D.DecisionCosts(visit_cost=50, missed_relapse_cost=3000, visit_effect=0.8)
     tab = D.add_costs(

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models import equity as E
+from relapse_models.report.suppression import publishable
+from relapse_models.warning import equity as E
 
 
 def _table(df: pd.DataFrame, min_cell: int = 2, n_boot: int = 0) -> pd.DataFrame:
@@ -74,7 +75,7 @@ def test_small_cells_are_flagged(ten_households):
     # (5 households, no case, no miss)
     five = _table(ten_households, min_cell=5)["suppress"]
     assert five.drop("general").all() and not five["general"]
-    pub = E.publishable(_table(ten_households, min_cell=2).reset_index(), 2)
+    pub = publishable(_table(ten_households, min_cell=2).reset_index(), 2)
     row = pub.set_index("group").loc["disabled"]
     assert row["recall"] == "<2" and row["n_pos"] == "<2"
     assert pub.set_index("group").loc["elderly", "recall"] == pytest.approx(1 / 3)
@@ -99,7 +100,7 @@ def test_intervals_are_paired_and_clustered(ten_households):
     # without replicates there is no interval
     assert np.isnan(_table(df)["recall_ci_low"]).all()
     # by hand: the same village replicates, recall of "elderly" recomputed row by row
-    from relapse_models.evaluate import cluster_bootstrap_weights
+    from relapse_models.models.evaluation import cluster_bootstrap_weights
 
     flag = (df["score_logit"] >= 0.5).to_numpy()
     y = df["relapse"].astype(bool).to_numpy()
@@ -151,7 +152,7 @@ def test_equity_per_episode_counts_each_relapse_once():
 def _distinct(ids, member, rows=None):
     """Distinct ids per column of a boolean rows x groups matrix, as equity_table counts them
     (each group as its row positions)."""
-    from relapse_models.equity import _distinct_cells, _id_codes
+    from relapse_models.warning.equity import _distinct_cells, _id_codes
 
     cells = [np.flatnonzero(member[:, j]) for j in range(member.shape[1])]
     return _distinct_cells(_id_codes(ids), cells, rows)
@@ -181,7 +182,7 @@ def test_distinct_counts_match_sets_of_ids():
 
 
 def test_id_codes_are_equal_where_the_ids_are():
-    from relapse_models.equity import _id_codes
+    from relapse_models.warning.equity import _id_codes
 
     for ids in (np.array([5, -1, 5, 3]), np.array(["x", "y", "x", None], dtype=object),
                 np.array([0, 10**12, 0])):  # a huge range is factorized, not shifted

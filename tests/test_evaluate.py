@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from relapse_models import evaluate as E
+from relapse_models.models import evaluation as E
 
 # 10 rows; positives have scores 0.35, 0.8, 0.9, 0.6; negatives 0.1, 0.4, 0.2, 0.3, 0.05, 0.7
 Y = np.array([0, 0, 1, 1, 0, 1, 0, 0, 1, 0])

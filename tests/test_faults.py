@@ -4,7 +4,7 @@ The run behind these tests (``interrupted_project`` in tests/conftest.py) has th
 of the integration run and is broken the way users break runs: a second ``snakemake`` on the
 same folder, SIGTERM to the whole process group while a cleaning notebook runs, SIGKILL (kill
 -9, a power cut) to the whole group a few seconds into the model fit. After each kill no
-output under its final name is half-written (every writer is atomic: relapse_models.io, the
+output under its final name is half-written (every writer is atomic: relapse_models.core.io, the
 executed notebooks, the CLI), Snakemake plans the killed job again, and the rerun ends with
 the outputs of an uninterrupted run.
 """
@@ -23,7 +23,7 @@ FAULTS = {"SIGTERM": "clean", "SIGKILL": "fit"}
 DIE_BEFORE_RENAME = """
 import os, sys
 import pandas as pd
-from relapse_models import io
+from relapse_models.core import io
 os.replace = lambda *args: os._exit(9)
 frame = pd.DataFrame({"a": range(1000), "b": ["新"] * 1000})
 writer, target = sys.argv[1], sys.argv[2]
@@ -36,7 +36,7 @@ writer, target = sys.argv[1], sys.argv[2]
 @pytest.mark.parametrize("writer", ["parquet", "csv", "json", "text"])
 @pytest.mark.parametrize("existed", [False, True], ids=["new", "replacing"])
 def test_a_writer_killed_before_its_rename_leaves_no_output(tmp_path, writer, existed):
-    """Every writer of relapse_models.io: a process killed after writing all its bytes but
+    """Every writer of relapse_models.core.io: a process killed after writing all its bytes but
     before the rename leaves the target absent, or untouched if it existed."""
     target = tmp_path / f"out.{writer}"
     if existed:

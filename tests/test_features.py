@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models import features as F
-from relapse_models.labels import quarter_index
+from relapse_models.core.quarters import quarter_index
+from relapse_models.outcome import features as F
 
 
 def _build(t, lines, config=None):
@@ -307,7 +307,7 @@ def test_features_of_a_village_block_alone(tiny_tables, tiny_lines):
 
 
 def test_shock_flags_by_hand(tiny_tables):
-    from relapse_models.labels import sort_panel
+    from relapse_models.core.panel import sort_panel
 
     df = sort_panel(tiny_tables["panel"], tiny_tables["households"])
     flags = F.shock_flags(df, {"features": {"serious_illness_cost": 5000}})
@@ -329,10 +329,10 @@ def test_shock_flags_find_the_generators_shocks(monkeypatch: pytest.MonkeyPatch)
     import copy
     from pathlib import Path
 
-    from relapse_models.config import county_seed, load_config
-    from relapse_models.labels import sort_panel
-    from relapse_models.profiles import load_profile
-    from relapse_models.simulate import engine
+    from relapse_models.core.config import county_seed, load_config
+    from relapse_models.core.panel import sort_panel
+    from relapse_models.core.profiles import load_profile
+    from relapse_models.data.simulate import engine
 
     drawn = []
     original = engine.draw_identification

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.config import config_hash, load_config
-from relapse_models.evaluate import out_of_time_split
-from relapse_models.steps import fit
+from relapse_models.core.config import config_hash, load_config
+from relapse_models.models.evaluation import out_of_time_split
+from relapse_models.stages import fit
 
 MODELS = ("rule", "logit", "gbm", "vulnerability")
 
@@ -200,7 +200,7 @@ def test_max_train_rows_caps_every_fit(feature_frame, config):
 
 
 def test_transfer_table_by_hand():
-    from relapse_models.steps.fit import transfer_table
+    from relapse_models.stages.fit import transfer_table
 
     metrics = {
         "out_of_time": {"a": {"gbm": {"auc": 0.90, "ece": 0.01}},

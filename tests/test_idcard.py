@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.idcard import WEIGHTS, check_char, corrupt_check, is_valid, make_ids
+from relapse_models.data.idcard import WEIGHTS, check_char, corrupt_check, is_valid, make_ids
 
 
 def test_weights_are_the_published_ones():

@@ -11,11 +11,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from relapse_models import idcard
 from relapse_models.cli import main
-from relapse_models.ingest import DEMO_KEY, IngestError, ingest_files, load_key, pseudonymize
-from relapse_models.ingest.pseudonym import PseudonymKeyError
-from relapse_models.steps import clean as cleaning_step
+from relapse_models.data import idcard
+from relapse_models.data.ingest import DEMO_KEY, IngestError, ingest_files, load_key, pseudonymize
+from relapse_models.data.ingest.pseudonym import PseudonymKeyError
+from relapse_models.stages import clean as cleaning_step
 
 IDS = idcard.make_ids(np.random.default_rng(7), 3, "610429", np.array([1965, 1980, 1950]),
                       np.array([True, False, True]))

@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from relapse_models.ingest import DEMO_KEY, ingest_files, pseudonymize
+from relapse_models.data.ingest import DEMO_KEY, ingest_files, pseudonymize
 
 DATA = Path(__file__).parent / "data"
 _SPEC = importlib.util.spec_from_file_location("make_corpus", DATA / "bad" / "make_corpus.py")

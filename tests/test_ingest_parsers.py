@@ -8,12 +8,12 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relapse_models import idcard
-from relapse_models.ingest.dates import parse_dates, parse_periods, parse_quarters
-from relapse_models.ingest.headers import find_header, load_columns, normalise_header
-from relapse_models.ingest.idnumbers import age_sex, check_ids
-from relapse_models.ingest.pseudonym import DEMO_KEY, pseudonymize
-from relapse_models.ingest.units import parse_amounts, unit_from_text
+from relapse_models.data import idcard
+from relapse_models.data.ingest.dates import parse_dates, parse_periods, parse_quarters
+from relapse_models.data.ingest.headers import find_header, load_columns, normalise_header
+from relapse_models.data.ingest.idnumbers import age_sex, check_ids
+from relapse_models.data.ingest.pseudonym import DEMO_KEY, pseudonymize
+from relapse_models.data.ingest.units import parse_amounts, unit_from_text
 
 FULL = str.maketrans("0123456789.", "０１２３４５６７８９．")
 

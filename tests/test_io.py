@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from relapse_models.io import (
+from relapse_models.core.io import (
     atomic_path,
     read_parquet,
     write_csv,
@@ -79,7 +79,7 @@ def test_floats_written_to_twelve_significant_digits(tmp_path):
     float noise (which a privacy scan reads as an ID number) reaches a report file."""
     import re
 
-    from relapse_models.io import write_csv, write_json
+    from relapse_models.core.io import write_csv, write_json
 
     values = [0.1 + 0.2, 0.010871638374976067, 1234.5, 7.0]
     write_csv(pd.DataFrame({"x": values}), tmp_path / "a.csv")

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models import labels as lab
+from relapse_models.core.lines import line_for_years, lines_for_province
+from relapse_models.core.panel import shift, sort_panel
+from relapse_models.outcome import relapse as lab
 
 NA = None
 # household -> labels for 2021Q1..2023Q4 (C has no 2022Q2 row), H = 4, lines 6000/6000/7000.
@@ -91,29 +93,29 @@ def test_lines_for_province_falls_back_to_default():
             "yunnan": {"2022": 7000, "2024": 8700},
         }
     }
-    assert lab.lines_for_province(monitoring, "yunnan") == {2021: 6000, 2022: 7000, 2024: 8700}
-    assert lab.lines_for_province(monitoring, "shaanxi") == {2021: 6000, 2022: 6600}
+    assert lines_for_province(monitoring, "yunnan") == {2021: 6000, 2022: 7000, 2024: 8700}
+    assert lines_for_province(monitoring, "shaanxi") == {2021: 6000, 2022: 6600}
     np.testing.assert_allclose(
-        lab.line_for_years([2022, 2021, 2022], {2021: 1, 2022: 2}), [2, 1, 2]
+        line_for_years([2022, 2021, 2022], {2021: 1, 2022: 2}), [2, 1, 2]
     )
-    np.testing.assert_allclose(lab.line_for_years(np.array([2021]), lambda y: y - 2000.0), [21.0])
+    np.testing.assert_allclose(line_for_years(np.array([2021]), lambda y: y - 2000.0), [21.0])
     with pytest.raises(KeyError, match="2023"):
-        lab.line_for_years([2023], {2021: 1.0})
+        line_for_years([2023], {2021: 1.0})
 
 
 def test_shift_respects_gaps_and_households():
     hh = np.array([0, 0, 0, 1, 1])
     q = np.array([10, 11, 13, 11, 12])
     v = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-    np.testing.assert_array_equal(lab.shift(v, hh, q, 1), [np.nan, 1.0, np.nan, np.nan, 4.0])
-    np.testing.assert_array_equal(lab.shift(v, hh, q, -1), [2.0, np.nan, np.nan, 5.0, np.nan])
-    np.testing.assert_array_equal(lab.shift(v, hh, q, 2), [np.nan, np.nan, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(shift(v, hh, q, 1), [np.nan, 1.0, np.nan, np.nan, 4.0])
+    np.testing.assert_array_equal(shift(v, hh, q, -1), [2.0, np.nan, np.nan, 5.0, np.nan])
+    np.testing.assert_array_equal(shift(v, hh, q, 2), [np.nan, np.nan, np.nan, np.nan, np.nan])
 
 
 def test_duplicate_household_quarter_rejected(tiny_tables):
     panel = pd.concat([tiny_tables["panel"], tiny_tables["panel"].iloc[[0]]])
     with pytest.raises(ValueError, match="duplicate"):
-        lab.sort_panel(panel, tiny_tables["households"])
+        sort_panel(panel, tiny_tables["households"])
 
 
 @pytest.mark.parametrize("y", [

@@ -1,8 +1,8 @@
 """The logit's cluster-robust intervals against the generator's logit mode.
 
 In ``simulate.mode: logit`` the outcome is drawn from a logistic model with known
-coefficients (:data:`relapse_models.simulate.truth.TRUE_COEFFICIENTS`) in features computed
-from the observable tables (:func:`relapse_models.simulate.logit_features`). Fitting
+coefficients (:data:`relapse_models.data.simulate.truth.TRUE_COEFFICIENTS`) in features computed
+from the observable tables (:func:`relapse_models.data.simulate.logit_features`). Fitting
 :class:`LogitModel` on those features with village clusters must cover the truth at the
 nominal rate: >= 90 % of the intervals over 20 seeds (slow), and a 1-seed version (fast).
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from relapse_models.config import load_config
+from relapse_models.core.config import load_config
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.simulate import logit_features, simulate_county
+from relapse_models.data.simulate.truth import LOGIT_FEATURES
 from relapse_models.models import LogitModel
-from relapse_models.profiles import load_profile
-from relapse_models.simulate import logit_features, simulate_county
-from relapse_models.simulate.truth import LOGIT_FEATURES
 
 COUNTY = "shangluo"
 SCALE = 0.03  # ~16,000 households in ~40 villages: enough clusters for the robust variance

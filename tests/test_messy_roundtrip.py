@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from relapse_models.ingest import DEMO_KEY, ingest_files, pseudonymize
-from relapse_models.profiles import load_profile
-from relapse_models.simulate import simulate_county, write_messy_exports
-from relapse_models.simulate.messy import AMOUNTS
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.ingest import DEMO_KEY, ingest_files, pseudonymize
+from relapse_models.data.simulate import simulate_county, write_messy_exports
+from relapse_models.data.simulate.messy import AMOUNTS
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = "xunyi"

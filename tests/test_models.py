@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from relapse_models.features import FEATURE_COLUMNS
 from relapse_models.models import MODELS, GBMModel, LogitModel, RuleModel
+from relapse_models.outcome.features import FEATURE_COLUMNS
 
 
 def test_registry_names():

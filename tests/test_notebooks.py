@@ -6,7 +6,12 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from relapse_models.notebooks import KERNEL_NAME, NOTEBOOKS_DIR, chdir_project_root, run_notebook
+from relapse_models.stages.notebook import (
+    KERNEL_NAME,
+    NOTEBOOKS_DIR,
+    chdir_project_root,
+    run_notebook,
+)
 
 SOURCES = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
 

@@ -12,17 +12,17 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relapse_models import idcard
-from relapse_models.ingest.dates import (
+from relapse_models.data import idcard
+from relapse_models.data.ingest.dates import (
     parse_dates,
     parse_int,
     parse_months,
     parse_periods,
     parse_quarters,
 )
-from relapse_models.ingest.idnumbers import check_ids
-from relapse_models.ingest.pseudonym import DEMO_KEY, pseudonymize
-from relapse_models.ingest.units import UNIT_FACTORS, is_blank, parse_amounts, unit_from_text
+from relapse_models.data.ingest.idnumbers import check_ids
+from relapse_models.data.ingest.pseudonym import DEMO_KEY, pseudonymize
+from relapse_models.data.ingest.units import UNIT_FACTORS, is_blank, parse_amounts, unit_from_text
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True)
 # derandomized: CI runs the same examples every time (a failure found by exploring locally

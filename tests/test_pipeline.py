@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from relapse_models.config import load_config
+from relapse_models.core.config import load_config
 from relapse_models.report.render import external_references
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +88,7 @@ def test_each_county_has_its_own_lean_fit_on_its_own_test_rows(project):
     """fit_county: out of time on the county's files alone (no leave-one-county-out, no
     drivers), scored on exactly the rows the pooled fit scores for that county (the same
     split: the at-risk household-quarters of the test year), with the same true risk."""
-    from relapse_models.io import read_parquet
+    from relapse_models.core.io import read_parquet
 
     pooled = read_parquet(project / "data" / "processed" / "models" / "predictions.parquet")
     keys = ["household_id", "year", "quarter"]
@@ -195,7 +195,7 @@ def researcher_copy(project, tmp_path_factory) -> Path:
 def test_notebook_runs_with_its_default_parameters(researcher_copy, name, tmp_path):
     import papermill
 
-    from relapse_models.notebooks import KERNEL_NAME, ensure_kernel, notebook_source
+    from relapse_models.stages.notebook import KERNEL_NAME, ensure_kernel, notebook_source
 
     ensure_kernel()
     import jupytext

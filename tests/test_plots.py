@@ -4,7 +4,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 
-from relapse_models.plots import CJK_FONT_NAME, cjk_font_path, setup_fonts
+from relapse_models.report.figures import CJK_FONT_NAME, cjk_font_path, setup_fonts
 
 
 def test_font_file_ships_with_mplfonts():
@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from relapse_models import plots  # noqa: E402
+from relapse_models.report import figures as plots  # noqa: E402
 
 
 def _no_glyph_warnings(draw):
@@ -127,7 +127,7 @@ def test_county_figures_skip_suppressed_cells():
 
 
 def test_odds_ratio_forest_draws_the_table():
-    from relapse_models.plots import odds_ratio_forest
+    from relapse_models.report.figures import odds_ratio_forest
 
     tab = pd.DataFrame({
         "term": ["Intercept", "income_ratio", "oop_share", "dibao"],

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from relapse_models.idcard import is_valid
+from relapse_models.data.idcard import is_valid
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = "xunyi"
@@ -154,7 +154,7 @@ def cleaned_exports(
 def test_the_scanner_finds_planted_personal_data(tmp_path):
     """The scanner can fail: values planted in a compressed parquet, a notebook and a page
     next to a base64 image are all found."""
-    from relapse_models.io import write_parquet
+    from relapse_models.core.io import write_parquet
 
     ident = "610429197206057521"
     assert is_valid(ident)

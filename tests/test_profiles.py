@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from relapse_models.profiles import (
+from relapse_models.core.profiles import (
     FALLBACKS,
     ProfileError,
     figure,
@@ -101,7 +101,7 @@ def test_missing_file(tmp_path):
 
 
 def test_monitoring_line_falls_back_to_default():
-    from relapse_models.labels import line_for_years, lines_for_province
+    from relapse_models.core.lines import line_for_years, lines_for_province
 
     def monitoring_line(mon, province, year):
         return float(line_for_years(np.array([year]), lines_for_province(mon, province))[0])

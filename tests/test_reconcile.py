@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from relapse_models.profiles import load_profile
-from relapse_models.reconcile import COLUMNS, reconcile
-from relapse_models.simulate import simulate_county
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.reconcile import COLUMNS, reconcile
+from relapse_models.data.simulate import simulate_county
 
 ROOT = Path(__file__).resolve().parents[1]
 RATES = {"income_growth", "income_growth_relocated", "medical_reimbursement_rate", "elimination_rate"}

@@ -237,11 +237,11 @@ def test_feature_tables_need_only_the_columns_read():
     import copy
     from pathlib import Path
 
-    from relapse_models.config import load_config
-    from relapse_models.features import build_features
-    from relapse_models.labels import lines_for_province
-    from relapse_models.profiles import load_profile
-    from relapse_models.simulate import simulate_county
+    from relapse_models.core.config import load_config
+    from relapse_models.core.lines import lines_for_province
+    from relapse_models.core.profiles import load_profile
+    from relapse_models.data.simulate import simulate_county
+    from relapse_models.outcome.features import build_features
 
     config = copy.deepcopy(load_config())
     config["simulate"]["scale"] = 0.005

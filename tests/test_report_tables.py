@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from relapse_models.report.tables import format_number, suppress_small
+from relapse_models.report.suppression import suppress_small
+from relapse_models.report.tables import format_number
 
 
 def test_counts_below_min_cell_are_suppressed():

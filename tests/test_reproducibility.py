@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from relapse_models.config import load_config
-from relapse_models.io import read_parquet
+from relapse_models.core.config import load_config
+from relapse_models.core.io import read_parquet
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +91,7 @@ def test_executed_notebooks_get_numbered_cell_ids(tmp_path):
     """jupytext and papermill draw random cell ids; numbered ones keep pages reproducible."""
     import nbformat
 
-    from relapse_models.notebooks import stable_cell_ids
+    from relapse_models.stages.notebook import stable_cell_ids
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# 标题"), nbformat.v4.new_code_cell("x = 1")]

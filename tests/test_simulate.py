@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from relapse_models.labels import lines_for_province, relapse_label
-from relapse_models.profiles import load_profile
-from relapse_models.schema import EVENTS, HOUSEHOLDS, PANEL, TRUTH, TRUTH_COLUMNS
-from relapse_models.simulate import simulate_county
+from relapse_models.core.lines import lines_for_province
+from relapse_models.core.profiles import load_profile
+from relapse_models.core.schema import EVENTS, HOUSEHOLDS, PANEL, TRUTH, TRUTH_COLUMNS
+from relapse_models.data.simulate import simulate_county
+from relapse_models.outcome.relapse import relapse_label
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,7 +72,7 @@ def test_same_seed_same_bytes_other_seed_differs():
 
 
 def test_realised_outcome_is_the_label_of_the_observable_tables(yeji):
-    """The truth's outcome equals relapse_models.labels recomputed from the observable tables."""
+    """The truth's outcome equals relapse_models.outcome.relapse recomputed from the observable tables."""
     profile, cfg, sim = yeji
     lines = lines_for_province(cfg["monitoring"], profile["province_en"])
     lab = relapse_label(sim.households, sim.panel, sim.events, lines, cfg["monitoring"]["horizon_quarters"])
@@ -120,7 +121,7 @@ def test_logit_mode_exposes_coefficients():
 def test_logit_coefficients_recovered():
     import statsmodels.api as sm
 
-    from relapse_models.simulate import LOGIT_FEATURES, logit_features
+    from relapse_models.data.simulate import LOGIT_FEATURES, logit_features
 
     cfg = _config(0.5, "logit")
     profile = _profile("anon_county")

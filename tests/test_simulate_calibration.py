@@ -14,13 +14,13 @@ import pytest
 import yaml
 from sklearn.metrics import roc_auc_score
 
-from relapse_models.features import build_features
-from relapse_models.labels import lines_for_province
+from relapse_models.core.lines import lines_for_province
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.reconcile import reconcile
+from relapse_models.data.simulate import simulate_county
+from relapse_models.data.simulate.monitoring import QuarterlyHazards
 from relapse_models.models.rule import RuleModel
-from relapse_models.profiles import load_profile
-from relapse_models.reconcile import reconcile
-from relapse_models.simulate import simulate_county
-from relapse_models.simulate.monitoring import HazardModel
+from relapse_models.outcome.features import build_features
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTIES = ["shangluo", "anshun", "xunyi", "yeji", "anon_county"]
@@ -173,12 +173,12 @@ def _brute_force_no_event(c_list, mon, age0, L):
 
 def test_horizon_recursion_matches_enumeration():
     """The exact oracle's recursion over shock histories equals brute-force enumeration."""
-    from relapse_models.simulate import params as P
+    from relapse_models.data.simulate import params as P
 
     rng = np.random.default_rng(0)
     H, L, n = 2, P.SHOCK_LAG, 4
 
-    class _Fake(HazardModel):
+    class _Fake(QuarterlyHazards):
         def __init__(self):
             self.pop = type("Pop", (), {"n": n})()
 

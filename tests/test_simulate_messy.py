@@ -10,9 +10,9 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from relapse_models.idcard import is_valid
-from relapse_models.profiles import load_profile
-from relapse_models.simulate import simulate_county, write_messy_exports
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.idcard import is_valid
+from relapse_models.data.simulate import simulate_county, write_messy_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 

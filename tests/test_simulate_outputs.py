@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from relapse_models.cli import main
-from relapse_models.schema import TRUTH_COLUMNS
+from relapse_models.core.schema import TRUTH_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("households", "panel", "events")

@@ -5,7 +5,7 @@ conditional split reproduces the independent draw's law, and draws are determini
 import numpy as np
 import pytest
 
-from relapse_models.simulate.sampling import (
+from relapse_models.data.simulate.sampling import (
     conditional_uniforms,
     stratified_geometric,
     systematic_sample,
@@ -137,9 +137,9 @@ def test_stratified_geometric_rejects_zero():
 
 
 def test_draw_identification_keeps_each_households_probability():
-    """The engine's identification draw: P(identified) = 1 - HazardModel.no_identification with
+    """The engine's identification draw: P(identified) = 1 - QuarterlyHazards.no_identification with
     the realised shocks as indicators, and each fall piece keeps its own probability."""
-    from relapse_models.simulate.monitoring import HazardModel, draw_identification
+    from relapse_models.data.simulate.monitoring import QuarterlyHazards, draw_identification
 
     g = np.random.default_rng(8)
     kinds, reps, d = 6, 30_000, 0.7
@@ -156,7 +156,7 @@ def test_draw_identification_keeps_each_households_probability():
                                          d, key, np.random.default_rng(1))
     truth = {k: v.astype(np.float64) for k, v in base.items()}
     truth.update(p_cat=cat * 1.0, p_sev=severe * 1.0, p_job=job * 1.0, recent=recent * 1.0, lag=lag)
-    p_id = (1 - HazardModel.no_identification(truth, d)) * ~mon
+    p_id = (1 - QuarterlyHazards.no_identification(truth, d)) * ~mon
     assert abs(ident.sum() - p_id.sum() * reps) <= 1 + 1e-6
     freq = np.bincount(rep, weights=ident, minlength=kinds) / reps
     se = np.sqrt(p_id * (1 - p_id) / reps)

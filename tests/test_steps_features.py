@@ -12,13 +12,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from relapse_models.config import load_config
-from relapse_models.features import build_features
-from relapse_models.io import write_parquet
-from relapse_models.labels import lines_for_province
-from relapse_models.profiles import load_profile
-from relapse_models.simulate import simulate_county
-from relapse_models.steps.features import county_features, plan_blocks, write_features_in_blocks
+from relapse_models.core.config import load_config
+from relapse_models.core.io import write_parquet
+from relapse_models.core.lines import lines_for_province
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.simulate import simulate_county
+from relapse_models.outcome.features import build_features
+from relapse_models.stages.features import county_features, plan_blocks, write_features_in_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = 5000  # panel rows: one village per block

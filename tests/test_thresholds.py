@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models import thresholds as T
+from relapse_models.warning import capacity as CAP
+from relapse_models.warning import intervals as IV
+from relapse_models.warning import lead_times as LT
+from relapse_models.warning import line_sensitivity as LS
+from relapse_models.warning import official_tiers as OT
+from relapse_models.warning import settings as TS
+from relapse_models.warning import thresholds as T
+from relapse_models.warning import tiers as TI
 
 CAPACITY = {"grid_workers_per_1000_households": 4, "visits_per_worker_per_month": 30}
 
@@ -78,13 +85,13 @@ def test_default_thresholds_cover_coarse_scores():
 
 
 def test_capacity_share():
-    assert T.capacity_share(5000, CAPACITY) == pytest.approx(0.12)  # 20 workers x 30 / 5000
-    assert T.capacity_share(5000, CAPACITY, visits_per_flag_per_month=2) == pytest.approx(0.06)
-    assert T.monthly_visit_capacity(5000, CAPACITY) == pytest.approx(600)
+    assert CAP.capacity_share(5000, CAPACITY) == pytest.approx(0.12)  # 20 workers x 30 / 5000
+    assert CAP.capacity_share(5000, CAPACITY, visits_per_flag_per_month=2) == pytest.approx(0.06)
+    assert CAP.monthly_visit_capacity(5000, CAPACITY) == pytest.approx(600)
     big = {"grid_workers_per_1000_households": 50, "visits_per_worker_per_month": 30}
-    assert T.capacity_share(100, big) == 1.0
+    assert CAP.capacity_share(100, big) == 1.0
     with pytest.raises(ValueError):
-        T.capacity_share(0, CAPACITY)
+        CAP.capacity_share(0, CAPACITY)
 
 
 def test_best_threshold_within_capacity():
@@ -102,7 +109,7 @@ def test_best_threshold_within_capacity():
 
 def test_tiers_fit_capacity_by_hand():
     score = pd.Series(np.linspace(1.0, 0.01, 100), index=np.arange(100) + 7)
-    tr = T.tiers(score, capacity_share=0.12)
+    tr = TI.tiers(score, capacity_share=0.12)
     # budget 12 visits/month; one unit (1 red, 2 yellow, 4 blue) costs 2 + 2 + 4/3 -> 2.25
     # units -> 2 red, 4 yellow, 9 blue; load 4 + 4 + 3 = 11
     assert tr.attrs["sizes"] == {"red": 2, "yellow": 4, "blue": 9}
@@ -119,12 +126,12 @@ def test_tiers_fit_capacity_by_hand():
 def test_tiers_never_exceed_budget(cap):
     rng = np.random.default_rng(int(cap * 100))
     s = rng.random(537)
-    tr = T.tiers(s, capacity_share=cap)
+    tr = TI.tiers(s, capacity_share=cap)
     assert tr["visits_per_month"].sum() <= cap * 537 + 1e-9
     # higher tiers hold higher scores
     mins = tr.groupby("tier", observed=True).apply(lambda g: s[g.index].min(), include_groups=False)
     maxs = tr.groupby("tier", observed=True).apply(lambda g: s[g.index].max(), include_groups=False)
-    present = [t for t in T.TIER_ORDER if t in mins.index]
+    present = [t for t in TI.TIER_ORDER if t in mins.index]
     for hi, lo in zip(present, present[1:], strict=False):
         assert mins[hi] >= maxs[lo]
 
@@ -133,7 +140,7 @@ def test_tier_table_by_hand():
     tier = ["red", "yellow", "yellow", "blue", "none", "none"]
     y = [True, True, False, False, True, False]
     visits = [2, 1, 1, 1 / 3, 0, 0]
-    tab = T.tier_table(pd.Series(tier), y, visits).set_index("tier")
+    tab = TI.tier_table(pd.Series(tier), y, visits).set_index("tier")
     assert tab["n"].tolist() == [1, 2, 1, 2]
     assert tab["n_pos"].tolist() == [1, 1, 0, 1]
     np.testing.assert_allclose(tab["share_of_cases"], [1 / 3, 1 / 3, 0, 1 / 3])
@@ -143,8 +150,8 @@ def test_tier_table_by_hand():
 
 def test_pipeline_on_tiny_features(tiny_tables, tiny_lines):
     """build_features -> rule score -> threshold table, end to end on the hand fixture."""
-    from relapse_models.features import build_features
     from relapse_models.models import RuleModel
+    from relapse_models.outcome.features import build_features
 
     f = build_features(
         tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"], tiny_lines, {}
@@ -170,7 +177,7 @@ def test_flag_intervals_by_hand_and_paired(ten_households):
         "logit": df["score_logit"] >= 0.5,  # h1 h2 h3: TP 2
         "perfect": df["relapse"].astype(bool),
     }
-    iv = T.flag_intervals(
+    iv = IV.flag_intervals(
         df["relapse"], flags, df["village_id"], reference="rule", pt=0.2, n_boot=40, seed=1
     ).set_index("name")
     assert iv.loc["rule", "recall"] == 0.5 and iv.loc["rule", "precision"] == 0.4
@@ -182,7 +189,7 @@ def test_flag_intervals_by_hand_and_paired(ten_households):
     assert (iv.loc["perfect", ["recall_ci_low", "recall_ci_high"]] == 1).all()
     assert (iv.loc["rule", ["recall_diff_ci_low", "recall_diff_ci_high"]] == 0).all()
     # the interval is the percentile of the same village replicates, recomputed by hand
-    from relapse_models.evaluate import cluster_bootstrap_weights
+    from relapse_models.models.evaluation import cluster_bootstrap_weights
 
     y = df["relapse"].astype(bool).to_numpy()
     f = flags["logit"].to_numpy()
@@ -194,19 +201,19 @@ def test_flag_intervals_by_hand_and_paired(ten_households):
     assert iv.loc["logit", "precision_ci_low"] == pytest.approx(np.nanquantile(reps, 0.025))
     assert iv.loc["logit", "precision_ci_high"] == pytest.approx(np.nanquantile(reps, 0.975))
     assert iv.attrs["n_boot"] == 40
-    none = T.flag_intervals(df["relapse"], flags, n_boot=0)
+    none = IV.flag_intervals(df["relapse"], flags, n_boot=0)
     assert none["recall_ci_low"].isna().all() and "recall_diff" not in none
 
 
 def test_official_tiers_by_trigger_count(ten_households):
-    tr = T.official_tiers(ten_households["score_rule"])
+    tr = OT.official_tiers(ten_households["score_rule"])
     # h1: 3 triggers (red), h3: 2 (yellow), h2 h5 h9: 1 (blue)
     assert tr["tier"].astype(str).tolist() == [
         "red", "blue", "yellow", "none", "blue", "none", "none", "none", "blue", "none"
     ]
     assert tr.attrs["sizes"] == {"red": 1, "yellow": 1, "blue": 3}
     assert tr.attrs["load"] == pytest.approx(2 + 1 + 3 / 3)
-    strict = T.official_tiers([0.75, 0.5, np.nan], {"red": 4, "yellow": 3, "blue": 2})
+    strict = OT.official_tiers([0.75, 0.5, np.nan], {"red": 4, "yellow": 3, "blue": 2})
     assert strict["tier"].astype(str).tolist() == ["yellow", "blue", "none"]
 
 
@@ -214,10 +221,10 @@ def test_compare_tiers_by_hand(ten_households):
     df = ten_households
     # model tiers at capacity 0.5: budget 5 visits; a unit (1 red, 2 yellow, 4 blue) costs
     # 16/3, so 0.9375 units -> 0 red, 1 yellow (h1), 3 blue (h2 h3 h4); load 1 + 1 = 2
-    model = T.tiers_by_period(df, "score_logit", 0.5)
+    model = TI.tiers_by_period(df, "score_logit", 0.5)
     assert model["tier"].astype(str).tolist()[:5] == ["yellow", "blue", "blue", "blue", "none"]
-    schemes = {"official": T.official_tiers(df["score_rule"]), "logit": model}
-    tab = T.compare_tiers(df["relapse"], schemes, df["quarter"], budget_per_month=3.5)
+    schemes = {"official": OT.official_tiers(df["score_rule"]), "logit": model}
+    tab = TI.compare_tiers(df["relapse"], schemes, df["quarter"], budget_per_month=3.5)
     t = tab.set_index(["scheme", "tier"])
     off, mod = t.loc[("official", "tiered")], t.loc[("logit", "tiered")]
     assert (off["n"], off["n_pos"], off["load"], off["share_of_cases"]) == (5, 2, 4, 0.5)
@@ -231,7 +238,7 @@ def test_compare_tiers_by_hand(ten_households):
 def test_tiers_by_period_ranks_within_each_quarter():
     df = pd.DataFrame({"year": 2024, "quarter": [1] * 10 + [2] * 10,
                        "s": list(np.linspace(1, 0.1, 10)) + list(np.linspace(0.05, 0.01, 10))})
-    tr = T.tiers_by_period(df, "s", capacity_share=1.0)
+    tr = TI.tiers_by_period(df, "s", capacity_share=1.0)
     # each quarter alone: budget 10, unit cost 16/3 -> 1 red, 3 yellow, 7 blue would be 11 >
     # 10 households: n / 7 units -> floor(10/7 * (1, 2, 4)) = 1, 2, 5
     for q in (1, 2):
@@ -249,7 +256,7 @@ def test_line_sensitivity_by_hand(tiny_tables, tiny_lines):
     Q3, Q4, all relapsing (B's 8000 < 8400 in 2023); the rule flags A Q3-4 and D Q1-4."""
     flags = pd.DataFrame({"household_id": ["A", "B", "D"], "year": 2022, "quarter": [1, 3, 1],
                           "m": [True, True, False]})
-    out = T.line_sensitivity(
+    out = LS.line_sensitivity(
         tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"], tiny_lines,
         [1.0, 1.2], year=2022, flags=flags,
     ).set_index(["multiplier", "score"])
@@ -268,10 +275,10 @@ def test_line_sensitivity_by_hand(tiny_tables, tiny_lines):
 
 
 def test_threshold_settings_add_the_edge_multiple():
-    s = T.threshold_settings({"monitoring": {"edge_multiple": 1.5}})
+    s = TS.threshold_settings({"monitoring": {"edge_multiple": 1.5}})
     assert s["line_multipliers"] == [1.0, 1.1, 1.2, 1.5]
     assert s["visit_cost"] == 50.0
-    s2 = T.threshold_settings(
+    s2 = TS.threshold_settings(
         {"thresholds": {"line_multipliers": [1.5, 1.0]}, "monitoring": {"edge_multiple": 1.5}}
     )
     assert s2["line_multipliers"] == [1.0, 1.5]
@@ -281,10 +288,10 @@ def test_threshold_step_writes_every_detail(tmp_path, tiny_tables, tiny_lines):
     """The step on the hand fixture: features -> rule and a stand-in model -> all outputs."""
     import json
 
-    from relapse_models.features import build_features
-    from relapse_models.io import write_parquet
+    from relapse_models.core.io import write_parquet
     from relapse_models.models import RuleModel
-    from relapse_models.steps import thresholds as step
+    from relapse_models.outcome.features import build_features
+    from relapse_models.stages import thresholds as step
 
     f = build_features(*tiny_tables.values(), tiny_lines, {})
     pred = f[(f["year"] == 2022) & f["at_risk"] & f["relapse"].notna()
@@ -323,15 +330,15 @@ def test_threshold_step_writes_every_detail(tmp_path, tiny_tables, tiny_lines):
 
 def test_lead_times_match_the_table():
     df = _ten_rows()
-    lt = T.lead_times(df[df["relapse"].notna()], "score", 0.15)
+    lt = LT.lead_times(df[df["relapse"].notna()], "score", 0.15)
     # a1: flagged 3 quarters ahead (0.2 at 2022Q1); b1: 1 quarter ahead
     assert sorted(lt.tolist()) == [1.0, 3.0]
-    lt5 = T.lead_times(df[df["relapse"].notna()], "score", 0.5)
+    lt5 = LT.lead_times(df[df["relapse"].notna()], "score", 0.5)
     assert lt5.isna().sum() == 1 and lt5.max() == 2.0  # b1 missed; a1 flagged at 2022Q2
 
 
 def test_lead_time_distribution_by_hand():
-    from relapse_models.steps.thresholds import lead_time_distribution
+    from relapse_models.stages.thresholds import lead_time_distribution
 
     df = _ten_rows()
     best = pd.DataFrame({"score": ["s", "t"], "threshold": [0.5, 0.15]})
@@ -347,15 +354,15 @@ def test_lead_time_distribution_by_hand():
 
 def test_tier_resolution_by_hand(ten_households):
     """Official tiers recall 2/4 at load 4 > budget 3.5; logit tiers 3/4 at load 2."""
-    from relapse_models.steps.thresholds import tier_resolution
+    from relapse_models.stages.thresholds import tier_resolution
 
     df = ten_households
-    schemes = {"official": T.official_tiers(df["score_rule"]),
-               "logit": T.tiers_by_period(df, "score_logit", 0.5),
-               "oracle": T.tiers_by_period(df, "score_logit", 0.5)}
-    tc = T.compare_tiers(df["relapse"], schemes, df["quarter"], 3.5).assign(county_id="c1")
+    schemes = {"official": OT.official_tiers(df["score_rule"]),
+               "logit": TI.tiers_by_period(df, "score_logit", 0.5),
+               "oracle": TI.tiers_by_period(df, "score_logit", 0.5)}
+    tc = TI.compare_tiers(df["relapse"], schemes, df["quarter"], 3.5).assign(county_id="c1")
     flags = {k: (v["tier"].astype(str) != "none").to_numpy() for k, v in schemes.items()}
-    iv = T.flag_intervals(df["relapse"], flags, df["village_id"], reference="official",
+    iv = IV.flag_intervals(df["relapse"], flags, df["village_id"], reference="official",
                           n_boot=50, seed=3).assign(kind="tiers")
     res = tier_resolution(tc, iv).set_index("scheme")
     assert res.loc["official", "recall"] == 0.5 and res.loc["logit", "recall"] == 0.75
@@ -379,7 +386,7 @@ def test_tier_resolution_by_hand(ten_households):
 
 
 def test_bootstrap_clusters_fall_back_to_households_in_a_single_village():
-    from relapse_models.steps.thresholds import bootstrap_clusters
+    from relapse_models.stages.thresholds import bootstrap_clusters
 
     two = pd.DataFrame({"village_id": ["v1", "v1", "v2"], "household_id": ["a", "b", "c"]})
     assert bootstrap_clusters(two).tolist() == ["v1", "v1", "v2"]
@@ -392,10 +399,10 @@ def _small_xunyi():
     import copy
     from pathlib import Path
 
-    from relapse_models.config import load_config
-    from relapse_models.labels import lines_for_province
-    from relapse_models.profiles import load_profile
-    from relapse_models.simulate import simulate_county
+    from relapse_models.core.config import load_config
+    from relapse_models.core.lines import lines_for_province
+    from relapse_models.core.profiles import load_profile
+    from relapse_models.data.simulate import simulate_county
 
     root = Path(__file__).resolve().parents[1]
     config = copy.deepcopy(load_config())
@@ -408,20 +415,19 @@ def _small_xunyi():
 def test_features_at_scaled_lines_equal_a_full_rebuild():
     """line_sensitivity rebuilds only what moves with the line: every column it reads equals
     build_features run afresh on the scaled lines (the reference), exactly."""
-    from relapse_models.features import build_features
-    from relapse_models.models.rule import TRIGGER_COLUMNS
+    from relapse_models.outcome.features import TRIGGER_COLUMNS, build_features
 
     config, sim, lines = _small_xunyi()
     read = ["household_id", "year", "quarter", "income_ratio", "line", "relapse_event",
             "at_risk", "relapse_in_quarters", "relapse", *TRIGGER_COLUMNS.values()]
-    got = dict(T._features_at_lines(sim.households, sim.panel, sim.events, lines,
+    got = dict(LS._features_at_lines(sim.households, sim.panel, sim.events, lines,
                                     [1.0, 1.2, 1.5], config, max_rows=1000))
-    in_2023 = dict(T._features_at_lines(sim.households, sim.panel, sim.events, lines,
+    in_2023 = dict(LS._features_at_lines(sim.households, sim.panel, sim.events, lines,
                                         [1.0, 1.2, 1.5], config, year=2023, max_rows=1000))
     assert list(got) == [1.0, 1.2, 1.5]
     assert sim.panel["household_id"].nunique() > 5 * 1000 / 20  # many blocks of households
     for m, f in got.items():
-        ref = build_features(sim.households, sim.panel, sim.events, T.scale_lines(lines, m),
+        ref = build_features(sim.households, sim.panel, sim.events, LS.scale_lines(lines, m),
                              config)
         assert ref["relapse"].notna().any() and ref["at_risk"].any()
         pd.testing.assert_frame_equal(f[read], ref[read], check_exact=True)
@@ -431,8 +437,8 @@ def test_features_at_scaled_lines_equal_a_full_rebuild():
 
 
 def test_county_predictions_reads_only_that_county(tmp_path):
-    from relapse_models.io import write_parquet
-    from relapse_models.steps.thresholds import county_predictions
+    from relapse_models.core.io import write_parquet
+    from relapse_models.stages.thresholds import county_predictions
 
     pred = pd.DataFrame({"county_id": ["a", "b", "a", "b", "a"], "year": 2024,
                          "score": [0.1, 0.2, 0.3, 0.4, 0.5]})
@@ -446,7 +452,7 @@ def test_features_at_lines_from_base_features_equal_the_rebuild():
     """Given the base-line features (any row order, extra years and rows), the line-free
     triggers are read from them: the same frames as the rebuild, column for column; a base
     missing a needed row or trigger column falls back to the rebuild."""
-    from relapse_models.features import build_features
+    from relapse_models.outcome.features import build_features
 
     config, sim, lines = _small_xunyi()
     feats = build_features(sim.households, sim.panel, sim.events, lines, config)
@@ -456,37 +462,37 @@ def test_features_at_lines_from_base_features_equal_the_rebuild():
     base = pd.concat([shuffled, dup], ignore_index=True)
     args = (sim.households, sim.panel, sim.events, lines, [1.0, 1.2, 1.5], config)
     codes = pd.factorize(sim.panel["household_id"], sort=True)
-    assert T._base_rows(base, sim.panel, *codes, ["income_ratio", "oop_share"], None)
+    assert LS._base_rows(base, sim.panel, *codes, ["income_ratio", "oop_share"], None)
     for year in (None, 2023):
-        ref = T._features_at_lines(*args, year=year, max_rows=1000)
-        got = T._features_at_lines(*args, year=year, max_rows=1000, base_features=base)
+        ref = LS._features_at_lines(*args, year=year, max_rows=1000)
+        got = LS._features_at_lines(*args, year=year, max_rows=1000, base_features=base)
         assert [m for m, _ in got] == [1.0, 1.2, 1.5]
         for (_, f), (_, r) in zip(got, ref, strict=True):
             pd.testing.assert_frame_equal(f, r, check_exact=True)
     # base rows of other years are not needed for 2023; a missing 2023 row forces a rebuild
     only_2023 = base[base["year"] == 2023]
-    got = T._features_at_lines(*args, year=2023, base_features=only_2023)
-    ref = T._features_at_lines(*args, year=2023)
+    got = LS._features_at_lines(*args, year=2023, base_features=only_2023)
+    ref = LS._features_at_lines(*args, year=2023)
     pd.testing.assert_frame_equal(got[2][1], ref[2][1], check_exact=True)
     gappy = only_2023.iloc[1:].assign(oop_share=np.nan)
-    assert T._base_rows(gappy, sim.panel, *codes, ["income_ratio", "oop_share"], 2023) is None
-    got = T._features_at_lines(*args, year=2023, base_features=gappy)
+    assert LS._base_rows(gappy, sim.panel, *codes, ["income_ratio", "oop_share"], 2023) is None
+    got = LS._features_at_lines(*args, year=2023, base_features=gappy)
     pd.testing.assert_frame_equal(got[0][1], ref[0][1], check_exact=True)
     no_cols = base.drop(columns=["oop_share"])
-    got = T._features_at_lines(*args, year=2023, base_features=no_cols)
+    got = LS._features_at_lines(*args, year=2023, base_features=no_cols)
     pd.testing.assert_frame_equal(got[1][1], ref[1][1], check_exact=True)
 
 
 def test_line_sensitivity_with_base_features_equals_without(tiny_tables, tiny_lines):
-    from relapse_models.features import build_features
+    from relapse_models.outcome.features import build_features
 
     feats = build_features(*tiny_tables.values(), tiny_lines, {})
     flags = pd.DataFrame({"household_id": ["A", "B", "D"], "year": 2022, "quarter": [1, 3, 1],
                           "m": [True, True, False]})
     args = (tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"],
             tiny_lines, [1.0, 1.2])
-    ref = T.line_sensitivity(*args, year=2022, flags=flags)
-    got = T.line_sensitivity(*args, year=2022, flags=flags,
+    ref = LS.line_sensitivity(*args, year=2022, flags=flags)
+    got = LS.line_sensitivity(*args, year=2022, flags=flags,
                              base_features=feats.iloc[::-1].reset_index(drop=True))
     pd.testing.assert_frame_equal(got, ref, check_exact=True)
 
@@ -503,7 +509,7 @@ def test_episode_codes_are_those_of_the_household_onset_pairs():
             np.where(rng.random(n) < 0.5, rng.integers(1, 5, n), -1), dtype="Int64"),
     })
     df.loc[df["relapse_in_quarters"] < 0, "relapse_in_quarters"] = pd.NA
-    codes, lead = T._episodes(df)
+    codes, lead = LT.episodes(df)
     k = df["relapse_in_quarters"].to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(k) & (df["at_risk"].to_numpy() | (k >= 2))
     first: dict[tuple, int] = {}
@@ -521,15 +527,15 @@ def test_episode_codes_are_those_of_the_household_onset_pairs():
 def test_period_codes_follow_first_appearance():
     df = pd.DataFrame({"year": [2024, 2023, 2024, 2023, 2024, 2022],
                        "quarter": [2, 4, 2, 1, 1, 4]})
-    assert T._period_codes(df, ("year", "quarter")).tolist() == [0, 1, 0, 2, 3, 4]
-    assert T._period_codes(df, ("year",)).tolist() == [0, 1, 0, 1, 0, 2]
+    assert TI._period_codes(df, ("year", "quarter")).tolist() == [0, 1, 0, 2, 3, 4]
+    assert TI._period_codes(df, ("year",)).tolist() == [0, 1, 0, 1, 0, 2]
 
 
 def test_tiers_visits_follow_the_tier():
-    tr = T.tiers(pd.Series([0.9, 0.1, 0.5, np.nan, 0.7, 0.3, 0.2, 0.8]), 1.0)
+    tr = TI.tiers(pd.Series([0.9, 0.1, 0.5, np.nan, 0.7, 0.3, 0.2, 0.8]), 1.0)
     want = {"red": 2.0, "yellow": 1.0, "blue": 1 / 3, "none": 0.0}
     assert tr["visits_per_month"].tolist() == [want[t] for t in tr["tier"].astype(str)]
-    assert list(tr["tier"].cat.categories) == list(T.TIER_ORDER) and tr["tier"].cat.ordered
+    assert list(tr["tier"].cat.categories) == list(TI.TIER_ORDER) and tr["tier"].cat.ordered
     # 1 red, 2 yellow, 4 blue of 8: the missing score ranks last, alone in "none"
     assert tr["tier"].astype(str).tolist() == [
         "red", "blue", "blue", "none", "yellow", "blue", "blue", "yellow"]

@@ -25,21 +25,21 @@ class UserError(Exception):
 
 
 def _config_from_json(text: str | None) -> dict[str, Any]:
-    from relapse_models.config import from_json
+    from relapse_models.core.config import from_json
 
     return from_json(text)
 
 
 def _profile(path: str) -> dict[str, Any]:
-    from relapse_models.profiles import load_profile
+    from relapse_models.core.profiles import load_profile
 
     return load_profile(path)
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from relapse_models.config import county_seed
-    from relapse_models.io import write_parquet
-    from relapse_models.simulate import simulate_county, write_messy_exports
+    from relapse_models.core.config import county_seed
+    from relapse_models.core.io import write_parquet
+    from relapse_models.data.simulate import simulate_county, write_messy_exports
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
@@ -65,8 +65,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 def cmd_features(args: argparse.Namespace) -> None:
     """Features in blocks of whole villages (bounded memory, same table as one block)."""
-    from relapse_models.labels import lines_for_province
-    from relapse_models.steps.features import DEFAULT_BLOCK_ROWS, county_features
+    from relapse_models.core.lines import lines_for_province
+    from relapse_models.stages.features import DEFAULT_BLOCK_ROWS, county_features
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
@@ -77,8 +77,8 @@ def cmd_features(args: argparse.Namespace) -> None:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> None:
-    from relapse_models.io import read_parquet, write_csv
-    from relapse_models.reconcile import reconcile
+    from relapse_models.core.io import read_parquet, write_csv
+    from relapse_models.data.reconcile import reconcile
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
@@ -91,7 +91,7 @@ def cmd_reconcile(args: argparse.Namespace) -> None:
 
 def cmd_combine(args: argparse.Namespace) -> None:
     """Concatenate per-county CSVs and merge per-county JSON files into one of each."""
-    from relapse_models.io import write_csv, write_json
+    from relapse_models.core.io import write_csv, write_json
 
     if args.csv_out:
         frames = [pd.read_csv(p, encoding="utf-8-sig") for p in args.csv]
@@ -104,7 +104,7 @@ def cmd_combine(args: argparse.Namespace) -> None:
 
 
 def cmd_notebook(args: argparse.Namespace) -> None:
-    from relapse_models.notebooks import run_notebook
+    from relapse_models.stages.notebook import run_notebook
 
     params = {key: yaml.safe_load(value) for key, value in args.param}
     # keep strings that YAML would turn into other types when the notebook expects text
@@ -116,7 +116,7 @@ def cmd_notebook(args: argparse.Namespace) -> None:
 
 def _ingest(args: argparse.Namespace, key: bytes):
     """Ingest the files named on the command line; a user's mistake becomes a UserError."""
-    from relapse_models.ingest import IngestError, ingest_files
+    from relapse_models.data.ingest import IngestError, ingest_files
 
     try:
         return ingest_files(args.files, args.county, key, columns=args.columns,
@@ -126,7 +126,7 @@ def _ingest(args: argparse.Namespace, key: bytes):
 
 
 def _key(args: argparse.Namespace, required: bool) -> bytes:
-    from relapse_models.ingest import PseudonymKeyError, load_key
+    from relapse_models.data.ingest import PseudonymKeyError, load_key
 
     try:
         return load_key(args.key_file, synthetic=args.synthetic)
@@ -140,7 +140,7 @@ def _key(args: argparse.Namespace, required: bool) -> bytes:
 
 
 def _print_summary(result) -> None:
-    from relapse_models.steps.clean import files_table
+    from relapse_models.stages.clean import files_table
 
     print(files_table(result.report).to_string(index=False))
     rules = pd.DataFrame(result.report["rules"], columns=["table", "rule", "n"])
@@ -162,7 +162,7 @@ def cmd_validate(args: argparse.Namespace) -> None:
 
 def cmd_clean(args: argparse.Namespace) -> None:
     """Ingest and clean exports into canonical tables, quarantine and report under --out."""
-    from relapse_models.steps.clean import write_outputs
+    from relapse_models.stages.clean import write_outputs
 
     result = _ingest(args, _key(args, required=True))
     write_outputs(result, args.county, args.out)
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    from relapse_models.config import ConfigError
+    from relapse_models.core.config import ConfigError
 
     try:
         args.func(args)

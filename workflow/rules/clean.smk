@@ -2,7 +2,7 @@
 
 
 if config["data"]["source"] == "files":  # real exports: files and a key, before any job
-    from relapse_models.steps.clean import check_real_data
+    from relapse_models.stages.clean import check_real_data
 
     check_real_data(config)
 

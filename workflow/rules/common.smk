@@ -5,7 +5,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
-from relapse_models.config import ConfigError, check_profiles, load_schema, validate_config
+from relapse_models.core.config import ConfigError, check_profiles, load_schema, validate_config
 
 min_version("9.0")
 

@@ -1,9 +1,9 @@
 """Relapse-risk models behind one scikit-learn-like API.
 
 Every model has ``__init__(**params)``, ``fit(X, y, groups=None) -> self`` and
-``predict_proba(X) -> ndarray (n, 2)``, so :mod:`relapse_models.evaluate` and
-:mod:`relapse_models.thresholds` treat them alike. ``X`` is a feature frame (see
-:data:`relapse_models.features.FEATURE_COLUMNS`); ``groups`` are village ids, used for
+``predict_proba(X) -> ndarray (n, 2)``, so :mod:`relapse_models.models.evaluation` and
+:mod:`relapse_models.warning.thresholds` treat them alike. ``X`` is a feature frame (see
+:data:`relapse_models.outcome.features.FEATURE_COLUMNS`); ``groups`` are village ids, used for
 cluster-robust standard errors (logit, hazard, vulnerability) and grouped calibration folds
 (gbm). The vulnerability model also reads ``income_pc_4q`` and ``line`` from X (its outcome is
 income, not the label; see :mod:`relapse_models.models.vulnerability`).

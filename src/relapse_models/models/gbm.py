@@ -19,7 +19,7 @@ the held-out villages' scores of that refit. With ``cv=k >= 2`` it is the classi
 
 Defaults (16 leaves, at least 100 rows a leaf, L2 penalty 10; refit): the panel repeats each
 household over quarters, and large, loosely regularised trees learn households. With the
-shock-timing features (:data:`relapse_models.features.SHOCK_FEATURES`) the risk has more
+shock-timing features (:data:`relapse_models.outcome.features.SHOCK_FEATURES`) the risk has more
 interactions (a shock's effect depends on income), which 16 penalised leaves learn better than
 the former 8 leaves, 200 rows, L2 1: on the scale-0.02 synthetic panel out of time (test 2024,
 three seeds of the village split) 0.976 x the oracle's AUC (0.9756-0.9765) against 0.970
@@ -37,6 +37,7 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
+from sklearn.inspection import partial_dependence, permutation_importance
 from sklearn.model_selection import (
     GroupKFold,
     GroupShuffleSplit,
@@ -44,8 +45,8 @@ from sklearn.model_selection import (
     StratifiedShuffleSplit,
 )
 
-from relapse_models.features import model_columns
-from relapse_models.labels import as_float_label
+from relapse_models.outcome.features import model_columns
+from relapse_models.outcome.relapse import as_float_label
 
 
 class GBMModel:
@@ -169,8 +170,6 @@ class GBMModel:
         self, X: pd.DataFrame, y: ArrayLike, n_repeats: int = 5, scoring: str = "roc_auc"
     ) -> pd.DataFrame:
         """Risk drivers: drop in ``scoring`` when a feature is shuffled (mean, sd)."""
-        from sklearn.inspection import permutation_importance
-
         y = as_float_label(y)
         keep = ~np.isnan(y)
         r = permutation_importance(
@@ -201,8 +200,6 @@ class GBMModel:
         """How the average calibrated risk moves with one feature, the others as observed
         (sklearn's brute-force partial dependence): feature, grid_value, value.
         ``max_rows`` rows are drawn (seeded) to bound the cost (grid x rows predictions)."""
-        from sklearn.inspection import partial_dependence
-
         Xa = X[self.feature_names_in_]
         if max_rows is not None and len(Xa) > max_rows:
             Xa = Xa.sample(max_rows, random_state=self.random_state)

@@ -2,7 +2,7 @@
 
 One row per at-risk household-quarter ``t`` (not in the relapse state at ``t``); the event is
 *entering* the relapse state in quarter ``t+1`` (``relapse_in_quarters == 1``, from
-:mod:`relapse_models.labels`). With the cloglog link,
+:mod:`relapse_models.outcome.relapse`). With the cloglog link,
 
     cloglog(h(t)) = a(d_t) + x_t'b,
 
@@ -18,7 +18,7 @@ many correlated rows: standard errors are cluster-robust by village (which nests
 
 Prediction over the label's horizon ``H`` holds the covariates at their quarter-``t`` values
 and lets the duration run on (``d_t, d_t + 1, ..., d_t + H - 1``, capped), and with it the
-quarters since each shock (:data:`relapse_models.features.SHOCK_FEATURES`, capped: no new shock
+quarters since each shock (:data:`relapse_models.outcome.features.SHOCK_FEATURES`, capped: no new shock
 is assumed; 0.966 x the oracle's AUC out of time at scale 0.02 against 0.964 held at ``t``):
 
     P(relapse within H) = 1 - prod_k (1 - h(x_t, d_t + k)),
@@ -36,9 +36,14 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 
-from relapse_models.features import ELIMINATION_CAP, SHOCK_CAP, SHOCK_FEATURES, model_columns
-from relapse_models.labels import as_float_label
 from relapse_models.models.logit import _FormulaGLM
+from relapse_models.outcome.features import (
+    ELIMINATION_CAP,
+    SHOCK_CAP,
+    SHOCK_FEATURES,
+    model_columns,
+)
+from relapse_models.outcome.relapse import as_float_label
 
 TIME_TO_EVENT = "relapse_in_quarters"
 """Column of X with the quarters from t to the first relapse-state quarter (label positive)."""
@@ -107,7 +112,7 @@ class HazardModel(_FormulaGLM):
         if TIME_TO_EVENT not in X:
             raise ValueError(
                 f"hazard model: X needs the column {TIME_TO_EVENT!r} (quarters to the first "
-                "relapse-state quarter, from relapse_models.labels) for the next-quarter event"
+                "relapse-state quarter, from relapse_models.outcome.relapse) for the next-quarter event"
             )
         label = as_float_label(y)
         first = pd.to_numeric(X[TIME_TO_EVENT], errors="coerce").to_numpy(dtype=float)

@@ -18,8 +18,8 @@ import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from relapse_models.features import model_columns
-from relapse_models.labels import as_float_label
+from relapse_models.outcome.features import model_columns
+from relapse_models.outcome.relapse import as_float_label
 
 
 def collinear_columns(X: pd.DataFrame, tol: float = 1e-8) -> list[str]:

@@ -16,13 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-TRIGGER_COLUMNS: dict[str, str] = {
-    "income": "income_ratio",
-    "drop": "income_yoy_drop",
-    "oop": "oop_share",
-    "disaster": "disaster_loss_share",
-}
-"""Trigger -> feature column it reads."""
+from relapse_models.outcome.features import TRIGGER_COLUMNS
 
 
 class RuleModel:

@@ -6,8 +6,8 @@ import html
 
 import pandas as pd
 
-from relapse_models.report.labels import indicator_label, model_label, t
-from relapse_models.report.tables import format_metric, format_number
+from relapse_models.report.tables import format_interval, format_metric, format_number
+from relapse_models.report.words import indicator_label, model_label, t
 
 
 def county_names(profiles: dict[str, dict], language: str = "zh") -> dict[str, str]:
@@ -89,8 +89,6 @@ def tier_matrix(
     """Per county (``reports/metrics/tier_comparison.csv``): the official tiers' load against
     capacity and recall, the best model's tiers, and their paired difference with its
     interval; the verdict says whether the model's tiers fit capacity with higher recall."""
-    from relapse_models.report.county import _interval
-
     yes, no = t("yes", language), t("no", language)
     rows = []
     for cid, name in names.items():
@@ -109,13 +107,13 @@ def tier_matrix(
                 f"{format_metric(r['load'], '.1f')} / {format_metric(r['budget'], '.1f')}")
             scheme = "" if label != t("best_model", language) else \
                 f"（{model_label(r['scheme'], language)}）"
-            row[f"{label} · {t('recall_ci', language)}"] = _interval(
+            row[f"{label} · {t('recall_ci', language)}"] = format_interval(
                 r["recall"], r["recall_ci_low"], r["recall_ci_high"]) + scheme
         if best.empty:
             row[t("recall_diff", language)], row[t("verdict", language)] = "—", "—"
         else:
             r = best.iloc[0]
-            row[t("recall_diff", language)] = _interval(
+            row[t("recall_diff", language)] = format_interval(
                 r["recall_diff"], r["recall_diff_ci_low"], r["recall_diff_ci_high"], signed=True)
             row[t("verdict", language)] = yes if r["model_beats_official"] is True or \
                 str(r["model_beats_official"]) == "True" else no

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from relapse_models.report.labels import code_label, indicator_label, model_label, t
-from relapse_models.report.tables import format_metric, format_number, suppress_small
+from relapse_models.report.suppression import suppress_small
+from relapse_models.report.tables import format_interval, format_metric, format_number
+from relapse_models.report.words import SUBGROUP_LABELS, code_label, indicator_label, model_label, t
 
 FEATURE_COLUMNS_READ: list[str] = [
     "household_id", "town_id", "year", "quarter", "monitored_now", "income_pc_4q", "line",
@@ -308,16 +309,6 @@ def disaster_types(panel: pd.DataFrame, min_cell: int, language: str = "zh") -> 
 # --- early-warning detail tables (reports/metrics/thresholds_detail/<county>/) --------------
 
 
-def _interval(value: float, low: float, high: float, spec: str = ".3f",
-              signed: bool = False) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    v = format(value, ("+" if signed else "") + spec)
-    if pd.isna(low) or pd.isna(high):
-        return v
-    return f"{v} [{format(low, spec)}, {format(high, spec)}]"
-
-
 def tier_resolution_table(resolution: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
     """Official against model tiers: monthly load against capacity, recall with its interval
     and the paired difference from the official tiers; the best model's verdict."""
@@ -333,8 +324,8 @@ def tier_resolution_table(resolution: pd.DataFrame, language: str = "zh") -> pd.
             t("load", language): format_metric(r.load, ".1f"),
             t("budget", language): format_metric(r.budget, ".1f"),
             t("fits_capacity", language): "—" if pd.isna(fits) else (yes if fits else no),
-            t("recall_ci", language): _interval(r.recall, r.recall_ci_low, r.recall_ci_high),
-            t("recall_diff", language): "—" if r.scheme == "official" else _interval(
+            t("recall_ci", language): format_interval(r.recall, r.recall_ci_low, r.recall_ci_high),
+            t("recall_diff", language): "—" if r.scheme == "official" else format_interval(
                 r.recall_diff, r.recall_diff_ci_low, r.recall_diff_ci_high, signed=True),
             t("verdict", language): verdict,
         })
@@ -358,8 +349,6 @@ def equity_report_table(equity: pd.DataFrame, scores: list[str], language: str =
                         min_cell: int = 5) -> pd.DataFrame:
     """The published (already suppressed) equity table for ``scores``: each group's recall with
     its interval, its share of cases and of misses."""
-    from relapse_models.equity import SUBGROUP_LABELS
-
     d = equity[equity["score"].isin(scores)]
     marker = f"<{min_cell}"
 
@@ -384,7 +373,7 @@ def equity_report_table(equity: pd.DataFrame, scores: list[str], language: str =
     rows = []
     for r in d.itertuples(index=False):
         rec = value(r.recall)
-        shown = rec if isinstance(rec, str) else _interval(
+        shown = rec if isinstance(rec, str) else format_interval(
             rec, value(r.recall_ci_low), value(r.recall_ci_high))
         rows.append({
             t("score", language): model_label(r.score, language),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from relapse_models.io import write_text
+from relapse_models.core.io import write_text
+from relapse_models.report.figures import cjk_font_path
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -23,8 +25,6 @@ _EXTERNAL = re.compile(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=\s*["']?
 def notebook_language(nb: nbformat.NotebookNode, default: str = "zh") -> str:
     """The report language the notebook ran with: ``report.language`` in the ``config_json``
     parameter papermill recorded (the pipeline passes it), else ``default``."""
-    import json
-
     params = (nb.metadata.get("papermill") or {}).get("parameters") or {}
     try:
         config = json.loads(params.get("config_json") or "{}")
@@ -84,7 +84,6 @@ def font_subset(text: str) -> bytes:
     """WOFF of the CJK font restricted to the characters of ``text`` (plus printable ASCII)."""
     from fontTools import subset
 
-    from relapse_models.plots import cjk_font_path
 
     options = subset.Options()
     options.flavor = "woff"

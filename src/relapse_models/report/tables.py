@@ -1,34 +1,10 @@
-"""Tables for the reports: small-cell suppression and number formats as the seeds use them."""
+"""Tables for the reports: number formats as the seed reports write them, and HTML."""
 
 from __future__ import annotations
 
 import math
 
 import pandas as pd
-
-SUPPRESSED = "<{min_cell}"
-
-
-def suppress_small(
-    df: pd.DataFrame, count_columns: list[str], min_cell: int, household_column: str | None = None
-) -> pd.DataFrame:
-    """Replace counts below ``min_cell`` households by ``"<min_cell"``.
-
-    ``household_column`` names the column holding each row's household count when it is not
-    the count itself (e.g. a rate computed over few households is suppressed too); rows are
-    kept so a reader sees that a cell exists but is too small to show.
-    """
-    out = df.copy()
-    basis = out[household_column] if household_column else None
-    marker = SUPPRESSED.format(min_cell=min_cell)
-    for column in count_columns:
-        small = (basis if basis is not None else out[column]) < min_cell
-        out[column] = out[column].astype(object).where(~small, marker)
-    if household_column and household_column not in count_columns:
-        out[household_column] = out[household_column].astype(object).where(
-            out[household_column] >= min_cell, marker
-        )
-    return out
 
 
 def format_number(value: float | None, unit: str = "", language: str = "zh") -> str:
@@ -47,6 +23,18 @@ def format_number(value: float | None, unit: str = "", language: str = "zh") -> 
 def format_metric(value: float | None, spec: str) -> str:
     """A metric, or a dash where it is undefined (JSON null: e.g. no case in a small county)."""
     return "—" if value is None or pd.isna(value) else format(value, spec)
+
+
+def format_interval(value: float, low: float, high: float, spec: str = ".3f",
+              signed: bool = False) -> str:
+    """A value with its interval, ``0.412 [0.371, 0.455]``; the value alone when the interval
+    is unknown, a dash when the value is."""
+    if value is None or pd.isna(value):
+        return "—"
+    v = format(value, ("+" if signed else "") + spec)
+    if pd.isna(low) or pd.isna(high):
+        return v
+    return f"{v} [{format(low, spec)}, {format(high, spec)}]"
 
 
 def html_table(df: pd.DataFrame) -> str:

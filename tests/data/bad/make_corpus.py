@@ -26,7 +26,7 @@ HEADER = ["户编号", "户主姓名", "证件号码", "联系电话", "乡镇",
           "灾害损失", "是否低保", "是否公益岗", "灾害类型", "住房安全", "饮水安全", "监测对象类别",
           "风险类型", "识别日期", "风险消除日期"]
 IDS = ["610429196503070015", "610429198005120023", "61042919501120019X"]
-"""GB 11643 ID numbers with valid check digits (made by ``relapse_models.idcard``)."""
+"""GB 11643 ID numbers with valid check digits (made by ``relapse_models.data.idcard``)."""
 NAMES = ["赵大明", "钱小红", "孙老汉"]
 AGES = ["58", "43", "73"]  # in 2023, from the birth dates in IDS
 SEXES = ["男", "女", "男"]

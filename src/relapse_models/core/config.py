@@ -1,0 +1,235 @@
+"""Load and validate the run configuration.
+
+The same JSON schema (``workflow/schemas/config.schema.yaml``) is used by Snakemake at the
+start of a run and by the package (CLI, notebooks), so a notebook run by hand in JupyterLab
+sees exactly the defaults the pipeline sees.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import sys
+import zlib
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from relapse_models.core.quarters import parse_quarter
+
+if TYPE_CHECKING:
+    import jsonschema
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+"""Repository root when the package is installed in editable/src mode."""
+
+SCHEMA_PATH = PROJECT_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "config.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+
+def import_jsonschema() -> ModuleType:
+    """``jsonschema`` without its IRI format checker.
+
+    Importing jsonschema builds the ``rfc3987_syntax`` grammar (about 2 s), and every pipeline
+    job validates its config, so every job paid it. No schema of the project uses
+    ``format: iri``, so the grammar is not needed: marking the module absent makes jsonschema
+    skip that one checker. Call this before anything imports jsonschema (nbformat does too).
+    """
+    _skip_iri_grammar()
+    import jsonschema
+
+    return jsonschema
+
+
+def _skip_iri_grammar() -> None:
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+# every module of the package imports this one first, so a job that later imports jsonschema
+# (profiles, nbformat) skips the grammar too
+_skip_iri_grammar()
+
+
+def load_schema(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read the config JSON schema (YAML syntax)."""
+    path = Path(path) if path else SCHEMA_PATH
+    if not path.exists():  # installed as a wheel: the schema ships as package data
+        path = Path(str(resources.files("relapse_models") / "config.schema.yaml"))
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _with_defaults(validator_class: type) -> type:
+    """Extend a jsonschema validator so it fills in ``default`` values, as Snakemake does."""
+    jsonschema = import_jsonschema()
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        for name, subschema in properties.items():
+            if isinstance(instance, dict) and "default" in subschema:
+                instance.setdefault(name, copy.deepcopy(subschema["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validate ``config`` and return a copy with defaults filled in.
+
+    Raises :class:`ConfigError` naming the offending key path, e.g. ``simulate.scale``.
+    """
+    schema = schema or load_schema()
+    config = copy.deepcopy(config)
+    jsonschema = import_jsonschema()
+    validator_class = _with_defaults(jsonschema.validators.validator_for(schema))
+    errors = sorted(validator_class(schema).iter_errors(config), key=lambda e: list(e.path))
+    if errors:
+        lines = [f"{_key_path(e)}: {e.message}" for e in errors]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    _check_cross_fields(config)
+    return config
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        # the message names the unexpected key; keep the parent path in front of it
+        return f"unknown key under '{path or '<top level>'}'"
+    return path or "<top level>"
+
+
+def _check_cross_fields(config: dict[str, Any]) -> None:
+    """Rules a JSON schema cannot express; each would otherwise fail jobs deep in the run."""
+    sim = config.get("simulate", {})
+    if sim and parse_quarter(sim["start"]) > parse_quarter(sim["end"]):
+        raise ConfigError(f"simulate.start ({sim['start']}) is after simulate.end ({sim['end']})")
+    lines = config.get("monitoring", {}).get("line_by_province_year", {})
+    for province, by_year in lines.items():
+        for year in by_year:
+            if not str(year).isdigit():
+                raise ConfigError(
+                    f"monitoring.line_by_province_year.{province}: year key {year!r} is not a year"
+                )
+    synthetic = config.get("data", {}).get("source", "synthetic") == "synthetic"
+    if sim and synthetic:
+        first, last = parse_quarter(sim["start"])[0], parse_quarter(sim["end"])[0]
+        train = config.get("models", {}).get("train_until_year")
+        if train is not None and not first <= train < last:
+            raise ConfigError(
+                f"models.train_until_year ({train}) must be a simulated year before the last "
+                f"({first}-{last - 1}), so that a later year is left to test on"
+            )
+        have = {int(y) for y in (lines.get("default") or {})}
+        missing = sorted(set(range(first, last + 1)) - have)
+        if lines and missing:
+            raise ConfigError(
+                f"monitoring.line_by_province_year.default: no line for simulated year(s) "
+                f"{missing} (simulate.start {sim['start']} to simulate.end {sim['end']})"
+            )
+    tiers = config.get("thresholds", {}).get("official_tier_min_triggers")
+    if tiers and not tiers["red"] >= tiers["yellow"] >= tiers["blue"]:
+        raise ConfigError(
+            "thresholds.official_tier_min_triggers: red must need at least as many triggers as "
+            f"yellow, and yellow as blue (got {tiers})"
+        )
+    data = config.get("data", {})
+    if data.get("source") == "files":
+        without = [c for c in config.get("counties", []) if not data.get("files", {}).get(c)]
+        if without:
+            raise ConfigError(
+                f"data.files: data.source is files but data.files lists no export for {without}: "
+                "add `data.files: {county_id: [path, ...]}` for every county in `counties`"
+            )
+
+
+def check_profiles(config: dict[str, Any], root: str | os.PathLike[str] = ".") -> None:
+    """Every county in ``counties`` has its profile under ``profiles_dir`` (relative to the
+    project folder ``root``): checked before the run instead of failing its first job."""
+    folder = Path(root) / config["profiles_dir"]
+    missing = [c for c in config["counties"] if not (folder / f"{c}.yaml").is_file()]
+    if missing:
+        raise ConfigError(
+            f"counties: no profile for {missing} in profiles_dir '{config['profiles_dir']}' "
+            f"(write {config['profiles_dir']}/<county_id>.yaml; see README, Add a county)"
+        )
+
+
+def _normalise(config: dict[str, Any]) -> dict[str, Any]:
+    """Year keys of the monitoring lines as integers: YAML gives ints, JSON (how Snakemake
+    hands sections to a job) gives strings, and a merge must not keep both."""
+    lines = config.get("monitoring", {}).get("line_by_province_year")
+    if isinstance(lines, dict):
+        config = copy.deepcopy(config)
+        config["monitoring"]["line_by_province_year"] = {
+            province: {int(y) if str(y).isdigit() else y: v for y, v in (by_year or {}).items()}
+            for province, by_year in lines.items()
+        }
+    return config
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Load a YAML config, apply ``overrides`` (merged recursively), validate, fill defaults."""
+    path = Path(path) if path else DEFAULT_CONFIG_PATH
+    with open(path, encoding="utf-8") as fh:
+        config = _normalise(yaml.safe_load(fh) or {})
+    if overrides:
+        config = merge(config, _normalise(overrides))
+    return validate_config(config)
+
+
+def from_json(text: str | None, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The config a pipeline job sees: ``path`` (default: ``config/config.yaml`` of the current
+    project folder, else the package's) overlaid with the JSON sections Snakemake passes to
+    it; empty text gives the file's config, which is what a notebook opened by hand uses."""
+    if path is None and Path("config/config.yaml").is_file():
+        path = Path("config/config.yaml")
+    if not text:
+        return load_config(path)
+    try:
+        sections = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"config JSON is not valid: {err}") from err
+    return load_config(path, overrides=sections)
+
+
+def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Recursive dict merge (``update`` wins), the way Snakemake layers config files."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Short stable hash of the config (key order and YAML formatting do not matter)."""
+    canonical = json.dumps(_str_keys(config), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def _str_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _str_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_str_keys(v) for v in value]
+    return value
+
+
+def county_seed(seed: int, county_id: str) -> int:
+    """A county's own seed: stable across runs and independent of which other counties run,
+    so adding a county never changes another county's numbers."""
+    return (int(seed) * 1_000_003 + zlib.crc32(county_id.encode("utf-8"))) % (2**32)

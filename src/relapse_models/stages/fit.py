@@ -1,0 +1,483 @@
+"""The model stage: fit every model out of time on all counties, score the test year,
+and write metrics per county and pooled (with the oracle on synthetic data).
+
+Two validation schemes, same test rows (the test year's at-risk household-quarters):
+``out_of_time`` trains on every county's earlier years; ``leave_one_county_out`` trains on
+the *other* counties' earlier years only, so the gap between the two is what a county loses
+by having no monitoring history of its own. Also written: the gbm's risk drivers
+(permutation importance and partial dependence on the test year) and the fitted models,
+named with the config hash.
+
+The pipeline runs this stage twice over: once per county on that county's files alone
+(out of time only, no drivers: what the county's thresholds and page use, so a change to
+one county reruns only its own fit) and once pooled over all counties (both schemes and the
+drivers: the province-level models of the comparative report).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from relapse_models.core.config import config_hash
+from relapse_models.core.io import read_parquet, write_csv, write_json, write_parquet
+from relapse_models.models import MODELS
+from relapse_models.models.evaluation import leave_one_county_out, out_of_time_split, score_metrics
+from relapse_models.outcome.features import FEATURE_COLUMNS, LABEL_COLUMN
+from relapse_models.warning.capacity import capacity_share
+
+KEYS = ["household_id", "county_id", "town_id", "village_id", "year", "quarter"]
+PREDICTION_EXTRAS = ["at_risk", "relapse_in_quarters"]
+DEFAULT_MODELS = ("rule", "logit", "gbm", "vulnerability")
+MODEL_INPUTS = [*FEATURE_COLUMNS, "income_pc_4q", "line", "relapse_in_quarters"]
+"""What every model is given: the features, plus income and line for the vulnerability model
+and the quarters to relapse for the hazard model's next-quarter event (the others select
+:data:`FEATURE_COLUMNS` and ignore the three)."""
+NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk"]
+"""Feature-file columns the model stage reads."""
+DRIVER_COLUMNS = ["method", "feature", "rank", "grid_value", "value", "sd"]
+POPULATION_MODELS = frozenset({"vulnerability"})
+"""Models fitted on every usable training row, not only the at-risk ones: the vulnerability
+model estimates the income distribution given characteristics, which a sample cut at the
+line (at-risk rows are above it) would bias upwards in mean and downwards in variance."""
+
+
+@dataclass
+class FitResult:
+    """Test-year predictions (one ``score_<model>`` column each), metrics, fitted models
+    (out of time); held-out-county predictions, the gbm's drivers table and the seconds each
+    part took (kept out of the metrics so the same config gives the same files)."""
+
+    predictions: pd.DataFrame
+    metrics: dict[str, Any]
+    models: dict[str, Any]
+    county_predictions: pd.DataFrame | None = None
+    drivers: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_features(paths: list[str], truth_paths: list[str] | None = None) -> pd.DataFrame:
+    """All counties' features; on synthetic data with the generator's true probability.
+
+    Only what the stage uses is read: the columns :data:`NEEDED_COLUMNS` and the rows with a
+    known label (every split and metric needs one; a panel's first three quarters and its
+    last horizon have none). Id columns come as categories (the truth joined on their codes):
+    a province's panel then fits in memory (an object string per row and id column would
+    not). Row order is the files' order."""
+    tables = []
+    for path in paths:
+        file = pq.ParquetFile(path)
+        names = file.schema_arrow.names
+        if LABEL_COLUMN not in names:
+            raise ValueError(f"{path}: no {LABEL_COLUMN!r} column (not a features file?)")
+        columns = [c for c in NEEDED_COLUMNS if c in names]
+        # row group by row group, filtered as read: half the time of a dataset filter and
+        # never more than one row group's unlabelled rows in memory
+        for i in range(file.num_row_groups):
+            group = file.read_row_group(i, columns=columns)
+            tables.append(group.filter(pc.is_valid(group.column(LABEL_COLUMN))))
+        if not file.num_row_groups:
+            tables.append(file.schema_arrow.empty_table().select(columns))
+    features = pa.concat_tables(tables, promote_options="default").to_pandas(
+        strings_to_categorical=True
+    )
+    if truth_paths:
+        key = ["household_id", "year", "quarter"]
+        truth = pd.concat([read_parquet(p, columns=[*key, "true_prob"]) for p in truth_paths],
+                          ignore_index=True)
+        ids = features["household_id"].dtype  # same categories: the merge joins integer codes
+        truth["household_id"] = pd.Categorical(truth["household_id"].astype(str), dtype=ids)
+        truth = truth[truth["household_id"].notna()]
+        features = features.merge(truth, on=key, how="left", validate="many_to_one")
+    return features
+
+
+def sample_households(
+    features: pd.DataFrame, rows: pd.Series, max_rows: int | None, seed: int
+) -> pd.Series:
+    """``rows`` cut to about ``max_rows`` rows by keeping a random share of *households* in
+    each county (all of a kept household's rows), so the sample keeps every county's share
+    and each household's whole history; ``rows`` unchanged when it is already small enough.
+
+    Why: the fit's cost grows with the training rows while, beyond a few hundred thousand
+    household-quarters, the models' test AUC no longer does (measured in
+    ``benchmarks/bench_fit.py``); a province-size panel is then fitted at the cost of a
+    county-size one. Households are drawn uniformly within a county, so no weights are
+    needed."""
+    n = int(rows.sum())
+    if max_rows is None or n <= max_rows:
+        return rows
+    share = max_rows / n
+    sub = features.loc[rows, ["county_id", "household_id"]]
+    households = sub.drop_duplicates("household_id")
+    rng = np.random.default_rng(seed)
+    key = pd.Series(rng.random(len(households)), index=households.index)
+    rank = key.groupby(households["county_id"].to_numpy()).rank(method="first", pct=True)
+    chosen = households.loc[rank.to_numpy() <= share, "household_id"]
+    return rows & features["household_id"].isin(chosen)
+
+
+def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Constructor parameters of model ``name`` from the config."""
+    if name == "rule":
+        return dict(config["rule"])
+    if name == "gbm":
+        return {"random_state": int(config["seed"]) % (2**31)}
+    if name == "vulnerability":  # the probability over the label's horizon
+        return {"years": config["monitoring"]["horizon_quarters"] / 4}
+    if name == "hazard":
+        return {"horizon": config["monitoring"]["horizon_quarters"]}
+    return {}
+
+
+def _fit_and_score(
+    features: pd.DataFrame,
+    train: pd.Series,
+    test: pd.Series,
+    models: tuple[str, ...],
+    config: dict[str, Any],
+    desc: str = "fitting models",
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Fit each model on the ``train`` rows (the at-risk ones, except for
+    :data:`POPULATION_MODELS`); the ``test`` rows' keys, label and scores."""
+    inputs = [c for c in MODEL_INPUTS if c in features]
+    X_test = features.loc[test, inputs]
+    at_risk = _at_risk(features)
+    keep = KEYS + [LABEL_COLUMN] + [c for c in [*PREDICTION_EXTRAS, "true_prob"] if c in features]
+    predictions = features.loc[test, keep].reset_index(drop=True)
+    for c in KEYS:  # the ids as plain strings in the output, as the features files have them
+        if isinstance(predictions[c].dtype, pd.CategoricalDtype):
+            predictions[c] = predictions[c].astype(object)
+    fitted = {}
+    settings = config["models"]
+    for name in tqdm(models, desc=desc, unit="model"):
+        rows = train if name in POPULATION_MODELS else train & at_risk
+        rows = sample_households(
+            features, rows, settings.get("max_train_rows"), int(config["seed"]) % (2**32)
+        )
+        groups = cluster_groups(features.loc[rows, "village_id"], f"{desc}: {name}")
+        model = MODELS[name](**model_params(name, config)).fit(
+            features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups
+        )
+        predictions[f"score_{name}"] = model.predict_proba(X_test)[:, 1]
+        fitted[name] = model
+    return predictions, fitted
+
+
+MIN_VILLAGE_CLUSTERS = 10
+"""Fewest villages for village-clustered fits. Below it cluster-robust standard errors by
+village are unreliable (the few-clusters problem: Cameron & Miller 2015, J. Human Resources
+50(2)) and the gbm's held-out calibration villages can hold no relapse at all; a county
+fitted alone at a small synthetic scale meets this (a real county has hundreds of villages)."""
+
+
+def cluster_groups(villages: pd.Series, what: str = "fit") -> pd.Series | None:
+    """The training rows' villages as clusters (standard errors; the gbm's held-out
+    calibration villages), or None with a warning when they are fewer than
+    :data:`MIN_VILLAGE_CLUSTERS`: the models then use model-based covariance (a pseudo-inverse
+    that survives the near-singular Hessians of a county with a handful of relapses) and a
+    stratified row split for calibration (both classes on both sides), and say so
+    (``clustered_``)."""
+    n = villages.nunique()
+    if n >= MIN_VILLAGE_CLUSTERS:
+        return villages
+    warnings.warn(f"{what}: training rows from {n} village(s), fewer than "
+                  f"{MIN_VILLAGE_CLUSTERS}: fitted without village clusters",
+                  RuntimeWarning, stacklevel=2)
+    return None
+
+
+def _at_risk(features: pd.DataFrame) -> pd.Series:
+    return features["at_risk"].fillna(False).astype(bool)
+
+
+def check_no_leakage(features: pd.DataFrame, train: pd.Series, test: pd.Series) -> None:
+    """Raise if a household or county of the test rows is also among the training rows."""
+    for key in ("household_id", "county_id"):
+        shared = set(features.loc[train, key]) & set(features.loc[test, key])
+        if shared:
+            raise ValueError(f"{key} in both training and test rows: {sorted(shared)[:5]}")
+
+
+def county_holdout_splits(
+    features: pd.DataFrame, config: dict[str, Any]
+) -> Iterator[tuple[str, pd.Series, pd.Series]]:
+    """Leave one county out, in space and time: for each county, train on the other
+    counties' usable rows of years <= ``models.train_until_year`` (horizon ended; the
+    early-warning models then keep the at-risk ones), test on this county's at-risk rows of
+    the next year (the out-of-time test rows). Checked for leakage of households and
+    counties."""
+    oot_train, oot_test = out_of_time_split(
+        features,
+        config["models"]["train_until_year"],
+        horizon=config["monitoring"]["horizon_quarters"],
+    )
+    at_risk = _at_risk(features)
+    for county, train, test in leave_one_county_out(features):
+        train, test = train & oot_train, test & oot_test & at_risk
+        if not test.any() or not train.any():
+            continue
+        check_no_leakage(features, train, test)
+        yield county, train, test
+
+
+def fit_models(
+    features: pd.DataFrame,
+    config: dict[str, Any],
+    models: tuple[str, ...] | None = None,
+    county_holdout: bool | None = None,
+    drivers: bool | None = None,
+) -> FitResult:
+    """Out-of-time: train on years up to ``models.train_until_year``, score the next year;
+    with ``county_holdout`` also leave one county out (see :func:`county_holdout_splits`);
+    with ``drivers`` (and gbm among the models) the gbm's drivers on the test year.
+
+    Only ``at_risk`` household-quarters (not already below the line or just identified) are
+    scored, and all models but :data:`POPULATION_MODELS` are trained on them: an early
+    warning is for households that have not yet fallen, and including those that have would
+    let every model look good by flagging the already poor.
+
+    ``models``, ``county_holdout`` and ``drivers`` default to the config's ``models.names``,
+    ``models.leave_one_county_out`` and ``models.drivers``.
+    """
+    settings = config["models"]
+    models = tuple(settings.get("names", DEFAULT_MODELS)) if models is None else models
+    if county_holdout is None:
+        county_holdout = settings.get("leave_one_county_out", True)
+    drivers = settings.get("drivers", True) if drivers is None else drivers
+    train, test = out_of_time_split(
+        features,
+        config["models"]["train_until_year"],
+        horizon=config["monitoring"]["horizon_quarters"],
+    )
+    at_risk = _at_risk(features)
+    test = test & at_risk
+    clock, cpu = time.perf_counter(), time.process_time()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:  # wall and CPU seconds (CPU: comparable on a busy machine)
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        timings[name], timings[f"{name}_cpu"] = round(now - clock, 2), round(now_cpu - cpu, 2)
+        clock, cpu = now, now_cpu
+
+    predictions, fitted = _fit_and_score(features, train, test, models, config)
+    lap("fit_out_of_time")
+    metrics = {
+        "config_hash": config_hash(config),
+        "train_until_year": config["models"]["train_until_year"],
+        "test_year": config["models"]["train_until_year"] + 1,
+        "n_train": int((train & at_risk).sum()),
+        "n_train_population": int(train.sum()),
+        "n_train_villages": int(features.loc[train & at_risk, "village_id"].nunique()),
+        "n_test": int(test.sum()),
+        "out_of_time": evaluate_predictions(predictions, models, config),
+    }
+    lap("evaluate_out_of_time")
+    if "vulnerability" in fitted:
+        metrics["vulnerability"] = vulnerability_summary(
+            fitted["vulnerability"], features.loc[test], features.loc[test, LABEL_COLUMN]
+        )
+    county_predictions = None
+    if county_holdout:
+        loco_cap = settings.get("loco_max_train_rows")
+        loco_config = config if loco_cap is None else {
+            **config, "models": {**settings, "max_train_rows": loco_cap}
+        }
+        parts = [
+            _fit_and_score(features, tr, te, models, loco_config, desc=f"leaving out {county}")[0]
+            for county, tr, te in county_holdout_splits(features, config)
+        ]
+        county_predictions = pd.concat(parts, ignore_index=True) if parts else None
+        lap("fit_leave_one_county_out")
+        metrics["leave_one_county_out"] = (
+            evaluate_predictions(county_predictions, models, config) if parts else {}
+        )
+        lap("evaluate_leave_one_county_out")
+    table = None
+    if drivers and "gbm" in fitted:
+        X_test = features.loc[test, fitted["gbm"].feature_names_in_]
+        rows = int(settings.get("drivers_rows", 20000))
+        table = fitted["gbm"].risk_drivers(
+            X_test, features.loc[test, LABEL_COLUMN], max_rows=rows, pdp_rows=max(rows // 10, 100)
+        )
+        table = table.assign(model="gbm")[["model", *DRIVER_COLUMNS]]
+        lap("drivers")
+    return FitResult(
+        predictions=predictions,
+        metrics=metrics,
+        models=fitted,
+        county_predictions=county_predictions,
+        drivers=table,
+        timings=timings,
+    )
+
+
+def vulnerability_summary(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
+    """Share of test rows at or above each vulnerability line (0.5, the training headcount),
+    mean vulnerability over the horizon and the observed relapse rate, for models.json."""
+    tab = model.vulnerability_summary(X, y)
+    return {
+        "lines": {r.line: r.threshold for r in tab.itertuples()},
+        "share_vulnerable": {r.line: r.share_vulnerable for r in tab.itertuples()},
+        "mean_vulnerability": tab.attrs["mean_vulnerability"],
+        "observed_rate": tab.attrs["observed_headcount"],
+    }
+
+
+def evaluate_predictions(
+    predictions: pd.DataFrame, models: tuple[str, ...], config: dict[str, Any]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Metrics per scope (``pooled`` and each county) and model; ``oracle`` and each model's
+    AUC as a share of the oracle's when the true probability is known."""
+    scopes = {"pooled": np.ones(len(predictions), dtype=bool)}
+    scopes |= {c: (predictions["county_id"] == c).to_numpy() for c in predictions["county_id"].unique()}
+    has_truth = "true_prob" in predictions and predictions["true_prob"].notna().any()
+    scores = list(models) + (["oracle"] if has_truth else [])
+    if len(scopes) == 2:  # one county: its scope is the pooled one, computed once below
+        scopes = {c: m for c, m in scopes.items() if c != "pooled"}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for scope, mask in tqdm(scopes.items(), desc="evaluating", unit="scope"):
+        part = predictions[mask]
+        n_households = part["household_id"].nunique()
+        share = capacity_share(n_households, config["capacity"])
+        out[scope] = {}
+        for name in scores:
+            column = "true_prob" if name == "oracle" else f"score_{name}"
+            out[scope][name] = score_metrics(
+                part[LABEL_COLUMN],
+                part[column],
+                groups=part["village_id"],
+                capacity_share=share,
+                n_boot=config["models"]["bootstrap"],
+                seed=config["seed"],
+            )
+        if has_truth:
+            oracle_auc = out[scope]["oracle"]["auc"]
+            for name in models:
+                out[scope][name]["oracle_auc"] = oracle_auc
+                out[scope][name]["auc_to_oracle"] = out[scope][name]["auc"] / oracle_auc
+    if "pooled" not in out:  # same rows, same bootstrap seed: the same metrics
+        out = {"pooled": next(iter(out.values())), **out}
+    return out
+
+
+def coefficient_table(result: FitResult) -> pd.DataFrame:
+    """Odds ratios of the logit with cluster-robust 95 % intervals, as researchers publish."""
+    table = result.models["logit"].odds_ratios()
+    return table.reset_index(names="term") if "term" not in table.columns else table
+
+
+def forest_rows(
+    table: pd.DataFrame, effect: str = "odds_ratio", limit: float = 1e4
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split an effects table into the rows a log-scale forest plot can show and those it
+    cannot: an effect or interval bound that is not finite or beyond ``limit``-fold either
+    way (a term with too few events in a small county: quasi-separation). Both are shown
+    in the notebook, the second as a list, so no term disappears. The intercept (a baseline
+    odds, often far below 1e-4, and left out of the plot anyway) always stays in the first."""
+    values = table[[effect, "ci_low", "ci_high"]].astype(float).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = np.isfinite(values).all(axis=1) & (np.abs(np.log(values)) <= np.log(limit)).all(axis=1)
+    ok |= (table["term"] == "Intercept").to_numpy()
+    return table[ok], table[~ok]
+
+
+def model_path(directory: str | os.PathLike[str], name: str, config: dict[str, Any]) -> Path:
+    """``<directory>/<model>-<config hash>.pkl``: a model file names the config it came from."""
+    return Path(directory) / f"{name}-{config_hash(config)}.pkl"
+
+
+def save_models(
+    models: dict[str, Any], directory: str | os.PathLike[str], config: dict[str, Any]
+) -> dict[str, str]:
+    """Pickle each fitted model (joblib) to :func:`model_path`; model name -> path."""
+    paths = {}
+    for name, model in models.items():
+        path = model_path(directory, name, config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".pkl.tmp")
+        joblib.dump(model, tmp)
+        tmp.replace(path)
+        paths[name] = str(path)
+    return paths
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """A model saved by :func:`save_models`. Load through this function rather than at a
+    script's top level: statsmodels rebuilds a formula model's design on unpickling and looks
+    for a caller's frame, which a bare top-level ``pickle.load`` does not have."""
+    return joblib.load(path)
+
+
+def drivers_table(result: FitResult) -> pd.DataFrame:
+    """The gbm's drivers (an empty table with the same columns when gbm was not fitted)."""
+    if result.drivers is None:
+        return pd.DataFrame(columns=["model", *DRIVER_COLUMNS])
+    return result.drivers
+
+
+def transfer_table(metrics: dict[str, Any]) -> pd.DataFrame:
+    """Per county and model: AUC trained without the county next to the out-of-time AUC,
+    their difference (what a county without its own history loses) and the held-out ECE."""
+    rows = [
+        {"county_id": county, "model": name, "auc_loco": m["auc"],
+         "auc_out_of_time": metrics["out_of_time"][county][name]["auc"],
+         "auc_difference": m["auc"] - metrics["out_of_time"][county][name]["auc"],
+         "ece_loco": m["ece"]}
+        for county, by_model in metrics.get("leave_one_county_out", {}).items()
+        for name, m in by_model.items()
+    ]
+    columns = ["county_id", "model", "auc_loco", "auc_out_of_time", "auc_difference", "ece_loco"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def run(
+    features_paths: list[str],
+    truth_paths: list[str] | None,
+    config: dict[str, Any],
+    metrics_path: str | os.PathLike[str],
+    coefficients_path: str | os.PathLike[str],
+    predictions_path: str | os.PathLike[str],
+    drivers_path: str | os.PathLike[str] | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
+    county_holdout: bool | None = None,
+    drivers: bool | None = None,
+) -> FitResult:
+    """Fit, evaluate and write the model stage's outputs: predictions, coefficients,
+    metrics, the drivers table (default ``drivers.csv`` beside the metrics; not written when
+    ``drivers`` is False and no path is given) and the fitted models (default: the
+    predictions' folder, see :func:`model_path`). ``county_holdout`` and ``drivers`` as in
+    :func:`fit_models` (None: from the config); the per-county jobs pass False for both."""
+    result = fit_models(
+        load_features(features_paths, truth_paths), config,
+        county_holdout=county_holdout, drivers=drivers,
+    )
+    if drivers_path is None and drivers is not False:
+        drivers_path = Path(metrics_path).parent / "drivers.csv"
+    models_dir = Path(predictions_path).parent if models_dir is None else models_dir
+    write_parquet(result.predictions, predictions_path)
+    write_csv(coefficient_table(result), coefficients_path)
+    if drivers_path:
+        write_csv(drivers_table(result), drivers_path)
+    result.metrics["model_files"] = save_models(result.models, models_dir, config)
+    write_json(result.metrics, metrics_path)
+    return result
+
+
+def county_paths(directory: str, counties: list[str], name: str) -> list[str]:
+    """``<directory>/<county>/<name>`` for each county."""
+    return [str(Path(directory) / c / name) for c in counties]
