@@ -59,12 +59,14 @@ INVALID_CONFIGS = [
     ("start after end", {"simulate": {"start": "2024Q1", "end": "2021Q4"}}, "simulate.start"),
     ("unknown mode", {"simulate": {"mode": "random"}}, "simulate.mode"),
     ("messy not boolean", {"simulate": {"messy": "yes"}}, "simulate.messy"),
-    ("line negative", {"monitoring": {"line_by_province_year": {"default": {2021: -1}}}},
-     "monitoring.line_by_province_year.default.2021"),
-    ("line year not a year", {"monitoring": {"line_by_province_year": {"default": {"x": 1}}}},
-     "monitoring.line_by_province_year.default"),
-    ("simulated year without a line", {"simulate": {"end": "2026Q4"}},
-     "monitoring.line_by_province_year.default"),
+    ("line negative", {"monitoring": {"line_by_province_year": {"Shaanxi": {2021: -1}}}},
+     "monitoring.line_by_province_year.Shaanxi.2021"),
+    ("line year not a year", {"monitoring": {"line_by_province_year": {"Shaanxi": {"x": 1}}}},
+     "monitoring.line_by_province_year.Shaanxi"),
+    ("default line not in the table", {"monitoring": {"default_line": "nowhere"}},
+     "monitoring.default_line"),
+    ("published year without a line", {"monitoring": {"line_published": {"Yunnan": [2019]}}},
+     "monitoring.line_published.Yunnan"),
     ("horizon zero", {"monitoring": {"horizon_quarters": 0}}, "monitoring.horizon_quarters"),
     ("horizon fractional", {"monitoring": {"horizon_quarters": 1.5}},
      "monitoring.horizon_quarters"),
@@ -108,10 +110,9 @@ def test_every_error_is_listed_at_once():
     assert "seed" in str(err.value) and "report.language" in str(err.value)
 
 
-def test_lines_without_a_default_are_refused():
-    lines = {"Shaanxi": {2021: 6000}}  # a file layered on the defaults keeps `default`: not here
-    with pytest.raises(ConfigError, match="monitoring.line_by_province_year: 'default'"):
-        validate_config({"monitoring": {"line_by_province_year": lines}})
+def test_an_empty_line_table_is_refused():
+    with pytest.raises(ConfigError, match="monitoring.line_by_province_year"):
+        validate_config({"monitoring": {"line_by_province_year": {}}})
 
 
 def test_a_config_that_is_not_a_mapping_is_refused():

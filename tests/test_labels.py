@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.core.lines import line_for_years, lines_for_province
+from relapse_models.core.lines import MonitoringLineError, line_for_years, lines_for_province
 from relapse_models.core.panel import shift, sort_panel
 from relapse_models.outcome import relapse as lab
 
@@ -86,15 +86,18 @@ def test_row_order_and_index_preserved(tiny_tables, tiny_lines):
     pd.testing.assert_series_equal(mine["relapse"].sort_index(), ref["relapse"].sort_index())
 
 
-def test_lines_for_province_falls_back_to_default():
+def test_lines_for_province_uses_its_entry_or_a_named_default():
     monitoring = {
         "line_by_province_year": {
-            "default": {2021: 6000, 2022: 6600},
+            "national_assumed": {2021: 6000, 2022: 6600},
             "yunnan": {"2022": 7000, "2024": 8700},
         }
     }
-    assert lines_for_province(monitoring, "yunnan") == {2021: 6000, 2022: 7000, 2024: 8700}
-    assert lines_for_province(monitoring, "shaanxi") == {2021: 6000, 2022: 6600}
+    assert lines_for_province(monitoring, "yunnan") == {2022: 7000, 2024: 8700}
+    with pytest.raises(MonitoringLineError, match="'shaanxi'"):
+        lines_for_province(monitoring, "shaanxi")
+    opted = {**monitoring, "default_line": "national_assumed"}
+    assert lines_for_province(opted, "shaanxi") == {2021: 6000, 2022: 6600}
     np.testing.assert_allclose(
         line_for_years([2022, 2021, 2022], {2021: 1, 2022: 2}), [2, 1, 2]
     )

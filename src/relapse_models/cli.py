@@ -70,7 +70,7 @@ def cmd_features(args: argparse.Namespace) -> None:
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
-    lines = lines_for_province(config["monitoring"], profile["province_en"])
+    lines = lines_for_province(config["monitoring"], profile["province_en"], args.county)
     rows = county_features(args.interim_dir, args.out, lines, config,
                            max_rows=args.block_rows or DEFAULT_BLOCK_ROWS)
     log.info("%s: %d feature rows -> %s", args.county, rows, args.out)

@@ -5,14 +5,21 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
-from relapse_models.core.config import ConfigError, check_profiles, load_schema, validate_config
+from relapse_models.core.config import (
+    ConfigError,
+    check_lines,
+    check_profiles,
+    load_schema,
+    validate_config,
+)
 
 min_version("9.0")
 
 
 # A bad config stops the run before any job, with one message naming every bad key: the
 # schema (types, ranges, unknown keys; defaults filled in) plus the rules a schema cannot
-# express (year ranges, monitoring lines for every simulated year, a profile per county).
+# express (year ranges, a profile per county, a monitoring line for every county's province
+# and simulated year).
 try:
     config.update(
         validate_config(
@@ -20,6 +27,7 @@ try:
         )
     )
     check_profiles(config)
+    check_lines(config)
 except ConfigError as err:
     raise WorkflowError(
         f"{err}\nEvery key is described in workflow/schemas/config.schema.yaml."

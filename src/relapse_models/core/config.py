@@ -129,12 +129,20 @@ def _check_cross_fields(config: dict[str, Any]) -> None:
                 f"models.train_until_year ({train}) must be a simulated year before the last "
                 f"({first}-{last - 1}), so that a later year is left to test on"
             )
-        have = {int(y) for y in (lines.get("default") or {})}
-        missing = sorted(set(range(first, last + 1)) - have)
-        if lines and missing:
+    monitoring = config.get("monitoring", {})
+    default = monitoring.get("default_line")
+    if default is not None and default not in lines:
+        raise ConfigError(
+            f"monitoring.default_line: {default!r} is not an entry of "
+            f"monitoring.line_by_province_year (have {sorted(lines)})"
+        )
+    for province, years in (monitoring.get("line_published") or {}).items():
+        have = {int(y) for y in (lines.get(province) or {})}
+        absent = sorted({int(y) for y in years} - have)
+        if absent:
             raise ConfigError(
-                f"monitoring.line_by_province_year.default: no line for simulated year(s) "
-                f"{missing} (simulate.start {sim['start']} to simulate.end {sim['end']})"
+                f"monitoring.line_published.{province}: year(s) {absent} have no line in "
+                f"monitoring.line_by_province_year.{province}"
             )
     tiers = config.get("thresholds", {}).get("official_tier_min_triggers")
     if tiers and not tiers["red"] >= tiers["yellow"] >= tiers["blue"]:
@@ -162,6 +170,35 @@ def check_profiles(config: dict[str, Any], root: str | os.PathLike[str] = ".") -
             f"counties: no profile for {missing} in profiles_dir '{config['profiles_dir']}' "
             f"(write {config['profiles_dir']}/<county_id>.yaml; see README, Add a county)"
         )
+
+
+def check_lines(config: dict[str, Any], root: str | os.PathLike[str] = ".") -> None:
+    """Every county's province has a monitoring line (or the config opts into
+    ``monitoring.default_line``), covering every simulated year: checked before the run, so a
+    county is refused naming it and its province instead of borrowing another's standard."""
+    from relapse_models.core.lines import MonitoringLineError, lines_for_province
+
+    folder = Path(root) / config["profiles_dir"]
+    sim = config.get("simulate", {})
+    synthetic = config.get("data", {}).get("source", "synthetic") == "synthetic"
+    years = set(range(parse_quarter(sim["start"])[0], parse_quarter(sim["end"])[0] + 1)) if sim else set()
+    problems = []
+    for county in config["counties"]:
+        with open(folder / f"{county}.yaml", encoding="utf-8") as fh:
+            province = (yaml.safe_load(fh) or {}).get("province_en")
+        try:
+            lines = lines_for_province(config["monitoring"], province, county)
+        except MonitoringLineError as err:
+            problems.append(str(err))
+            continue
+        missing = sorted(years - set(lines)) if synthetic else []
+        if missing:
+            problems.append(
+                f"county {county!r} (province {province!r}): no monitoring line for simulated "
+                f"year(s) {missing} (simulate.start {sim['start']} to simulate.end {sim['end']})"
+            )
+    if problems:
+        raise ConfigError("monitoring line:\n  " + "\n  ".join(problems))
 
 
 def _normalise(config: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,12 @@
 """The monitoring line (监测线): yuan per person per year, by province and calendar year.
 
 A domain definition shared by the generator and the relapse label, so it sits at the bottom.
+A county uses its province's entry of ``monitoring.line_by_province_year``, or a default the
+config names explicitly. Provinces set their own lines from 2021 and publish them unevenly, so
+the table mixes a few published figures with extrapolated years and an assumed national
+schedule (docs/monitoring_lines.md). Which is which travels with the numbers
+(:func:`line_provenance`), and a county whose province has no line is refused rather than
+given another province's standard in silence.
 """
 
 from __future__ import annotations
@@ -13,19 +19,63 @@ import pandas as pd
 Lines = Mapping[int, float] | pd.Series | Callable[[int], float]
 """Monitoring line, yuan per person per year, looked up by calendar year."""
 
-def lines_for_province(monitoring: Mapping, province: str | None) -> dict[int, float]:
-    """Year -> line for one province: ``line_by_province_year[province]`` over ``default``.
+class MonitoringLineError(ValueError):
+    """A county's province has no monitoring line and the config names no default."""
+
+
+def _line_entry(monitoring: Mapping, province: str | None, county: str | None) -> str:
+    """The ``line_by_province_year`` entry a county in ``province`` uses."""
+    table = monitoring["line_by_province_year"]
+    if province is not None and province in table:
+        return province
+    default = monitoring.get("default_line")
+    if default is not None:
+        if default not in table:
+            raise MonitoringLineError(
+                f"monitoring.default_line: {default!r} is not an entry of "
+                f"monitoring.line_by_province_year (have {sorted(table)})"
+            )
+        return default
+    who = f"county {county!r} " if county else "a county "
+    raise MonitoringLineError(
+        f"{who}is in province {province!r}, which has no monitoring line: add "
+        f"monitoring.line_by_province_year.{province} (yuan per person and year, with its source "
+        f"in docs/monitoring_lines.md), or opt into a named default with "
+        f"monitoring.default_line (e.g. national_assumed; have {sorted(table)})"
+    )
+
+
+def lines_for_province(monitoring: Mapping, province: str | None,
+                       county: str | None = None) -> dict[int, float]:
+    """Year -> line for one province: its ``line_by_province_year`` entry, or the entry named
+    by ``default_line`` when the config opts into one.
 
     ``monitoring`` is the config's ``monitoring`` section. Years are coerced to ``int`` (YAML or
-    JSON may give strings). Province entries override the default year by year.
+    JSON may give strings). A province without an entry and no default raises
+    :class:`MonitoringLineError` naming ``county`` and the province: a silently borrowed line
+    would put another province's standard on the county.
     """
-    table = monitoring["line_by_province_year"]
-    out = {int(y): float(v) for y, v in (table.get("default") or {}).items()}
-    if province is not None and province in table:
-        out.update({int(y): float(v) for y, v in (table[province] or {}).items()})
+    entry = _line_entry(monitoring, province, county)
+    out = {int(y): float(v) for y, v in (monitoring["line_by_province_year"][entry] or {}).items()}
     if not out:
-        raise ValueError(f"no monitoring line for province {province!r} and no default")
+        raise MonitoringLineError(
+            f"monitoring.line_by_province_year.{entry}: no years (province {province!r})")
     return out
+
+
+def line_provenance(monitoring: Mapping, province: str | None,
+                    county: str | None = None) -> dict[int, str]:
+    """Year -> ``published``, ``assumed`` or ``default`` for the lines a county uses.
+
+    ``published`` only for the years ``line_published`` lists for the province's own entry;
+    ``default`` when the province has no entry and ``default_line`` supplies it.
+    """
+    entry = _line_entry(monitoring, province, county)
+    years = lines_for_province(monitoring, province, county)
+    if entry != province:
+        return {y: "default" for y in years}
+    published = {int(y) for y in (monitoring.get("line_published") or {}).get(entry, [])}
+    return {y: "published" if y in published else "assumed" for y in years}
 
 
 def line_for_years(years: np.ndarray | pd.Series, lines: Lines) -> np.ndarray:

@@ -10,6 +10,7 @@ where, not a traceback.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 
 import jsonschema
 import yaml
+
+from relapse_models.core.schema import DISASTER_TYPE_LABELS
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "county.schema.yaml"
 
@@ -71,6 +74,23 @@ def validate_profile(profile: Mapping[str, Any], name: str = "<profile>") -> Non
                 f"{name}: generator.poverty_alleviated_share: required because "
                 "structure.poverty_alleviated_households is null"
             )
+        mix = gen["disaster_types"]["value"]
+        if not isinstance(mix, dict) or not mix:
+            problems.append(f"{name}: generator.disaster_types.value: a mapping type -> share")
+        else:
+            unknown = sorted(set(mix) - set(DISASTER_TYPE_LABELS))
+            if unknown:
+                problems.append(
+                    f"{name}: generator.disaster_types.value: unknown type(s) {unknown}; the "
+                    f"emergency-management types are {list(DISASTER_TYPE_LABELS)} "
+                    f"({'、'.join(DISASTER_TYPE_LABELS.values())})"
+                )
+            if any(not isinstance(v, int | float) or v < 0 for v in mix.values()) or not sum(
+                v for v in mix.values() if isinstance(v, int | float)
+            ) > 0:
+                problems.append(
+                    f"{name}: generator.disaster_types.value: shares must be >= 0, not all zero"
+                )
         if profile["structure"]["households"]["value"] is None:
             problems.append(f"{name}: structure.households.value: the generator needs a size")
     if problems:
@@ -114,3 +134,48 @@ def figure(profile: Mapping[str, Any], name: str) -> float | None:
 def param(profile: Mapping[str, Any], key: str) -> Any:
     """Value of a generator parameter (``None`` when absent)."""
     return profile["generator"].get(key, {}).get("value")
+
+
+SOURCES_ENV = "RELAPSE_SOURCES_DIR"
+"""Environment variable naming the folder that holds the profiles' source texts. The texts are
+not part of the repository (they are the publishers'); where they are at hand, every quoted
+sentence is checked against them."""
+
+SECTIONS = ("structure", "published", "generator")
+
+
+def sources_dir() -> Path | None:
+    """The folder of source texts named by :data:`SOURCES_ENV`, or ``None`` when unset."""
+    folder = os.environ.get(SOURCES_ENV)
+    return Path(folder) if folder else None
+
+
+def check_sources(profile: Mapping[str, Any], folder: str | Path | None) -> dict[str, Any]:
+    """Check that every ``sentence`` of ``profile`` is quoted verbatim from its source text.
+
+    Returns ``{"status", "file", "sentences"}`` with status ``verified`` (the text is in
+    ``folder`` and holds every sentence), ``not_at_hand`` (no folder, or the file is not in
+    it: nothing could be checked) or ``no_text`` (the profile says there is no source text,
+    ``source.no_text``). A sentence the text does not contain raises :class:`ProfileError`
+    naming the key: a misquoted figure is a wrong figure.
+    """
+    source = profile["source"]
+    sentences = {
+        f"{section}.{key}": q["sentence"]
+        for section in SECTIONS
+        for key, q in profile[section].items()
+        if isinstance(q, Mapping) and "sentence" in q
+    }
+    out = {"file": source.get("file"), "sentences": len(sentences)}
+    if source.get("file") is None:
+        return {**out, "status": "no_text", "reason": source.get("no_text", "")}
+    path = Path(folder) / source["file"] if folder is not None else None
+    if path is None or not path.is_file():
+        return {**out, "status": "not_at_hand"}
+    text = path.read_text(encoding="utf-8")
+    wrong = [key for key, sentence in sentences.items() if sentence not in text]
+    if wrong:
+        raise ProfileError(
+            f"{profile['county_id']}: sentence not found verbatim in {path}: " + ", ".join(wrong)
+        )
+    return {**out, "status": "verified"}

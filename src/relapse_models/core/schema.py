@@ -55,9 +55,16 @@ RISK_TYPE_LABELS: dict[str, str] = {
 DISASTER_TYPE_LABELS: dict[str, str] = {
     "flood": "洪涝",
     "drought": "干旱",
-    "hail": "冰雹",
+    "hail": "风雹",
+    "low_temperature": "低温冷冻和雪灾",
+    "earthquake": "地震",
     "landslide": "滑坡泥石流",
+    "forest_fire": "森林火灾",
+    "typhoon": "台风",
 }
+"""Natural disaster types as the emergency-management statistics count them (风雹 is wind and
+hail storms together; 滑坡泥石流 the geological disasters). Profiles give their mix with these
+codes (``generator.disaster_types``)."""
 
 EVENT_LABELS: dict[str, str] = {
     "identified": "识别纳入监测",
