@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from relapse_models.core.profiles import load_profile
-from relapse_models.data.reconcile import COLUMNS, reconcile
+from relapse_models.data.reconcile import COLUMNS, STRUCTURE, reconcile
 from relapse_models.data.simulate import simulate_county
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,10 @@ def test_columns_and_rows(yeji):
     assert list(table.columns) == COLUMNS
     reproducible = {k for k, v in profile["published"].items()
                     if v["value"] is not None and v.get("reproducible", True)}
-    assert set(table["indicator"]) == reproducible
+    quoted = {f"structure.{k}" for k in STRUCTURE
+              if profile["structure"][k]["value"] is not None and "sentence" in profile["structure"][k]
+              and profile["structure"][k].get("reproducible", True)}
+    assert set(table["indicator"]) == reproducible | quoted
     assert table["source"].str.startswith(profile["source"]["file"]).all()
 
 
@@ -90,3 +93,59 @@ def test_elimination_figures_hand_computed():
     assert table.loc["eliminated_persons", "computed"] == 3
     assert table.loc["elimination_rate", "computed"] == pytest.approx(60.0)
     assert (table["rel_diff"].abs() < 1e-12).all()
+
+
+def test_figures_by_monitoring_type_hand_computed():
+    """A (3 persons, poverty-alleviated) identified 2022 as 脱贫不稳定户 and eliminated; B (2,
+    ordinary) identified 2023 as 边缘易致贫户, re-identified as 突发严重困难户 later in 2023;
+    C (4) identified after the reference quarter; D (5, poverty-alleviated) never.
+    Cumulative by type (latest): unstable A, sudden B; new in 2023 by type (first): edge B;
+    eliminated: unstable A; not eliminated: B; monitored persons 5 of 8 poverty-alleviated
+    (62.5 %) and of 14 (35.7 %)."""
+    fig = {"unit": "户", "value": 1}
+    names = {
+        "monitoring_households_cumulative_unstable": 1, "monitoring_persons_cumulative_unstable": 3,
+        "monitoring_households_cumulative_sudden": 1, "monitoring_households_cumulative_edge": 0,
+        "monitoring_households_new_edge": 1, "monitoring_persons_new_edge": 2,
+        "monitoring_households_new_sudden": 0, "eliminated_households_unstable": 1,
+        "eliminated_persons_unstable": 3, "eliminated_households_sudden": 0,
+        "not_eliminated_households": 1, "not_eliminated_persons": 2,
+        "monitoring_share_poverty_alleviated": 62.5, "monitoring_share_rural": 100 * 5 / 14,
+    }
+    published = {k: {**fig, "value": v or 1, "unit": "%" if "share" in k else "户"}
+                 for k, v in names.items()}
+    profile = {
+        "county_id": "tiny", "report_year": 2023, "reference_quarter": "2023Q4",
+        "source": {"file": None},
+        "structure": {"poverty_alleviated_persons": {"value": 8, "unit": "人", "sentence": "s"},
+                      "persons": {"value": 14, "unit": "人", "assumed": True, "reason": "r"}},
+        "published": published,
+    }
+    hh = pd.DataFrame({"household_id": list("ABCD"), "household_size": [3, 2, 4, 5],
+                       "category": ["poverty_alleviated", "general", "general", "poverty_alleviated"]})
+    ev = pd.DataFrame({
+        "household_id": ["A", "A", "B", "B", "C"],
+        "event": ["identified", "eliminated", "identified", "identified", "identified"],
+        "date": pd.to_datetime(["2022-03-01", "2023-06-01", "2023-02-01", "2023-09-01", "2024-02-01"]),
+        "monitoring_type": ["unstable", "unstable", "edge", "sudden", "edge"],
+    })
+    panel = pd.DataFrame({"household_id": list("ABCD"), "year": 2023, "quarter": 1})
+    table = reconcile(profile, hh, panel, ev, {"data": {"source": "files"}}).set_index("indicator")
+    for name, value in names.items():
+        assert table.loc[name, "computed"] == pytest.approx(value), name
+    # a quoted structure figure is reconciled, an assumed one is not
+    assert table.loc["structure.poverty_alleviated_persons", "computed"] == 8
+    assert "structure.persons" not in table.index
+    assert table["source"].str.startswith("(no source text)").all()
+
+
+def test_an_unknown_published_figure_stops():
+    profile = {"county_id": "tiny", "report_year": 2023, "reference_quarter": "2023Q4",
+               "source": {"file": "x.txt"},
+               "published": {"monitoring_households_by_magic": {"value": 3, "unit": "户"}}}
+    hh = pd.DataFrame({"household_id": ["A"], "household_size": [3], "category": ["general"]})
+    ev = pd.DataFrame({"household_id": ["A"], "event": ["identified"],
+                       "date": pd.to_datetime(["2023-03-01"])})
+    panel = pd.DataFrame({"household_id": ["A"], "year": 2023, "quarter": 1})
+    with pytest.raises(ValueError, match="published.monitoring_households_by_magic"):
+        reconcile(profile, hh, panel, ev, {"data": {"source": "files"}})

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relapse_models.core.schema import INCOME_COLUMNS
+from relapse_models.core.schema import INCOME_COLUMNS, MONITORING_TYPE_LABELS
 
 COLUMNS = ["county_id", "indicator", "unit", "published", "computed", "rel_diff", "source"]
 COUNT_UNITS = {"户", "人"}
@@ -46,6 +46,13 @@ class _Tables:
         self.ev = ev[ev["date"] < self.ref_end]
         ident = self.ev[self.ev["event"] == "identified"]
         self.first_id = ident.groupby("household_id")["date"].min()
+        # monitoring type as of the reference date: the one given at the latest identification
+        # (for new objects: at the first); unknown when the events carry no type
+        if "monitoring_type" not in ident:
+            ident = ident.assign(monitoring_type=None)
+        by_date = ident.sort_values(["household_id", "date"], kind="stable").groupby("household_id")
+        self.mtype = by_date["monitoring_type"].last().astype(str)
+        self.first_mtype = by_date["monitoring_type"].first().astype(str)
         # "已消除风险": households whose risk was eliminated by the reference date (a later
         # re-identification does not undo the count, as in a cumulative report)
         self.eliminated = pd.Index(self.ev.loc[self.ev["event"] == "eliminated", "household_id"].unique())
@@ -147,7 +154,41 @@ def _indicators(t: _Tables) -> dict[str, Callable[[str], float]]:
         fixed[1:] = same & safe[1:] & ~safe[:-1]
         return float((fixed & (p["year"].to_numpy() == t.year)).sum())
 
+    not_eliminated_ids = t.first_id.index[~t.first_id.index.isin(t.eliminated)]
+    new_ids = t.first_id.index[t.first_id.dt.year.to_numpy() == t.year]
+
+    def count(ids: pd.Index, persons: bool) -> Callable[[str], float]:
+        return lambda _: float(t.size(ids).sum() if persons else len(ids))
+
+    def of_type(ids: pd.Index, mtype: str, first: bool = False) -> pd.Index:
+        types = (t.first_mtype if first else t.mtype).reindex(ids)
+        return ids[types.to_numpy() == mtype]
+
+    by_type: dict[str, Callable[[str], float]] = {}
+    for mt in MONITORING_TYPE_LABELS:
+        for persons, unit in ((False, "households"), (True, "persons")):
+            by_type[f"monitoring_{unit}_cumulative_{mt}"] = count(of_type(t.first_id.index, mt), persons)
+            by_type[f"monitoring_{unit}_new_{mt}"] = count(of_type(new_ids, mt, first=True), persons)
+            by_type[f"eliminated_{unit}_{mt}"] = count(of_type(eliminated_ids, mt), persons)
+
+    def share_of(pop: str) -> Callable[[str], float]:
+        def f(_: str) -> float:
+            ids = t.population(pop)
+            return 100.0 * t.size(t.first_id.index).sum() / max(t.size(ids).sum(), 1.0)
+        return f
+
+    def structure(pop: str, persons: bool) -> Callable[[str], float]:
+        return lambda _: float(t.size(t.population(pop)).sum() if persons else len(t.population(pop)))
+
     return {
+        **by_type,
+        "not_eliminated_households": count(not_eliminated_ids, False),
+        "not_eliminated_persons": count(not_eliminated_ids, True),
+        "monitoring_share_poverty_alleviated": share_of("poverty_alleviated"),
+        "monitoring_share_rural": share_of("all"),
+        "structure.persons": structure("all", True),
+        "structure.poverty_alleviated_households": structure("poverty_alleviated", False),
+        "structure.poverty_alleviated_persons": structure("poverty_alleviated", True),
         "monitoring_households_cumulative": cum(False),
         "monitoring_persons_cumulative": cum(True),
         "monitoring_households_new": new(False),
@@ -178,17 +219,47 @@ DEFAULT_POPULATION = {
 }
 
 
+STRUCTURE = ("persons", "poverty_alleviated_households", "poverty_alleviated_persons")
+"""Structure figures reconciled when the profile quotes them (the household count is the
+generator's universe, equal by construction)."""
+
+
+def _given(profile: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(indicator, figure) of every published figure, and quoted structure figures."""
+    out = [(name, fig) for name, fig in profile["published"].items()]
+    for key in STRUCTURE:
+        q = profile.get("structure", {}).get(key) or {}
+        if q.get("value") is not None and not q.get("assumed", False) and "sentence" in q:
+            out.append((f"structure.{key}", q))
+    return out
+
+
 def reconcile(profile: Mapping[str, Any], households: pd.DataFrame, panel: pd.DataFrame,
               events: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
-    """Published vs computed figures of one county (columns :data:`COLUMNS`)."""
+    """Published vs computed figures of one county (columns :data:`COLUMNS`).
+
+    Every figure the profile gives and the panel can reproduce gets a row: the headline
+    counts, the counts by monitoring type (脱贫不稳定户 / 边缘易致贫户 / 突发严重困难户; the type
+    at the latest identification, for new ones at the first), eliminated and not eliminated,
+    the monitored share of the poverty-alleviated or rural population, and quoted structure
+    figures. A published figure with an unknown name stops the run: it would otherwise
+    vanish from the reconciliation unnoticed.
+    """
     synthetic = (config.get("data") or {}).get("source", "synthetic") == "synthetic"
     scale = float(config.get("simulate", {}).get("scale", 1.0)) if synthetic else 1.0
     t = _Tables(profile, households, panel, events)
     funcs = _indicators(t)
+    source_file = profile["source"].get("file") or "(no source text)"
     rows = []
-    for name, fig in profile["published"].items():
-        if fig.get("value") is None or fig.get("reproducible", True) is False or name not in funcs:
+    for name, fig in _given(profile):
+        if fig.get("value") is None or fig.get("reproducible", True) is False:
             continue
+        if name not in funcs:
+            raise ValueError(
+                f"{profile['county_id']}: published.{name}: no computation for this figure; "
+                f"mark it `reproducible: false` with a reason, or use a known name "
+                f"({', '.join(sorted(k for k in funcs if '.' not in k))})"
+            )
         pop = fig.get("population", DEFAULT_POPULATION.get(name, "all"))
         value = funcs[name](pop)
         if fig["unit"] in COUNT_UNITS:
@@ -202,6 +273,6 @@ def reconcile(profile: Mapping[str, Any], households: pd.DataFrame, panel: pd.Da
             "published": published,
             "computed": value,
             "rel_diff": value / published - 1.0 if published else float("nan"),
-            "source": f"{profile['source']['file']}{kind}: {fig.get('sentence', '')}",
+            "source": f"{source_file}{kind}: {fig.get('sentence', '')}",
         })
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -149,6 +149,24 @@ INDICATOR_LABELS: dict[str, tuple[str, str]] = {
     "houses_renovated": ("危房改造（户）", "Dangerous houses renovated"),
 }
 
+INDICATOR_LABELS.update({
+    "not_eliminated_households": ("未消除风险（户）", "Risk not eliminated, households"),
+    "not_eliminated_persons": ("未消除风险（人）", "Risk not eliminated, persons"),
+    "monitoring_share_poverty_alleviated": ("监测对象占脱贫人口比例", "Monitored persons / poverty-alleviated persons"),
+    "monitoring_share_rural": ("监测对象占农村人口比例", "Monitored persons / rural persons"),
+    "structure.persons": ("农村人口（人）", "Rural persons"),
+    "structure.poverty_alleviated_households": ("脱贫户（户）", "Poverty-alleviated households"),
+    "structure.poverty_alleviated_persons": ("脱贫人口（人）", "Poverty-alleviated persons"),
+})
+for _code, _zh in MONITORING_TYPE_LABELS.items():
+    for _unit, _u, _en in (("households", "户", "households"), ("persons", "人", "persons")):
+        INDICATOR_LABELS[f"monitoring_{_unit}_cumulative_{_code}"] = (
+            f"累计识别{_zh}（{_u}）", f"Monitoring {_en}, cumulative: {_code}")
+        INDICATOR_LABELS[f"monitoring_{_unit}_new_{_code}"] = (
+            f"当年新增{_zh}（{_u}）", f"New monitoring {_en}: {_code}")
+        INDICATOR_LABELS[f"eliminated_{_unit}_{_code}"] = (
+            f"{_zh}已消除风险（{_u}）", f"Risk eliminated, {_en}: {_code}")
+
 
 def indicator_label(key: str, language: str = "zh") -> str:
     """Display name of a reconciled indicator (the key itself when none is known)."""
