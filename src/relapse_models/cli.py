@@ -47,6 +47,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     log.info("simulating %s (scale %s, seed %s)", args.county, config["simulate"]["scale"], seed)
     sim = simulate_county(profile, config, seed)
+    if args.calibration_out:
+        _guard(profile, config, sim, args.calibration_out)
     raw, truth = Path(args.raw_dir), Path(args.truth_dir)
     for name in ("households", "panel", "events"):
         write_parquet(getattr(sim, name), raw / f"{name}.parquet")
@@ -61,6 +63,24 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         args.county, len(sim.households), len(sim.panel), len(sim.events),
         time.perf_counter() - started,
     )
+
+
+def _guard(profile: dict[str, Any], config: dict[str, Any], sim: Any, out: str) -> None:
+    """Calibration record and plausibility guards of a simulated county: the record is
+    written, then a failed guard the config does not accept stops the job."""
+    from relapse_models.guards import GuardError, calibration_record, enforce
+    from relapse_models.io import write_json
+    from relapse_models.profiles import sources_dir
+
+    record = calibration_record(profile, config, sim.households, sim.panel, sim.events,
+                                sim.calibration.notes, sim.calibration.expected, sources_dir())
+    for note in record["notes"]:
+        log.warning("%s: calibration: %s", profile["county_id"], note)
+    try:
+        enforce(pd.DataFrame(record["guards"]))
+    except GuardError as err:
+        raise UserError(str(err)) from err
+    write_json(record, out)
 
 
 def cmd_features(args: argparse.Namespace) -> None:
@@ -85,6 +105,12 @@ def cmd_reconcile(args: argparse.Namespace) -> None:
     interim = Path(args.interim_dir)
     tables = {n: read_parquet(interim / f"{n}.parquet") for n in ("households", "panel", "events")}
     table = reconcile(profile, tables["households"], tables["panel"], tables["events"], config)
+    if args.calibration:
+        from relapse_models.guards import reconciliation_rows
+        from relapse_models.io import read_json
+
+        table = pd.concat([table, reconciliation_rows(read_json(args.calibration))],
+                          ignore_index=True)
     write_csv(table, args.out)
     log.info("%s: %d reconciled indicators -> %s", args.county, len(table), args.out)
 
@@ -194,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config-json", help="config as JSON (default: config/config.yaml)")
     p.add_argument("--raw-dir", required=True, help="observable tables go here")
     p.add_argument("--truth-dir", required=True, help="ground truth goes here, apart")
+    p.add_argument("--calibration-out",
+                   help="calibration record and guard results (JSON); a failed guard stops")
     p.add_argument("--messy-dir", help="also write monitoring-system exports here")
     p.add_argument("--defect-rate", type=float, default=0.01)
     p.set_defaults(func=cmd_simulate)
@@ -213,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", required=True)
     p.add_argument("--interim-dir", required=True)
     p.add_argument("--config-json")
+    p.add_argument("--calibration", help="calibration record of a simulated county (JSON): "
+                   "its guard results and warnings are added")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_reconcile)
 

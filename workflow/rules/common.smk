@@ -53,7 +53,18 @@ def config_json(*sections):
 
 
 def simulate_params(wildcards):
-    return config_json("seed", "simulate", "monitoring")
+    return config_json("seed", "simulate", "monitoring", "guards")
+
+
+def county_calibration(wildcards):
+    """The simulated county's calibration record and guard results (synthetic runs only)."""
+    if config["data"]["source"] != "synthetic":
+        return []
+    return f"reports/metrics/calibration/{wildcards.county}.json"
+
+
+def calibration_option(wildcards, input):
+    return f"--calibration {input.calibration}" if input.calibration else ""
 
 
 def clean_inputs(wildcards):

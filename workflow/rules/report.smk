@@ -8,10 +8,12 @@ rule reconcile:
         panel="data/interim/{county}/panel.parquet",
         events="data/interim/{county}/events.parquet",
         profile=county_profile,
+        calibration=county_calibration,
     output:
         "reports/metrics/reconciliation/{county}.csv",
     params:
         config=simulate_params,
+        calibration=calibration_option,
     log:
         "reports/logs/reconcile/{county}.log",
     benchmark:
@@ -24,7 +26,7 @@ rule reconcile:
     shell:
         "relapse-models reconcile --county {wildcards.county} --profile {input.profile}"
         " --interim-dir data/interim/{wildcards.county} --config-json {params.config:q}"
-        " --out {output} > {log} 2>&1"
+        " {params.calibration} --out {output} > {log} 2>&1"
 
 
 rule combine_reconciliation:

@@ -9,6 +9,7 @@ rule simulate:
         panel="data/raw/{county}/panel.parquet",
         events="data/raw/{county}/events.parquet",
         truth="data/truth/{county}/truth.parquet",
+        calibration="reports/metrics/calibration/{county}.json",
     params:
         config=simulate_params,
     log:
@@ -25,4 +26,5 @@ rule simulate:
     shell:
         "relapse-models simulate --county {wildcards.county} --profile {input.profile}"
         " --config-json {params.config:q} --raw-dir data/raw/{wildcards.county}"
-        " --truth-dir data/truth/{wildcards.county} > {log} 2>&1"
+        " --truth-dir data/truth/{wildcards.county} --calibration-out {output.calibration}"
+        " > {log} 2>&1"

@@ -1,0 +1,122 @@
+"""Plausibility guards on every simulated year: rates by hand, bands, refusal, acceptance."""
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relapse_models.config import load_config
+from relapse_models.guards import (
+    NOISE_Z,
+    GuardError,
+    anchors,
+    calibration_record,
+    check,
+    enforce,
+    reconciliation_rows,
+    yearly_rates,
+)
+from relapse_models.profiles import load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_yearly_rates_by_hand(tiny_tables, tiny_lines):
+    """The tiny tables (conftest): B identified 2022Q2 and eliminated 2022Q4; A's wage stops
+    in 2022Q3-Q4 (rolling income 4000 < 6000 in 2022Q4 and 2023Q1); D's 6500 is below the
+    2023 line of 7000; the first three quarters have no complete income window."""
+    r = yearly_rates(tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"],
+                     tiny_lines).set_index("year")
+    assert r["identification_rate"].tolist() == [0.0, 25.0, 0.0]
+    assert np.isnan(r.loc[2021, "elimination_rate"])
+    assert r.loc[2022, "elimination_rate"] == r.loc[2023, "elimination_rate"] == 100.0
+    assert r["in_relapse"].tolist() == [0, 2, 2]           # 2022: A and B; 2023: A and D
+    assert r["state_known"].tolist() == [4, 4, 4]
+    assert r["relapse_rate"].tolist() == [0.0, 50.0, 50.0]
+
+
+def _config(**guards):
+    config = copy.deepcopy(load_config())
+    config["guards"].update(guards)
+    return config
+
+
+def _rates(ident, relapse, elim, households=10**9):
+    years = range(2021, 2021 + len(ident))
+    return pd.DataFrame({"year": list(years), "households": households,
+                         "state_known": households, "households_identified": households,
+                         "identification_rate": ident, "relapse_rate": relapse,
+                         "elimination_rate": elim})
+
+
+@pytest.fixture(scope="module")
+def anshun():
+    return load_profile(ROOT / "config" / "counties" / "anshun.yaml")
+
+
+def test_identification_anchor_is_the_published_new_count(anshun):
+    a, source = anchors(anshun, 2021)["identification_rate"]
+    assert a == pytest.approx(100 * 1898 / anshun["structure"]["households"]["value"])
+    assert "monitoring_households_new" in source
+
+
+def test_identification_anchor_spreads_the_cumulative_count_without_new(anshun):
+    p = copy.deepcopy(anshun)
+    p["published"]["monitoring_households_new"]["value"] = None
+    a, _ = anchors(p, 2021)["identification_rate"]
+    stock = p["generator"]["initial_stock_share"]["value"]
+    assert a == pytest.approx(100 * 6479 * (1 - stock) / 3 / p["structure"]["households"]["value"])
+
+
+def test_a_runaway_year_fails_naming_county_year_and_figure(anshun):
+    a = anchors(anshun, 2021)["identification_rate"][0]
+    rates = _rates([a, a, a, 4 * a, 15 * a], [a] * 5, [40, 60, 70, 72, 75])
+    results = check(rates, anshun, _config())
+    failed = results[results["status"] == "fail"]
+    assert set(zip(failed["year"], failed["figure"], strict=True)) == {
+        (2024, "identification_rate"), (2025, "identification_rate")}
+    with pytest.raises(GuardError, match=r"county 'anshun', year 2025: identification_rate"):
+        enforce(results)
+
+
+def test_elimination_band_applies_from_the_configured_year(anshun):
+    a = anchors(anshun, 2021)["identification_rate"][0]
+    rates = _rates([a] * 5, [a] * 5, [20, 30, 45, 72, 95])
+    results = check(rates, anshun, _config()).query("figure == 'elimination_rate'")
+    # anchor 70 (generator fallback) +- 20 points; the first two years only bounded above
+    assert results["status"].tolist() == ["pass", "pass", "fail", "pass", "fail"]
+
+
+def test_an_accepted_failure_does_not_stop_but_is_kept(anshun):
+    a = anchors(anshun, 2021)["identification_rate"][0]
+    rates = _rates([a, a, a, a, 15 * a], [a] * 5, [40, 60, 70, 72, 75])
+    config = _config(accept=[{"county": "anshun", "year": 2025, "figure": "identification_rate"}])
+    results = check(rates, anshun, config)
+    assert results.loc[results["status"] != "pass", "status"].tolist() == ["accepted"]
+    enforce(results)  # accepted: no error
+
+
+def test_small_runs_widen_the_band_by_binomial_noise(anshun):
+    a = anchors(anshun, 2021)["identification_rate"][0]
+    n = 500
+    rates = _rates([0.0] * 5, [a] * 5, [40, 60, 70, 72, 75], households=n)
+    results = check(rates, anshun, _config()).query("figure == 'identification_rate'")
+    margin = 100 * NOISE_Z * np.sqrt(a / 100 * (1 - a / 100) / n)
+    assert results["low"].iloc[0] == pytest.approx(max(a / 2.5 - margin, 0.0))
+    assert (results["status"] == "pass").all()  # zero of 500 is no evidence against the anchor
+
+
+def test_record_and_reconciliation_rows(tiny_tables, anshun):
+    config = _config()
+    config["monitoring"]["line_by_province_year"]["Guizhou"] = {2021: 6000, 2022: 6000, 2023: 7000}
+    record = calibration_record(anshun, config, tiny_tables["households"], tiny_tables["panel"],
+                                tiny_tables["events"], ["trend at its bound"], None, None)
+    assert [x["provenance"] for x in record["lines"]] == ["assumed"] * 3
+    assert record["sources"]["status"] == "not_at_hand"
+    assert len(record["guards"]) == 3 * 3
+    rows = reconciliation_rows(record)
+    assert rows["indicator"].str.startswith("guard.").sum() == 9
+    assert rows.loc[rows["indicator"] == "calibration_warning", "source"].tolist() == ["trend at its bound"]
+    assert rows.loc[rows["indicator"] == "source_check", "source"].iloc[0].startswith("not_at_hand")
