@@ -41,6 +41,7 @@ def test_contracted_outputs_exist(project):
         "data/processed/models/predictions.parquet",
         *[f"reports/metrics/models/{c}.json" for c in COUNTIES],
         *[f"reports/metrics/coefficients/{c}.csv" for c in COUNTIES],
+        *[f"reports/metrics/calibration/{c}.json" for c in COUNTIES],
         *[f"data/processed/models/{c}/predictions.parquet" for c in COUNTIES],
         "reports/metrics/thresholds.csv",
         "reports/metrics/recommended_thresholds.json",
@@ -71,7 +72,11 @@ def test_reconciliation_has_the_contracted_columns(project):
         "county_id", "indicator", "unit", "published", "computed", "rel_diff", "source"
     ]
     assert set(recon["county_id"]) == set(COUNTIES)
-    assert recon["computed"].notna().all()
+    assert recon.loc[recon["indicator"] != "calibration_warning", "computed"].notna().all()
+    # every simulated year of every county passed its guards (or was accepted), on record
+    guards = recon[recon["indicator"].str.startswith("guard.")]
+    assert len(guards) == 3 * 5 * len(COUNTIES)
+    assert guards["source"].str.startswith(("pass", "accepted")).all()
 
 
 def test_model_metrics_cover_every_county_and_model(project):

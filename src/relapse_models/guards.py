@@ -202,7 +202,8 @@ def enforce(results: pd.DataFrame) -> None:
 def reconciliation_rows(record: Mapping[str, Any]) -> pd.DataFrame:
     """A calibration record (:func:`calibration_record`) as rows of the reconciliation table:
     ``guard.<figure>.<year>`` (anchor as published, the year's value as computed, the band and
-    status in ``source``), one ``calibration_warning`` per note and one ``source_check``."""
+    status in ``source``), one ``calibration_warning`` per note, ``line.<year>`` (the line
+    used; ``source`` says published, assumed or default) and one ``source_check``."""
     results = pd.DataFrame(record["guards"], columns=COLUMNS)
     notes, county = record["notes"], record["county_id"]
     rows = [{
@@ -214,6 +215,10 @@ def reconciliation_rows(record: Mapping[str, Any]) -> pd.DataFrame:
     rows += [{"county_id": county, "indicator": "calibration_warning", "unit": "",
               "published": np.nan, "computed": np.nan, "rel_diff": np.nan, "source": note}
              for note in notes]
+    rows += [{"county_id": county, "indicator": f"line.{x['year']}", "unit": "元/人",
+              "published": x["line"] if x["provenance"] == "published" else np.nan,
+              "computed": x["line"], "rel_diff": np.nan, "source": x["provenance"]}
+             for x in record["lines"]]
     src = record["sources"]
     rows.append({"county_id": county, "indicator": "source_check", "unit": "",
                  "published": np.nan, "computed": float(src["sentences"]), "rel_diff": np.nan,

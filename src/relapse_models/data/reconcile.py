@@ -22,6 +22,9 @@ import pandas as pd
 from relapse_models.core.schema import INCOME_COLUMNS, MONITORING_TYPE_LABELS
 
 COLUMNS = ["county_id", "indicator", "unit", "published", "computed", "rel_diff", "source"]
+CHECK_INDICATORS = ("guard.", "calibration_warning", "source_check", "line.")
+"""Rows of a simulated county's reconciliation that are checks, not published figures
+(:func:`relapse_models.guards.reconciliation_rows`)."""
 COUNT_UNITS = {"户", "人"}
 
 
@@ -276,3 +279,8 @@ def reconcile(profile: Mapping[str, Any], households: pd.DataFrame, panel: pd.Da
             "source": f"{source_file}{kind}: {fig.get('sentence', '')}",
         })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def published_rows(recon: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a reconciliation table that compare published figures (not the checks)."""
+    return recon[~recon["indicator"].astype(str).str.startswith(CHECK_INDICATORS)]

@@ -6,6 +6,7 @@ import html
 
 import pandas as pd
 
+from relapse_models.data.reconcile import published_rows
 from relapse_models.report.tables import format_interval, format_metric, format_number
 from relapse_models.report.words import indicator_label, model_label, t
 
@@ -20,6 +21,7 @@ def indicator_matrix(
     recon: pd.DataFrame, names: dict[str, str], language: str = "zh"
 ) -> pd.DataFrame:
     """Indicators (rows) by county (columns): computed value, published value in brackets."""
+    recon = published_rows(recon)
     cells = [
         f"{format_number(r.computed, r.unit, language)}"
         + ("" if pd.isna(r.published) else f"（{format_number(r.published, r.unit, language)}）")

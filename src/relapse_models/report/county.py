@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from relapse_models.data.reconcile import published_rows
 from relapse_models.report.suppression import suppress_small
 from relapse_models.report.tables import format_interval, format_metric, format_number
 from relapse_models.report.words import SUBGROUP_LABELS, code_label, indicator_label, model_label, t
@@ -24,9 +25,10 @@ county's feature table."""
 
 
 def headline_table(recon: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
-    """Published against computed figures, formatted as the seeds write them."""
+    """Published against computed figures, formatted as the seeds write them (the guard and
+    calibration rows belong to the calibration section)."""
     rows = []
-    for rec in recon.itertuples(index=False):
+    for rec in published_rows(recon).itertuples(index=False):
         label = indicator_label(rec.indicator, language)
         rows.append(
             {
