@@ -39,6 +39,7 @@ from relapse_models.core import provenance
 from relapse_models.core.config import from_json as config_from_json
 from relapse_models.core.io import read_json, read_parquet
 from relapse_models.core.profiles import load_profile
+from relapse_models.report import calibration as rcal
 from relapse_models.report import county as rc
 from relapse_models.report import figures as plots
 from relapse_models.report.tables import html_table
@@ -72,6 +73,16 @@ if config.get("data", {}).get("source", "synthetic") == "synthetic":
 display(Markdown(f"## {t('headline', lang)}"))
 recon = pd.read_csv(reconciliation_path, encoding="utf-8-sig")
 display(HTML(html_table(rc.headline_table(recon, lang))))
+
+# %%
+if rcal.has_calibration(recon):
+    display(Markdown(f"### {t('calibration', lang)}"))
+    notes = rcal.warnings(recon)
+    display(Markdown(f"**{t('calibration_warnings', lang)}**: "
+                     + ("; ".join(notes) if notes else t("no_warnings", lang))))
+    display(Markdown(rcal.source_check(recon, lang)))
+    display(HTML(html_table(rcal.line_table(recon, lang))))
+    display(HTML(html_table(rcal.guard_table(recon, lang))))
 
 # %%
 display(Markdown(f"## {t('risk', lang)}"))

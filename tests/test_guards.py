@@ -120,3 +120,24 @@ def test_record_and_reconciliation_rows(tiny_tables, anshun):
     assert rows["indicator"].str.startswith("guard.").sum() == 9
     assert rows.loc[rows["indicator"] == "calibration_warning", "source"].tolist() == ["trend at its bound"]
     assert rows.loc[rows["indicator"] == "source_check", "source"].iloc[0].startswith("not_at_hand")
+    lines = rows[rows["indicator"].str.startswith("line.")]
+    assert lines["computed"].tolist() == [6000, 6000, 7000]
+    assert lines["source"].tolist() == ["assumed"] * 3 and lines["published"].isna().all()
+
+
+def test_calibration_section_reads_the_reconciliation(tiny_tables, anshun):
+    from relapse_models.report import calibration as rcal
+
+    config = _config()
+    config["monitoring"]["line_by_province_year"]["Guizhou"] = {2021: 6000, 2022: 6000, 2023: 7000}
+    record = calibration_record(anshun, config, tiny_tables["households"], tiny_tables["panel"],
+                                tiny_tables["events"], ["trend at its bound"], None, None)
+    recon = reconciliation_rows(record)
+    assert rcal.has_calibration(recon)
+    guards = rcal.guard_table(recon, "zh")
+    assert len(guards) == 9 and set(guards["年份"]) == {2021, 2022, 2023}
+    assert set(guards["结果"]) <= {"通过", "未通过", "未通过（配置中已接受）"}
+    assert rcal.line_table(recon, "zh")["来源"].tolist() == ["假设（外推或全国参考）"] * 3
+    assert rcal.warnings(recon) == ["trend at its bound"]
+    assert rcal.source_check(recon, "en").startswith("source text not at hand")
+    assert not rcal.has_calibration(recon[~recon["indicator"].str.startswith("guard.")])
