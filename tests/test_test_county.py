@@ -1,0 +1,95 @@
+"""A county added by writing its profile: the fictitious test county in tests/data/counties.
+
+Not a seed; its report year is the panel's first year and it publishes figures by
+monitoring type. It must reconcile (counts within 3 %, rates within 1 point) and pass every
+plausibility guard in every simulated year: at scale 1.0 (slow), and at a small scale in the
+normal set with the tolerance widened by the sampling noise of the smaller county.
+"""
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relapse_models.config import county_seed, load_config
+from relapse_models.guards import calibration_record
+from relapse_models.profiles import check_sources, load_profile
+from relapse_models.reconcile import reconcile
+
+HERE = Path(__file__).resolve().parent / "data" / "counties"
+PROFILE = HERE / "shili.yaml"
+
+GENERATOR_PENDING = pytest.mark.xfail(
+    strict=True,
+    reason="the generator does not yet calibrate to figures by monitoring type nor hold a "
+    "report year equal to the panel's first year (its trend goes to its bound); strict: "
+    "remove this marker when it does",
+)
+
+
+@pytest.fixture(scope="module")
+def profile():
+    return load_profile(PROFILE)
+
+
+def test_profile_is_valid_and_quotes_its_bulletin(profile):
+    result = check_sources(profile, HERE)
+    assert result["status"] == "verified" and result["sentences"] > 30
+    assert profile["report_year"] == int(load_config()["simulate"]["start"][:4])
+
+
+def test_figures_by_type_add_up(profile):
+    """The bulletin's own arithmetic: the types sum to the totals, eliminated + not = all."""
+    pub = {k: v["value"] for k, v in profile["published"].items()}
+    for unit in ("households", "persons"):
+        for base in (f"monitoring_{unit}_cumulative", f"monitoring_{unit}_new", f"eliminated_{unit}"):
+            assert sum(pub[f"{base}_{t}"] for t in ("unstable", "edge", "sudden")) == pub[base]
+        assert pub[f"eliminated_{unit}"] + pub[f"not_eliminated_{unit}"] == pub[
+            f"monitoring_{unit}_cumulative"]
+    assert 100 * pub["eliminated_persons"] / pub["monitoring_persons_cumulative"] == pytest.approx(
+        pub["elimination_rate"], abs=0.05)
+
+
+def _run(profile, scale):
+    config = load_config(overrides={"simulate": {"scale": scale}})
+    from relapse_models.simulate import simulate_county
+
+    sim = simulate_county(copy.deepcopy(profile), config, county_seed(config["seed"], "shili"))
+    record = calibration_record(profile, config, sim.households, sim.panel, sim.events,
+                                sim.calibration.notes, sim.calibration.expected, HERE)
+    return reconcile(profile, sim.households, sim.panel, sim.events, config), record
+
+
+def _within(table: pd.DataFrame, scale: float) -> list[str]:
+    """Indicators outside +-3 % (counts, shares of counts) or +-1 point (rates), each widened
+    by three binomial standard errors of a county of ``scale`` times the size."""
+    bad = []
+    for r in table.itertuples(index=False):
+        if r.unit == "%":
+            tol = 1.0
+        else:
+            n = max(r.published * scale, 1.0)
+            tol = 0.03 + 3 / np.sqrt(n)
+        diff = abs(r.computed - r.published) if r.unit == "%" else abs(r.rel_diff)
+        if diff > tol:
+            bad.append(f"{r.indicator}: published {r.published}, computed {r.computed:.1f}")
+    return bad
+
+
+@GENERATOR_PENDING
+def test_small_scale_reconciles_and_passes_every_guard(profile):
+    table, record = _run(profile, 0.1)
+    assert not record["notes"], record["notes"]
+    assert {g["status"] for g in record["guards"]} == {"pass"}
+    assert _within(table, 0.1) == []
+
+
+@pytest.mark.slow
+@GENERATOR_PENDING
+def test_full_scale_reconciles_and_passes_every_guard(profile):
+    table, record = _run(profile, 1.0)
+    assert not record["notes"], record["notes"]
+    assert {g["status"] for g in record["guards"]} == {"pass"}
+    assert _within(table, 1.0) == []
