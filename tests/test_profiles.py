@@ -155,3 +155,12 @@ def test_monitoring_line_of_a_profile_province():
     assert monitoring_line(mon, "Shaanxi", 2022) == 6600
     with pytest.raises(KeyError):
         monitoring_line(mon, "Yunnan", 2021)   # a province's entry is not patched from the default
+
+
+def test_sources_dir_comes_from_the_environment(monkeypatch, tmp_path):
+    from relapse_models.profiles import sources_dir
+
+    monkeypatch.delenv(SOURCES_ENV, raising=False)
+    assert sources_dir() is None
+    monkeypatch.setenv(SOURCES_ENV, str(tmp_path))
+    assert sources_dir() == tmp_path

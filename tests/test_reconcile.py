@@ -149,3 +149,12 @@ def test_an_unknown_published_figure_stops():
     panel = pd.DataFrame({"household_id": ["A"], "year": 2023, "quarter": 1})
     with pytest.raises(ValueError, match="published.monitoring_households_by_magic"):
         reconcile(profile, hh, panel, ev, {"data": {"source": "files"}})
+
+
+def test_published_rows_leave_out_the_checks():
+    from relapse_models.reconcile import published_rows
+
+    recon = pd.DataFrame({"indicator": ["elimination_rate", "guard.relapse_rate.2021",
+                                        "calibration_warning", "line.2021", "source_check",
+                                        "structure.persons"]})
+    assert published_rows(recon)["indicator"].tolist() == ["elimination_rate", "structure.persons"]
