@@ -1,6 +1,7 @@
 """Plausibility guards on every simulated year: rates by hand, bands, refusal, acceptance."""
 
 import copy
+import re
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,16 @@ def test_calibration_section_reads_the_reconciliation(tiny_tables, anshun):
     assert rcal.warnings(recon) == ["trend at its bound"]
     assert rcal.source_check(recon, "en").startswith("source text not at hand")
     assert not rcal.has_calibration(recon[~recon["indicator"].str.startswith("guard.")])
+
+
+def test_anchor_sources_are_shown_in_chinese(anshun):
+    from relapse_models.report.calibration import anchor_source
+
+    p = copy.deepcopy(anshun)
+    sources = [src for _, src in anchors(anshun, 2021).values()]
+    p["published"]["monitoring_households_new"]["value"] = None
+    sources += [src for _, src in anchors(p, 2021).values()]
+    for src in sources:
+        shown = anchor_source(src, "zh")
+        assert not re.search(r"[a-z]{3,}", shown), shown   # no English word left
+        assert anchor_source(src, "en") == src

@@ -5,6 +5,8 @@ table (the rows :func:`relapse_models.guards.reconciliation_rows` adds)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FIGURE_LABELS: dict[str, tuple[str, str]] = {
@@ -39,6 +41,28 @@ HEADERS: dict[str, tuple[str, str]] = {
 }
 
 
+ANCHOR_ZH: list[tuple[str, str]] = [
+    (r"published\.monitoring_households_new \((\d{4})\) / structure\.households",
+     r"公开的\1年新增监测户数 / 农户总数"),
+    (r"published\.monitoring_households_cumulative x \(1 - initial_stock_share\) / (\d+) years "
+     r"/ structure\.households", r"公开的累计监测户数 ×（1 − 面板前已识别比例）/ \1年 / 农户总数"),
+    (r"published\.elimination_rate", "公开的风险消除率"),
+    (r"generator\.elimination_rate \(assumed\)", "假设的风险消除率"),
+    (r"national anchor \(about 70 % in 2021\)", "全国参考值（2021年约70%）"),
+    (r"identification anchor", "新识别率的锚定值"),
+]
+"""Where an anchor comes from (:func:`relapse_models.guards.anchors`), in Chinese."""
+
+
+def anchor_source(text: str, language: str = "zh") -> str:
+    """The anchor's source as the page shows it (Chinese first; English as recorded)."""
+    if language != "zh":
+        return text
+    for pattern, repl in ANCHOR_ZH:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
 def _pick(table: dict[str, tuple[str, str]], key: str, language: str) -> str:
     zh, en = table.get(key, (key, key))
     return zh if language == "zh" else en
@@ -54,13 +78,13 @@ def guard_table(recon: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
     for r in _checks(recon, "guard.").itertuples(index=False):
         _, figure, year = str(r.indicator).split(".")
         status, rest = str(r.source).split(": ", 1)
-        band, anchor_source = rest.split(" around ", 1)
+        band, source = rest.split(" around ", 1)
         rows.append({
             _pick(HEADERS, "year", language): int(year),
             _pick(HEADERS, "figure", language): _pick(FIGURE_LABELS, figure, language),
             _pick(HEADERS, "value", language): f"{r.computed:.2f}",
             _pick(HEADERS, "band", language): band.removeprefix("band ").replace(", ", " – "),
-            _pick(HEADERS, "anchor", language): f"{r.published:.2f}（{anchor_source}）",
+            _pick(HEADERS, "anchor", language): f"{r.published:.2f}（{anchor_source(source, language)}）",
             _pick(HEADERS, "status", language): _pick(STATUS_LABELS, status, language),
         })
     return pd.DataFrame(rows)
