@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.config import load_config
-from relapse_models.guards import (
+from relapse_models.core.config import load_config
+from relapse_models.core.profiles import load_profile
+from relapse_models.outcome.guards import (
     NOISE_Z,
     GuardError,
     anchors,
@@ -19,7 +20,6 @@ from relapse_models.guards import (
     reconciliation_rows,
     yearly_rates,
 )
-from relapse_models.profiles import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -158,7 +158,7 @@ def test_monitoring_line_of_a_profile_province():
 
 
 def test_sources_dir_comes_from_the_environment(monkeypatch, tmp_path):
-    from relapse_models.profiles import sources_dir
+    from relapse_models.core.profiles import sources_dir
 
     monkeypatch.delenv(SOURCES_ENV, raising=False)
     assert sources_dir() is None

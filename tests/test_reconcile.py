@@ -152,7 +152,7 @@ def test_an_unknown_published_figure_stops():
 
 
 def test_published_rows_leave_out_the_checks():
-    from relapse_models.reconcile import published_rows
+    from relapse_models.data.reconcile import published_rows
 
     recon = pd.DataFrame({"indicator": ["elimination_rate", "guard.relapse_rate.2021",
                                         "calibration_warning", "line.2021", "source_check",

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.config import county_seed, load_config
-from relapse_models.guards import calibration_record
-from relapse_models.profiles import check_sources, load_profile
-from relapse_models.reconcile import reconcile
+from relapse_models.core.config import county_seed, load_config
+from relapse_models.core.profiles import check_sources, load_profile
+from relapse_models.data.reconcile import reconcile
+from relapse_models.outcome.guards import calibration_record
 
 HERE = Path(__file__).resolve().parent / "data" / "counties"
 PROFILE = HERE / "shili.yaml"
@@ -54,7 +54,7 @@ def test_figures_by_type_add_up(profile):
 
 def _run(profile, scale):
     config = load_config(overrides={"simulate": {"scale": scale}})
-    from relapse_models.simulate import simulate_county
+    from relapse_models.data.simulate import simulate_county
 
     sim = simulate_county(copy.deepcopy(profile), config, county_seed(config["seed"], "shili"))
     record = calibration_record(profile, config, sim.households, sim.panel, sim.events,

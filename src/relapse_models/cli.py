@@ -68,9 +68,9 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 def _guard(profile: dict[str, Any], config: dict[str, Any], sim: Any, out: str) -> None:
     """Calibration record and plausibility guards of a simulated county: the record is
     written, then a failed guard the config does not accept stops the job."""
-    from relapse_models.guards import GuardError, calibration_record, enforce
-    from relapse_models.io import write_json
-    from relapse_models.profiles import sources_dir
+    from relapse_models.core.io import write_json
+    from relapse_models.core.profiles import sources_dir
+    from relapse_models.outcome.guards import GuardError, calibration_record, enforce
 
     record = calibration_record(profile, config, sim.households, sim.panel, sim.events,
                                 sim.calibration.notes, sim.calibration.expected, sources_dir())
@@ -106,8 +106,8 @@ def cmd_reconcile(args: argparse.Namespace) -> None:
     tables = {n: read_parquet(interim / f"{n}.parquet") for n in ("households", "panel", "events")}
     table = reconcile(profile, tables["households"], tables["panel"], tables["events"], config)
     if args.calibration:
-        from relapse_models.guards import reconciliation_rows
-        from relapse_models.io import read_json
+        from relapse_models.core.io import read_json
+        from relapse_models.outcome.guards import reconciliation_rows
 
         table = pd.concat([table, reconciliation_rows(read_json(args.calibration))],
                           ignore_index=True)

@@ -24,7 +24,7 @@ from relapse_models.core.schema import INCOME_COLUMNS, MONITORING_TYPE_LABELS
 COLUMNS = ["county_id", "indicator", "unit", "published", "computed", "rel_diff", "source"]
 CHECK_INDICATORS = ("guard.", "calibration_warning", "source_check", "line.")
 """Rows of a simulated county's reconciliation that are checks, not published figures
-(:func:`relapse_models.guards.reconciliation_rows`)."""
+(:func:`relapse_models.outcome.guards.reconciliation_rows`)."""
 COUNT_UNITS = {"户", "人"}
 
 

@@ -1,7 +1,7 @@
 """The county page's calibration section: guard results of every simulated year, the
 generator's calibration warnings, the monitoring lines used and whether the profile's
 sentences were checked against their source, all read from the county's reconciliation
-table (the rows :func:`relapse_models.guards.reconciliation_rows` adds)."""
+table (the rows :func:`relapse_models.outcome.guards.reconciliation_rows` adds)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ ANCHOR_ZH: list[tuple[str, str]] = [
     (r"national anchor \(about 70 % in 2021\)", "全国参考值（2021年约70%）"),
     (r"identification anchor", "新识别率的锚定值"),
 ]
-"""Where an anchor comes from (:func:`relapse_models.guards.anchors`), in Chinese."""
+"""Where an anchor comes from (:func:`relapse_models.outcome.guards.anchors`), in Chinese."""
 
 
 def anchor_source(text: str, language: str = "zh") -> str:
