@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 # side by side, and oversubscribed threads make scikit-learn fits many times slower
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: report test test-slow browser unlock lab lint dry-run bench lock clean-outputs help
+.PHONY: report pdf test test-slow browser unlock lab lint dry-run bench lock clean-outputs help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +32,10 @@ $(STAMP): requirements.txt pyproject.toml workflow/jupyter/overrides.json
 report: $(STAMP)  ## run the whole default pipeline into reports/
 	$(SNAKEMAKE)
 	@echo "Report: file://$(abspath reports/index.html)"
+
+pdf: $(STAMP) browser  ## A4 PDF of each county page in reports/pdf/ (after make report)
+	@ls reports/counties/*.html >/dev/null 2>&1 || { echo "no county pages: run make report first"; exit 1; }
+	$(BIN)/python -m relapse_models.report.pdf reports/counties/*.html --out reports/pdf
 
 # The browser tests open the reports in Debian's Chromium, with Noto CJK for the page text
 # (figures carry their own font). As root with apt (CI, the project's machines) they are

@@ -31,7 +31,6 @@ detail_dir = "reports/metrics/thresholds_detail/shangluo"
 # %%
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -41,8 +40,12 @@ from relapse_models.core.io import read_json, read_parquet
 from relapse_models.core.profiles import load_profile
 from relapse_models.report import calibration as rcal
 from relapse_models.report import county as rc
+from relapse_models.report import explorer as rx
 from relapse_models.report import figures as plots
-from relapse_models.report.tables import html_table
+from relapse_models.report.capacity import at_capacity
+from relapse_models.report.display import show_figure, show_table
+from relapse_models.report.places import place_names
+from relapse_models.report.summary import data_statement, plain_summary, summary_html
 from relapse_models.report.words import t
 from relapse_models.stages.notebook import chdir_project_root
 
@@ -62,17 +65,34 @@ chdir_project_root()
 config = config_from_json(config_json)
 lang = config["report"]["language"]
 min_cell = config["report"]["min_cell"]
+horizon = config["monitoring"]["horizon_quarters"]
+synthetic = config.get("data", {}).get("source", "synthetic") == "synthetic"
 profile = load_profile(profile_path)
 name = profile["name_zh"] if lang == "zh" else profile["name_en"]
+panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type",
+                                          "disaster_type", "disaster_loss"])
+features = read_parquet(features_path, columns=rc.FEATURE_COLUMNS_READ)
+periods = sorted(set(zip(panel["year"], panel["quarter"], strict=True)))
+towns = place_names(features["town_id"].dropna().unique(), synthetic, "town", lang)
+recommended = read_json(recommended_path)[county]
+capacity = at_capacity(recommended)
+equity = read_detail("equity")
 
 display(Markdown(f"# {t('county_title', lang, name=name, year=profile['report_year'])}"))
-if config.get("data", {}).get("source", "synthetic") == "synthetic":
-    display(Markdown(f"*{t('synthetic_note', lang)}*"))
+display(HTML('<p class="data-statement">' + data_statement(
+    config, panel["household_id"].nunique(), f"{periods[0][0]}Q{periods[0][1]}",
+    f"{periods[-1][0]}Q{periods[-1][1]}", lang) + "</p>"))
+
+# %%
+display(HTML(f'<h2 class="summary-heading">{t("summary", lang)}</h2>'))
+budget = recommended["capacity_share"] * recommended["households"]
+sentences = plain_summary(capacity, equity, recommended["capacity_share"], budget, lang)
+display(HTML(summary_html(sentences, lang)))
 
 # %%
 display(Markdown(f"## {t('headline', lang)}"))
 recon = pd.read_csv(reconciliation_path, encoding="utf-8-sig")
-display(HTML(html_table(rc.headline_table(recon, lang))))
+show_table(rc.headline_table(recon, lang), t("caption_headline", lang))
 
 # %%
 if rcal.has_calibration(recon):
@@ -87,24 +107,24 @@ if rcal.has_calibration(recon):
 # %%
 display(Markdown(f"## {t('risk', lang)}"))
 display(Markdown(f"*{t('suppressed_note', lang, min_cell=min_cell)}*"))
-panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type",
-                                          "disaster_type", "disaster_loss"])
-features = read_parquet(features_path, columns=rc.FEATURE_COLUMNS_READ)
 risk = rc.risk_type_table(panel, min_cell, lang)
-display(HTML(html_table(risk)))
+show_table(risk, t("caption_risk", lang))
 if not risk.empty:
-    plots.bar_counts(risk, t("risk_type", lang), t("households", lang), t("risk_type", lang))
-    plt.show()
+    show_figure(plots.bar_counts(risk, t("risk_type", lang), t("households", lang),
+                                 t("risk_type", lang)),
+                t("alt_risk", lang, top=risk.iloc[0, 0]))
 
 # %%
 display(Markdown(f"### {t('town', lang)}"))
-display(HTML(html_table(rc.town_table(features, min_cell, lang).head(15))))
-towns = rc.town_quarterly(features, min_cell)
-plots.small_multiples(towns, "town_id", "period", "monitored_pct", t("towns_monitored", lang))
-plt.show()
+show_table(rc.town_table(features, min_cell, lang, towns).head(15), t("caption_towns", lang))
+town_series = rc.town_quarterly(features, min_cell)
+town_series["town"] = town_series["town_id"].astype(str).map(towns)
+show_figure(plots.small_multiples(town_series, "town", "period", "monitored_pct",
+                                  t("towns_monitored", lang)),
+            t("alt_towns", lang, n=town_series["town"].nunique()))
 
 # %%
-display(Markdown(f"### {t('income_pc', lang)}"))
+display(Markdown(f"### {t('income_median', lang)}"))
 trajectory = rc.income_trajectory(features)
 wide = trajectory.pivot_table(index="period", columns="poverty_alleviated", values="income",
                               sort=True)
@@ -112,94 +132,99 @@ wide.columns = ["pa" if c else "general" for c in wide.columns]
 wide["line"] = trajectory.groupby("period")["line"].first()
 series = {"pa": t("poverty_alleviated", lang), "general": t("general_households", lang),
           "line": t("line", lang)}
-plots.period_lines(wide.reset_index(), "period", {k: v for k, v in series.items() if k in wide},
-                   t("income_pc", lang), dashed=("line",))
-plt.show()
+show_figure(plots.period_lines(wide.reset_index(), "period",
+                               {k: v for k, v in series.items() if k in wide},
+                               t("income_median", lang), dashed=("line",)),
+            t("alt_income", lang))
 
 # %%
 display(Markdown(f"### {t('medical_burden', lang)}"))
 medical = rc.medical_burden(features, min_cell)
-plots.period_lines(medical, "period", {"catastrophic_pct": t("catastrophic_share", lang)},
-                   t("medical_burden", lang), y_label="%")
-plt.show()
+show_figure(plots.period_lines(medical, "period", {"catastrophic_pct": t("catastrophic_share", lang)},
+                               t("medical_burden", lang), y_label="%"), t("alt_medical", lang))
 
 # %%
 display(Markdown(f"### {t('disaster_exposure', lang)}"))
 disaster = rc.disaster_exposure(panel, min_cell)
-plots.period_lines(disaster, "period", {"disaster_pct": t("disaster_share", lang)},
-                   t("disaster_exposure", lang), y_label="%")
-plt.show()
-display(HTML(html_table(rc.disaster_types(panel, min_cell, lang))))
+show_figure(plots.period_lines(disaster, "period", {"disaster_pct": t("disaster_share", lang)},
+                               t("disaster_exposure", lang), y_label="%"), t("alt_disaster", lang))
+show_table(rc.disaster_types(panel, min_cell, lang), t("caption_disaster_types", lang))
 
 # %%
 display(Markdown(f"## {t('models', lang)}"))
 metrics = read_json(models_path)
-display(HTML(html_table(rc.model_table(metrics, county, lang))))
+show_table(rc.model_table(metrics, county, lang), t("caption_models", lang))
 coefficients = pd.read_csv(coefficients_path, encoding="utf-8-sig")
-display(HTML(html_table(rc.odds_ratio_table(coefficients, lang))))
+odds = rc.odds_ratio_table(coefficients, lang)
+show_table(odds, t("caption_coefficients", lang))
+if (odds[t("reliability", lang)] != "").any():
+    display(Markdown(f"*{t('unstable_note', lang)}*"))
 
 # %%
 display(Markdown(f"## {t('warning', lang)}"))
-recommended = read_json(recommended_path)[county]
-display(
-    Markdown(
-        f"{t('capacity_share', lang)}: **{100 * recommended['capacity_share']:.1f}%**"
-    )
-)
-display(HTML(html_table(rc.recommended_table(recommended, lang))))
+display(Markdown(
+    f"{t('capacity_share', lang)}: **{100 * recommended['capacity_share']:.1f}%**. "
+    f"{t('recall_definition', lang, horizon=horizon)}"))
+show_table(rc.capacity_table(capacity, lang), t("caption_capacity", lang))
+
+# %%
+display(Markdown(f"### {t('explorer', lang)}"))
+display(Markdown(t("explorer_note", lang)))
 thresholds = pd.read_csv(thresholds_path, encoding="utf-8-sig")
-plots.gain_curves(thresholds, lang, capacity_share=recommended["capacity_share"])
-plt.show()
+grid = rx.explorer_grid(thresholds, recommended["households"],
+                        [s for s in capacity["score"] if s in set(thresholds["score"])
+                         and s != "oracle"])
+chart = rx.explorer_chart(grid, rx.explorer_equity(read_detail("equity_grid"), grid, lang),
+                          recommended["capacity_share"], budget, lang,
+                          default_score=recommended["best_score"])
+display(HTML(rx.explorer_html(chart, description=t("explorer_alt", lang))))
 
 # %%
 resolution = read_detail("tier_resolution")
 tier_comparison = read_detail("tiers")
 if not resolution.empty:
     display(Markdown(f"### {t('tier_comparison', lang)}"))
-    display(HTML(html_table(rc.tier_resolution_table(resolution, lang))))
-    plots.tier_recall(resolution, lang)
-    plt.show()
+    show_table(rc.tier_resolution_table(resolution, lang), t("caption_tiers", lang))
+    display(Markdown(f"*{t('unequal_load_note', lang)}*"))
+    show_figure(plots.tier_recall(resolution, lang), t("alt_tier_recall", lang))
 if not tier_comparison.empty:
-    plots.tier_loads(tier_comparison, lang)
-    plt.show()
+    show_figure(plots.tier_loads(tier_comparison, lang), t("alt_tier_loads", lang))
 
 # %%
 lead = read_detail("lead_times")
 if not lead.empty:
     display(Markdown(f"### {t('lead_time_table', lang)}"))
-    display(HTML(html_table(rc.lead_time_table(lead, lang))))
-    plots.lead_time_bars(lead, lang)
-    plt.show()
+    show_table(rc.lead_time_table(lead, lang), t("caption_lead", lang))
+    show_figure(plots.lead_time_bars(lead, lang), t("alt_lead", lang))
 
 # %%
-equity = read_detail("equity")
 if not equity.empty:
     display(Markdown(f"### {t('equity', lang)}"))
-    shown = [recommended["best_score"], "rule_official"]
-    display(HTML(html_table(rc.equity_report_table(equity, shown, lang, min_cell))))
+    shown = [recommended["best_score"], "rule"]
+    show_table(rc.equity_report_table(equity, shown, lang, min_cell), t("caption_equity", lang))
 
 # %%
 curve = read_detail("decision_curve")
 if not curve.empty:
     display(Markdown(f"### {t('decision_curve', lang)}"))
-    plots.decision_curve(curve, lang, recommended.get("costs", {}).get("threshold_probability"))
-    plt.show()
+    show_figure(plots.decision_curve(curve, lang,
+                                     recommended.get("costs", {}).get("threshold_probability")),
+                t("alt_decision", lang))
 sensitivity = read_detail("line_sensitivity")
 if not sensitivity.empty:
     display(Markdown(f"### {t('line_sensitivity', lang)}"))
-    display(HTML(html_table(rc.line_sensitivity_table(sensitivity, lang))))
-    plots.line_sensitivity(sensitivity, lang)
-    plt.show()
+    show_table(rc.line_sensitivity_table(sensitivity, lang), t("caption_line", lang))
+    raised = sorted(m for m in sensitivity["multiplier"].unique() if abs(m - 1) > 1e-9)
+    show_figure(plots.line_sensitivity(sensitivity, lang),
+                t("alt_line", lang, mults="、".join(f"{m:g}" for m in raised)))
 
 # %%
 display(Markdown(f"## {t('quality', lang)}"))
 cleaning = read_json(cleaning_path)
-display(HTML(html_table(rc.cleaning_table(cleaning, lang))))
-rules = rc.cleaning_rules_table(cleaning, lang)
-if not rules.empty:
-    display(HTML(html_table(rules)))
+show_table(rc.cleaning_table(cleaning, lang), t("caption_quality", lang))
+show_table(rc.cleaning_rules_table(cleaning, lang), t("caption_rules", lang))
 
 # %%
 display(Markdown(f"### {t('methods', lang)}"))
 prov = provenance.collect(config, [profile_path, panel_path, features_path, models_path])
-display(HTML(html_table(rc.provenance_table(prov, lang))))
+show_table(rc.provenance_table(prov, lang), t("caption_provenance", lang))

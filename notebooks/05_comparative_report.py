@@ -24,8 +24,6 @@ tier_comparison_path = "reports/metrics/tier_comparison.csv"
 
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -36,7 +34,8 @@ from relapse_models.core.profiles import load_profile
 from relapse_models.report import comparative as rcmp
 from relapse_models.report import figures as plots
 from relapse_models.report.county import provenance_table
-from relapse_models.report.tables import html_table
+from relapse_models.report.display import show_figure, show_table
+from relapse_models.report.summary import data_statement
 from relapse_models.report.words import t
 from relapse_models.stages.notebook import chdir_project_root
 
@@ -45,42 +44,46 @@ config = config_from_json(config_json)
 lang = config["report"]["language"]
 names = rcmp.county_names({c: load_profile(p) for c, p in zip(counties, profiles, strict=True)}, lang)
 
-
-
 display(Markdown(f"# {t('index_title', lang)}"))
-if config.get("data", {}).get("source", "synthetic") == "synthetic":
-    display(Markdown(f"*{t('synthetic_note', lang)}*"))
+display(HTML('<p class="data-statement">'
+             + data_statement(config, 0, language=lang, comparative=True) + "</p>"))
 display(HTML(rcmp.county_links(names)))
 
 # %%
-display(Markdown(f"## {t('headline', lang)}"))
+display(Markdown(f"## {t('index_headline', lang)}"))
+display(Markdown(f"*{t('published_bracket', lang)}*"))
 recon = pd.read_csv(reconciliation_path, encoding="utf-8-sig")
-display(HTML(html_table(rcmp.indicator_matrix(recon, names, lang))))
+show_table(rcmp.indicator_matrix(recon, names, lang), t("caption_matrix", lang))
 
 # %%
-display(Markdown(f"## {t('models', lang)}"))
+display(Markdown(f"## {t('index_models', lang)}"))
 metrics = read_json(models_path)
 display(Markdown(f"**{t('out_of_time_auc', lang)}**"))
-display(HTML(html_table(rcmp.model_matrix(metrics, names, lang))))
+show_table(rcmp.model_matrix(metrics, names, lang), t("caption_auc_oot", lang))
 display(Markdown(f"**{t('transfer', lang)}**"))
-display(HTML(html_table(rcmp.model_matrix(metrics, names, lang, scheme="leave_one_county_out"))))
+show_table(rcmp.model_matrix(metrics, names, lang, scheme="leave_one_county_out"),
+           t("caption_auc_loco", lang))
 
 # %%
-display(Markdown(f"## {t('warning', lang)}"))
+display(Markdown(f"## {t('index_warning', lang)}"))
 recommended = read_json(recommended_path)
-display(HTML(html_table(rcmp.threshold_matrix(recommended, names, lang))))
+matrix, constant = rcmp.drop_constant_columns(rcmp.threshold_matrix(recommended, names, lang),
+                                              keep=(t("county", lang),))
+if constant:
+    display(Markdown("; ".join(f"{k}: **{v}**" for k, v in constant.items())
+                     + (" （各县相同）" if lang == "zh" else " (the same in every county)")))
+show_table(matrix, t("caption_thresholds_index", lang))
 display(Markdown(f"### {t('tier_comparison', lang)}"))
 tier_comparison = pd.read_csv(tier_comparison_path, encoding="utf-8-sig")
-display(HTML(html_table(rcmp.tier_matrix(tier_comparison, names, lang))))
+show_table(rcmp.tier_matrix(tier_comparison, names, lang), t("caption_tiers_index", lang))
+display(Markdown(f"*{t('unequal_load_note', lang)}*"))
 table = pd.read_csv(thresholds_path, encoding="utf-8-sig")
-fig, axes = plt.subplots(1, len(counties), figsize=(3.2 * len(counties), 3.2), sharey=True)
-for ax, county in zip(np.atleast_1d(axes), counties, strict=True):
-    plots.gain_axes(ax, table[table["county_id"] == county], lang,
-                    capacity_share=recommended[county]["capacity_share"], title=names[county])
-fig.tight_layout()
-plt.show()
+show_figure(plots.gain_small_multiples(table, counties, names,
+                                       {c: recommended[c]["capacity_share"] for c in counties},
+                                       lang),
+            t("alt_gain_index", lang, n=len(counties)))
 
 # %%
 display(Markdown(f"### {t('methods', lang)}"))
 prov = provenance.collect(config, [*profiles, reconciliation_path, models_path, thresholds_path])
-display(HTML(html_table(provenance_table(prov, lang))))
+show_table(provenance_table(prov, lang), t("caption_provenance", lang))

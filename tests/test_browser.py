@@ -64,7 +64,9 @@ def _render(project: Path, counties: list[str], language: str, out: Path) -> Non
     config = load_config(project / "config" / "config.yaml")
     report_config = json.dumps({"report": {**config["report"], "language": language},
                                 "capacity": config["capacity"],
-                                "monitoring": config["monitoring"]}, ensure_ascii=False)
+                                "monitoring": config["monitoring"],
+                                "data": config["data"], "simulate": config["simulate"]},
+                               ensure_ascii=False)
     profiles = [str(project / "config" / "counties" / f"{c}.yaml") for c in counties]
     cwd = Path.cwd()
     os.chdir(project)
@@ -196,7 +198,8 @@ def test_county_pages_have_every_section(browser, browser_reports):
         page, _ = _open(browser, path)
         headings = page.evaluate(
             "Array.from(document.querySelectorAll('h1,h2,h3')).map(h => h.innerText.trim())")
-        for key in ("headline", "risk", "models", "warning", "quality", "tier_comparison"):
+        for key in ("summary", "headline", "risk", "models", "warning", "quality",
+                    "tier_comparison", "explorer"):
             assert any(h.startswith(t(key, lang)) for h in headings), (path, key, headings)
         if lang == "en":  # the English page has no Chinese left but county names
             text = page.evaluate("document.body.innerText")
@@ -258,3 +261,164 @@ def test_pages_print_on_a4(browser, browser_reports):
         assert width <= 794, f"{path.name}: {width} px wide in print"
         assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
         assert not errors, errors
+
+
+# --- what a reader is told (issue: pages a county official can trust) ------------------------
+
+_TABLES_JS = """Array.from(document.querySelectorAll('table')).map(t => ({
+    caption: t.caption ? t.caption.innerText.trim() : '',
+    headers: Array.from(t.querySelectorAll('thead th')).map(h => h.innerText.trim()),
+    rows: Array.from(t.querySelectorAll('tbody tr')).map(
+        r => Array.from(r.querySelectorAll('td,th')).map(c => c.innerText.trim()))}))"""
+
+ALLOWED_LATIN = {"AUC", "PR", "Brier", "ECE", "Logit", "p"}
+"""Latin words a Chinese page may show: the metrics' standard abbreviations."""
+
+
+def test_titles_alt_text_and_captions(browser, browser_reports):
+    """Every page has its own title (its heading, not "Notebook"), every figure alt text that
+    says what it shows, every table a caption."""
+    problems = []
+    for lang, path in _pages(browser_reports):
+        page, _ = _open(browser, path)
+        name = f"{lang}/{path.name}"
+        h1 = page.evaluate("document.querySelector('h1').innerText.trim()")
+        if page.title() != h1 or page.title() in ("", "Notebook"):
+            problems.append(f"{name}: title {page.title()!r}, heading {h1!r}")
+        for alt in page.evaluate("Array.from(document.images).map(i => i.alt)"):
+            if len(alt) < 10 or "No description" in alt:
+                problems.append(f"{name}: alt text {alt!r}")
+        for table in page.evaluate(_TABLES_JS):
+            if not table["caption"]:
+                problems.append(f"{name}: a table without caption, headers {table['headers']}")
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_tables_and_summary_hold_no_artefacts_or_code_names(browser, browser_reports):
+    """No "nan", "None", "—–—", "@capacity", scientific notation, snake_case code names or
+    synthetic ids in any table, the summary or the data statement; on a Chinese page no
+    English words either (the provenance table's package names aside)."""
+    from relapse_models.report.words import t
+
+    code = re.compile(r"\b[a-z]+_[a-z0-9_]+\b|-t\d{3}\b|-v\d{3}\b")
+    bad = ("—–—", "(—", "@capacity", "No description")
+    problems = []
+    for lang, path in _pages(browser_reports):
+        page, _ = _open(browser, path)
+        name = f"{lang}/{path.name}"
+        texts = []
+        for table in page.evaluate(_TABLES_JS):
+            if table["caption"] == t("caption_provenance", lang):
+                continue
+            texts += [table["caption"], *table["headers"]] + [c for r in table["rows"] for c in r]
+        texts += page.evaluate("Array.from(document.querySelectorAll("
+                               "'.plain-summary, .data-statement')).map(e => e.innerText)")
+        for text in texts:
+            words = set(re.findall(r"[A-Za-z]+", text))
+            if any(b in text for b in bad) or {"nan", "NaN", "None"} & words:
+                problems.append(f"{name}: artefact in {text!r}")
+            if code.search(text) or re.search(r"\d[eE][+-]\d", text):
+                problems.append(f"{name}: code name or notation in {text!r}")
+            if lang == "zh" and words - ALLOWED_LATIN:
+                problems.append(f"{name}: English {sorted(words - ALLOWED_LATIN)} in {text!r}")
+        page.close()
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_one_recall_figure_per_model_per_page(browser, browser_reports):
+    """Recall at capacity appears once per model on a county page: in the capacity table
+    (rows named by score, no group column); no other table has a recall column for the whole
+    county, and the model table has none."""
+    from relapse_models.report.words import t
+
+    for lang, path in _pages(browser_reports):
+        if path.name == "index.html":
+            continue
+        page, _ = _open(browser, path)
+        seen: dict[str, list[str]] = {}
+        for table in page.evaluate(_TABLES_JS):
+            headers = table["headers"]
+            recall = [i for i, h in enumerate(headers) if h.startswith(t("recall", lang))]
+            if not recall or t("group", lang) in headers:
+                continue  # a group's recall is a different figure
+            assert headers[0] == t("score", lang), (path.name, headers)
+            for row in table["rows"]:
+                seen.setdefault(row[0].rstrip(" ★"), []).extend(row[i] for i in recall)
+        page.close()
+        assert seen, f"{path.name}: no recall table"
+        assert all(len(v) == 1 for v in seen.values()), (path.name, seen)
+
+
+def test_explorer_moves_with_the_slider(browser, browser_reports):
+    """Moving the capacity slider changes the displayed threshold and recall to the grid's
+    row at the new capacity (:func:`relapse_models.report.explorer.at_share`); at the
+    county's own capacity the recall is the capacity table's."""
+    import pandas as pd
+
+    from relapse_models.report import explorer as rx
+    from relapse_models.report.words import model_label, t
+
+    zh = browser_reports["zh"]
+    for path in sorted((zh / "counties").glob("*.html"))[:2]:
+        county = path.stem
+        recommended = json.loads((zh / "metrics" / "recommended" / f"{county}.json").read_text(
+            encoding="utf-8"))[county]
+        grid = rx.explorer_grid(pd.read_csv(zh / "metrics" / "thresholds" / f"{county}.csv",
+                                            encoding="utf-8-sig"), recommended["households"])
+        best = recommended["best_score"]
+        page, errors = _open(browser, path)
+        page.wait_for_selector("#threshold-explorer[data-ready='1']", timeout=30_000)
+
+        def shown(key: str, page=page) -> str:
+            prefix = t(key, "zh") + "："
+            texts = page.evaluate("Array.from(document.querySelectorAll("
+                                  "'#threshold-explorer svg text')).map(e => e.textContent)")
+            return next(x for x in texts if x.startswith(prefix))[len(prefix):]
+
+        def expected(share: float, grid=grid, best=best) -> pd.Series:
+            rows = rx.at_share(grid, share)
+            return rows[rows["score"] == best].iloc[0]
+
+        step = rx.CAPACITY_STEP
+        start = round(recommended["capacity_share"] / step) * step
+        row = expected(start)
+        assert shown("recall_rows") == f"{row['recall']:.3f}"
+        assert shown("threshold") == f"{row['threshold']:.3f}"
+        tables = page.evaluate(_TABLES_JS)
+        capacity = next(x for x in tables if x["caption"] == t("caption_capacity", "zh"))
+        best_row = next(r for r in capacity["rows"] if r[0].endswith("★"))
+        assert best_row[0].startswith(model_label(best, "zh"))
+        # the same recall as the page's table
+        assert best_row[capacity["headers"].index(t("recall_ci", "zh"))].startswith(
+            f"{row['recall']:.3f}")
+        target = round(max(step, start / 3) / step) * step
+        page.evaluate(
+            "v => { const s = document.querySelector('#threshold-explorer input[type=range]');"
+            " s.value = v; s.dispatchEvent(new Event('input', {bubbles: true})); }", target)
+        moved = expected(target)
+        want = f"{t('threshold', 'zh')}：{moved['threshold']:.3f}"
+        page.wait_for_function(
+            "w => Array.from(document.querySelectorAll('#threshold-explorer svg text'))"
+            ".some(e => e.textContent === w)", arg=want, timeout=10_000)
+        assert shown("recall_rows") == f"{moved['recall']:.3f}"
+        assert shown("flagged_share").startswith(f"{100 * moved['flagged_share']:.1f}%")
+        assert not errors, errors
+        page.close()
+
+
+def test_make_pdf_prints_each_county_page_on_a4(browser_reports, tmp_path):
+    """``python -m relapse_models.report.pdf`` (``make pdf``): one A4 PDF per county page, the
+    sections on pages of their own (more pages than the page has numbered sections)."""
+    _require_chromium()
+    from relapse_models.report.pdf import main
+
+    zh = browser_reports["zh"]
+    page = sorted((zh / "counties").glob("*.html"))[0]
+    assert main([str(page), "--out", str(tmp_path)]) == 0
+    pdf = (tmp_path / f"{page.stem}.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(abs(float(w) - 595.92) < 1.5 and abs(float(h) - 842.88) < 1.5
+                         for w, h in boxes), boxes[:3]  # A4 in points
+    assert len(boxes) >= 6  # summary, five numbered sections: each starts a page

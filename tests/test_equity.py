@@ -78,7 +78,12 @@ def test_small_cells_are_flagged(ten_households):
     pub = publishable(_table(ten_households, min_cell=2).reset_index(), 2)
     row = pub.set_index("group").loc["disabled"]
     assert row["recall"] == "<2" and row["n_pos"] == "<2"
+    # the group has 2 households (>= min_cell): its size shows, only its cases are hidden
+    assert row["households"] == 2 and row["n"] == 2
     assert pub.set_index("group").loc["elderly", "recall"] == pytest.approx(1 / 3)
+    # a group below min_cell households hides its size too
+    pub3 = publishable(_table(ten_households, min_cell=3).reset_index(), 3)
+    assert pub3.set_index("group").loc["disabled", "households"] == "<3"
 
 
 def test_complementary_suppression():
@@ -190,3 +195,25 @@ def test_id_codes_are_equal_where_the_ids_are():
         assert (c >= 0).all()
         assert all((c[i] == c[j]) == (ids[i] == ids[j])
                    for i in range(len(ids)) for j in range(len(ids)))
+
+
+def test_recall_grid_matches_the_equity_table_at_each_threshold(ten_households):
+    """The explorer's grid is the equity table's recall, threshold by threshold."""
+    df = ten_households
+    groups = E.subgroup_membership(df)
+    thresholds = [0.0, 0.3, 0.5, 0.8]
+    grid = E.recall_grid(df["relapse"], {"logit": df["score_logit"]}, {"logit": thresholds},
+                         groups, df["household_id"], min_cell=1)
+    assert len(grid) == len(thresholds) * groups.shape[1]
+    for thr in thresholds:
+        ref = E.equity_table(df["relapse"], df["score_logit"] >= thr, groups, df["household_id"],
+                             min_cell=1, n_boot=0).set_index("group")
+        got = grid[grid["threshold"] == thr].set_index("group")
+        pd.testing.assert_series_equal(got["recall"], ref["recall"], check_names=False)
+        pd.testing.assert_series_equal(got["flagged_share"], ref["flagged_share"],
+                                       check_names=False)
+    # min_cell 2: the disabled group has one household behind its cases -> suppressed
+    small = E.recall_grid(df["relapse"], {"logit": df["score_logit"]}, {"logit": [0.5]},
+                          groups, df["household_id"], min_cell=2).set_index("group")
+    assert small.loc["disabled", "suppress"] and np.isnan(small.loc["disabled", "recall"])
+    assert small.loc["elderly", "recall"] == pytest.approx(1 / 3)

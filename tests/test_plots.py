@@ -93,14 +93,23 @@ def test_decision_curve_and_line_sensitivity_plot_their_columns():
                        "net_benefit": [0.05, 0.04, 0.03, 0.01], "n": 100, "n_pos": 10})
     fig = _no_glyph_warnings(lambda: plots.decision_curve(dc, "zh", 0.02))
     assert fig.axes[0].lines[0].get_ydata().tolist() == [0.05, 0.04]
-    assert fig.axes[0].get_ylim() == pytest.approx((-0.05, 0.11))
+    assert fig.axes[0].get_ylim() == pytest.approx((-0.1, 0.11))
+    assert fig.axes[0].get_xlim() == pytest.approx((0, 0.02))
+    labels = [x.get_text() for x in fig.axes[0].get_legend().get_texts()]
+    assert labels[-1] == "成本隐含的阈值概率 0.02"  # the cost line is labelled
+    plt.close(fig)
+    # a model curve below the range says so in the legend
+    low = dc.assign(net_benefit=[0.05, -0.3, 0.03, 0.01])
+    fig = _no_glyph_warnings(lambda: plots.decision_curve(low, "zh", None))
+    labels = [x.get_text() for x in fig.axes[0].get_legend().get_texts()]
+    assert labels[0].endswith("（部分低于图示范围）") and labels[1] == "全部走访"
     plt.close(fig)
     ls = pd.DataFrame({"multiplier": [1.0, 1.2, 1.0, 1.2], "score": ["rule", "rule", "logit_at_capacity",
                        "logit_at_capacity"], "recall": [0.1, 0.2, 0.6, 0.5],
                        "prevalence": [0.02, 0.03, 0.02, 0.03],
                        "rule_flagged_share_all": [0.3, 0.4, 0.3, 0.4]})
     fig = _no_glyph_warnings(lambda: plots.line_sensitivity(ls, "en"))
-    assert fig.axes[0].lines[1].get_ydata().tolist() == [0.6, 0.5]
+    assert fig.axes[0].lines[1].get_ydata().tolist() == [0.5]  # x1 is the capacity table's
     assert "Logit" in fig.axes[0].get_legend().get_texts()[1].get_text()
     plt.close(fig)
 

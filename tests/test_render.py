@@ -93,3 +93,36 @@ def test_page_language_follows_the_notebook_config(tmp_path):
     assert '<html lang="en">' in html
     zh = notebook_to_html(path, tmp_path / "zh.html", language="zh").read_text(encoding="utf-8")
     assert '<html lang="zh">' in zh
+
+
+def test_page_title_is_the_first_heading_and_figures_keep_their_alt_text(tmp_path):
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[
+        new_output("display_data", data={"text/markdown": "# 旬邑县报告（2024年）"}),
+        new_output("display_data", data={"image/png": png},
+                   metadata={"image/png": {"alt": "柱状图：各风险类型的户数 \"因病\" <最多>"}}),
+    ])])
+    path = tmp_path / "t.ipynb"
+    nbformat.write(nb, path)
+    html = notebook_to_html(path, tmp_path / "t.html").read_text(encoding="utf-8")
+    assert "<title>旬邑县报告（2024年）</title>" in html
+    import html as html_lib
+    import re
+
+    alts = [html_lib.unescape(a[1:-1]) for a in re.findall(r"""alt=("[^"]*"|'[^']*')""", html)]
+    assert alts == ['柱状图：各风险类型的户数 "因病" <最多>']  # escaped in the page
+    from relapse_models.report.render import page_title
+
+    assert page_title(nbformat.read(_notebook(tmp_path), as_version=4)) == "商洛市报告"
+    assert page_title(new_notebook(cells=[new_code_cell("x")])) is None
+
+
+def test_show_figure_requires_alt_text():
+    import matplotlib.pyplot as plt
+
+    from relapse_models.report.display import figure_png, show_figure
+
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="alt text"):
+        show_figure(fig, " ")
+    assert figure_png(fig).startswith(b"\x89PNG")

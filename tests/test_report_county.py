@@ -40,7 +40,7 @@ def test_risk_type_table_counts_first_risk_and_suppresses():
         }
     )
     table = rc.risk_type_table(panel, min_cell=5, language="zh")
-    counts = dict(zip(table["风险类型"], table["户数"], strict=True))
+    counts = dict(zip(table["风险类型"], table["户数（样本）"], strict=True))
     assert counts == {"因灾": 6, "因病": "<5"}  # h1 counted once, under its first risk type
 
 
@@ -58,12 +58,15 @@ def test_town_table_uses_the_last_quarter():
     # ranked by share monitored: t2 (1 of 2) before t1 (2 of 10), and t2 is too small to show
     assert table.iloc[0].tolist() == ["t2", "<5", "<5"]
     assert table.iloc[1].tolist() == ["t1", 10, 20.0]
+    named = rc.town_table(features, min_cell=5, language="zh", names={"t1": "青坪镇",
+                                                                       "t2": "石沟镇"})
+    assert named.iloc[:, 0].tolist() == ["石沟镇", "青坪镇"]
 
 
-def test_cleaning_table_reconciles():
+def test_cleaning_table_reconciles_and_names_the_tables():
     report = {"households": {"rows_in": 10, "kept": 9, "quarantined": 1}}
-    table = rc.cleaning_table(report, "en")
-    assert table.iloc[0].tolist() == ["households", 10, 9, 1]
+    assert rc.cleaning_table(report, "en").iloc[0].tolist() == ["Households", 10, 9, 1]
+    assert rc.cleaning_table(report, "zh").iloc[0].tolist() == ["农户表", 10, 9, 1]
 
 
 def test_indicator_matrix_puts_counties_side_by_side():
@@ -80,34 +83,65 @@ def test_county_links_escape_names():
     assert 'href="counties/a.html"' in links
 
 
-def test_model_table_shows_dashes_for_undefined_metrics():
+def test_model_table_shows_no_interval_artefacts_and_no_recall():
     metrics = {"out_of_time": {"a": {"gbm": {
-        "auc": 0.9, "auc_ci": [None, None], "pr_auc": None, "brier": 0.01, "ece": None,
-        "recall_at_capacity": 0.5}}}}
-    row = rc.model_table(metrics, "a", "zh").iloc[0].tolist()
-    assert row == ["梯度提升树（校准）", "0.900 (—–—)", "—", "0.0100", "—", "0.500"]
+        "auc": 0.9, "auc_ci": [None, None], "pr_auc": 0.2, "pr_auc_ci": [-0.0001, 0.3],
+        "brier": 0.01, "ece": None, "recall_at_capacity": 0.5}}}}
+    table = rc.model_table(metrics, "a", "zh")
+    row = table.iloc[0].tolist()
+    assert row == ["梯度提升树（校准）", "0.900（无区间）", "0.200 [0.000, 0.300]", "0.0100", "—"]
+    assert not any(c.startswith("召回率") for c in table.columns)  # one source per page
 
 
-def test_recommended_table_formats_and_tolerates_missing_values():
-    recommended = {"by_score": {
-        "rule": {"threshold": 0.25, "flagged_share": 0.1234, "recall": 0.5, "precision": 0.1,
-                 "lead_time_median": None},
-    }}
-    row = rc.recommended_table(recommended, "zh").iloc[0].tolist()
-    assert row == ["官方筛查规则", "0.250", "12.3%", "0.500", "0.100", "—"]
+def _capacity_json():
+    return {
+        "best_score": "logit", "capacity_share": 0.1, "households": 200,
+        "by_score": {
+            "logit": {"threshold": 0.2, "flagged_share": 0.1, "recall": 0.5, "precision": 0.1,
+                      "lead_time_median": 2.0, "fits_capacity": True},
+            "rule": {"threshold": 0.25, "flagged_share": 0.0912, "recall": 0.3,
+                     "precision": 0.05, "lead_time_median": None, "fits_capacity": True},
+        },
+        "intervals": {"threshold": {
+            "logit": {"recall": 0.5, "recall_ci": [0.4, 0.6], "recall_diff": 0.2,
+                      "recall_diff_ci": [-0.05, 0.3], "precision": 0.1, "reference": "rule"},
+            "rule": {"recall": 0.3, "recall_ci": [0.2, 0.4], "precision": 0.05,
+                     "reference": "rule"},
+            "rule_official": {"recall": 0.3, "recall_ci": [0.2, 0.4], "recall_diff": 0.0,
+                              "recall_diff_ci": [0.0, 0.0], "flagged_share": 0.0912,
+                              "precision": 0.05, "reference": "rule"},
+        }},
+    }
 
 
-def test_odds_ratio_table_orders_by_evidence_and_drops_the_intercept():
+def test_capacity_table_one_row_per_score_from_the_intervals():
+    from relapse_models.report.capacity import at_capacity
+
+    table = at_capacity(_capacity_json())
+    assert table["score"].tolist() == ["logit", "rule", "rule_official"]
+    shown = rc.capacity_table(table, "zh")
+    assert shown.iloc[0].tolist() == [
+        "Logit 回归（村聚类稳健标准误） ★", "0.200", "10.0%", "0.500 [0.400, 0.600]",
+        "+0.200 [-0.050, +0.300]", "0.100", "2.0"]
+    assert shown.iloc[1].tolist() == [
+        "官方筛查规则", "0.250", "9.1%", "0.300 [0.200, 0.400]", "—", "0.050", "—"]
+    assert shown.iloc[2, 4] == "0（与官方规则预警的是同一批户）"
+
+
+def test_odds_ratio_table_labels_formats_and_flags_unstable_estimates():
     coefficients = pd.DataFrame({
-        "term": ["Intercept", "income_ratio", "any_chronic_ill"],
-        "odds_ratio": [0.01, 0.5371, 1.558],
-        "ci_low": [0.001, 0.00862, 0.554],
-        "ci_high": [0.1, 33.45, 4.395],
-        "p_value": [0.0, 0.79, 0.40],
+        "term": ["Intercept", "income_ratio", "any_chronic_ill", "income_yoy_drop"],
+        "odds_ratio": [0.01, 0.5371, 1.558, 2.3e-4],
+        "ci_low": [0.001, 0.00862, 0.554, 1.4e-11],
+        "ci_high": [0.1, 33.45, 4.395, 3884.6],
+        "p_value": [0.0, 0.79, 0.40, 0.32],
     })
     table = rc.odds_ratio_table(coefficients, "zh")
-    assert table["风险因素"].tolist() == ["any_chronic_ill", "income_ratio"]
-    assert table.iloc[0, 1] == "1.56 [0.554, 4.39]"
+    assert table["风险因素"].tolist() == ["收入同比降幅", "有慢性病成员", "人均纯收入/监测线"]
+    assert table.iloc[1].tolist() == ["有慢性病成员", "1.56 [0.55, 4.39]", "0.400", ""]
+    assert table.iloc[0].tolist() == ["收入同比降幅", "<0.01 [<0.01, >100]", "0.320", "不稳定"]
+    assert table.iloc[2, 3] == "不稳定"  # interval spans 0.0086 to 33: four orders
+    assert not table.to_string().count("e-")  # no scientific notation
 
 
 def _town_features():
@@ -167,12 +201,14 @@ def _resolution():
     })
 
 
-def test_tier_resolution_table_shows_intervals_and_verdict():
+def test_tier_resolution_table_shows_both_loads_and_names_no_winner():
     zh = rc.tier_resolution_table(_resolution(), "zh")
-    assert zh.iloc[1]["召回率 [95%置信区间]"] == "0.750 [0.500, 1.000]"
-    assert zh.iloc[1]["与官方分级之差 [95%置信区间]"] == "+0.250 [0.050, 0.500]"
-    assert zh.iloc[0]["在走访能力内"] == "否" and zh.iloc[1]["模型分级更优"] == "是"
-    assert zh.iloc[1]["分级方案"].endswith("★")
+    assert zh.iloc[1]["分级覆盖率 [95%置信区间]"] == "0.750 [0.500, 1.000]"
+    assert zh.iloc[0]["每月走访负荷"] == "4.0" and zh.iloc[1]["每月走访负荷"] == "2.0"
+    assert zh.iloc[0]["负荷/能力"] == "114%"
+    assert zh.iloc[0]["在走访能力内"] == "否"
+    assert not any("更优" in c or "之差" in c for c in zh.columns)
+    assert not zh.iloc[1]["分级方案"].endswith("★")
     en = rc.tier_resolution_table(_resolution(), "en")
     assert en.iloc[0]["Tier scheme"] == "Official tiers" and en.iloc[1]["Within capacity"] == "yes"
 
@@ -181,52 +217,86 @@ def test_lead_time_table_pivots_cases():
     dist = pd.DataFrame({"score": ["logit", "logit", "rule"], "threshold": 0.5,
                          "lead_time": [2, 0, 0], "cases": [3, 1, 4], "share": 0.0})
     tab = rc.lead_time_table(dist, "en")
-    assert tab.columns.tolist() == ["Score", "missed", "2Q"]
+    assert tab.columns.tolist() == ["Score", "missed", "2 quarter(s) ahead"]
+    assert rc.lead_time_table(dist, "zh").columns.tolist()[1:] == ["未识别", "提前2季"]
     assert tab.iloc[0].tolist() == ["Logit (village-clustered SE)", 1, 3]
     assert tab.iloc[1].tolist() == ["Official screening rule", 4, 0]
 
 
-def test_equity_report_table_keeps_suppressed_cells_marked():
+def test_equity_report_table_shows_group_size_when_only_cases_are_few():
     eq = pd.DataFrame({
-        "score": ["logit", "logit", "rule"], "group": ["elderly", "t1", "elderly"],
-        "households": ["10", "<5", 10], "recall": ["0.5", "<5", 0.2],
-        "recall_ci_low": [0.25, "<5", 0.1], "recall_ci_high": [0.75, "<5", 0.3],
-        "share_of_cases": [0.4, "<5", 0.4], "share_of_misses": [0.3, "<5", 0.5],
-        "suppress": [False, True, False], "case_recall": [2 / 3, "<5", 0.5],
+        "score": ["logit"] * 4 + ["rule"], "dimension": ["subgroup", "subgroup", "town",
+                                                         "subgroup", "subgroup"],
+        "group": ["elderly", "chronic_ill", "t1", "all", "elderly"],
+        "households": ["10", 460, "<5", 900, 10], "recall": ["0.5", "<5", "<5", 0.4, 0.2],
+        "recall_ci_low": [0.25, "<5", "<5", 0.3, 0.1],
+        "recall_ci_high": [0.75, "<5", "<5", 0.5, 0.3],
+        "share_of_cases": [0.4, "<5", "<5", 1.0, 0.4],
+        "share_of_misses": [0.3, "<5", "<5", 1.0, 0.5],
+        "suppress": [False, True, True, False, False],
     })
     tab = rc.equity_report_table(eq, ["logit"], "zh", min_cell=5)
-    assert len(tab) == 2
+    assert tab["群体"].tolist() == ["有老年人口户", "有慢性病人口户"]  # no towns, no "all"
     assert tab.iloc[0]["召回率 [95%置信区间]"] == "0.500 [0.250, 0.750]"
-    assert tab.iloc[0]["群体"] == "有老年人口户" and tab.iloc[1]["召回率 [95%置信区间]"] == "<5"
-    assert tab.iloc[0]["户数"] == "10"  # numbers read back as text (CSV) are formatted
-    assert tab.iloc[0]["占漏报比例"] == "30.0%" and tab.iloc[0]["按返贫案例的召回率"] == "0.667"
+    assert tab.iloc[0]["户数（样本）"] == "10"  # numbers read back as text (CSV) are formatted
+    assert tab.iloc[0]["占漏报比例"] == "30.0%"
+    # 460 households, few cases: the size shows, the recall says why it is missing
+    assert tab.iloc[1]["户数（样本）"] == "460"
+    assert tab.iloc[1]["召回率 [95%置信区间]"] == "案例少于5户"
+    small = eq.assign(households=["<5"] * 5)
+    assert rc.equity_report_table(small, ["logit"], "zh").iloc[1]["召回率 [95%置信区间]"] == "<5"
 
 
 def test_cleaning_rules_table_lists_each_rule():
-    rep = {"rules": [{"table": "panel", "rule": "duplicate_key", "n": 3}]}
+    rep = {"rules": [{"table": "panel", "rule": "duplicate", "n": 3},
+                     {"table": "panel", "rule": "greater_than_or_equal_to(0)", "n": 2},
+                     {"table": "panel", "rule": "a_new_check", "n": 1}]}
     tab = rc.cleaning_rules_table(rep, "en")
-    assert tab.to_dict("records") == [{"Table": "panel", "Rule": "duplicate_key",
-                                       "Rows quarantined": 3}]
+    assert tab.to_dict("records") == [
+        {"Table": "Quarterly panel", "Rule": "exact duplicate row", "Rows quarantined": 3},
+        {"Table": "Quarterly panel", "Rule": "value below the minimum", "Rows quarantined": 2},
+        {"Table": "Quarterly panel", "Rule": "other check", "Rows quarantined": 1}]
+    zh = rc.cleaning_rules_table(rep, "zh")
+    assert zh["规则"].tolist() == ["完全重复的行", "数值小于允许的最小值", "其他校验规则"]
     assert rc.cleaning_rules_table({"rules": []}).empty
 
 
-def test_tier_matrix_one_row_per_county_with_verdict():
-    res = pd.concat([_resolution(), _resolution().assign(
-        county_id="c2", model_beats_official=[False, False])], ignore_index=True)
+def test_tier_matrix_one_row_per_county_without_verdict():
+    res = pd.concat([_resolution(), _resolution().assign(county_id="c2")], ignore_index=True)
     m = rcmp.tier_matrix(res, {"c1": "甲县", "c2": "乙县", "c3": "丙县"}, "zh")
     assert m["县（市、区）"].tolist() == ["甲县", "乙县", "丙县"]
     assert m.iloc[0]["官方红黄蓝分级 · 每月走访负荷"] == "4.0 / 3.5"
-    assert m.iloc[0]["最佳模型 · 召回率 [95%置信区间]"].startswith("0.750 [0.500, 1.000]")
-    assert m["模型分级更优"].tolist() == ["是", "否", "—"]
-    assert m.iloc[2]["与官方分级之差 [95%置信区间]"] == "—"  # a county without a table
+    assert m.iloc[0]["最佳模型 · 分级覆盖率 [95%置信区间]"].startswith("0.750 [0.500, 1.000]")
+    assert not any("更优" in c for c in m.columns)
+    assert m.iloc[2]["最佳模型 · 每月走访负荷"] == "—"  # a county without a table
 
 
-def test_line_sensitivity_table_formats_each_line():
-    ls = pd.DataFrame({"multiplier": [1.0, 1.5], "line": [7600.0, 11400.0],
-                       "score": ["rule", "logit_at_capacity"], "prevalence": [0.004, 0.087],
-                       "flagged_share": [0.067, 0.05], "recall": [0.111, float("nan")]})
+def test_threshold_matrix_is_generic_over_baselines_and_constant_columns_drop():
+    one = _capacity_json()
+    two = {**_capacity_json(), "best_score": "rule"}
+    two["intervals"] = {"threshold": {**two["intervals"]["threshold"],
+                                      "rule": {"recall": 0.32, "recall_ci": [0.2, 0.4]}}}
+    two["by_score"] = {**two["by_score"], "income_ratio": {
+        "threshold": 0.1, "flagged_share": 0.1, "recall": 0.35}}
+    two["intervals"] = {"threshold": {**two["intervals"]["threshold"], "income_ratio": {
+        "recall": 0.35, "recall_ci": [0.3, 0.4]}}}
+    m = rcmp.threshold_matrix({"a": one, "b": two}, {"a": "甲县", "b": "乙县"}, "zh")
+    assert m.iloc[0]["召回率 · 官方筛查规则"] == "0.300 [0.200, 0.400]"
+    assert m.iloc[1]["召回率 · 收入/监测线（单变量基线）"] == "0.350 [0.300, 0.400]"
+    assert m.iloc[0]["召回率 · 最佳模型"].startswith("0.500 [0.400, 0.600]")
+    shown, constant = rcmp.drop_constant_columns(m, keep=("县（市、区）",))
+    assert constant == {"走访能力可覆盖户占比": "10.0%"}
+    assert "走访能力可覆盖户占比" not in shown and "县（市、区）" in shown
+
+
+def test_line_sensitivity_table_formats_each_raised_line():
+    ls = pd.DataFrame({"multiplier": [1.0, 1.5, 1.5], "line": [7600.0, 11400.0, 11400.0],
+                       "score": ["rule", "rule", "logit_at_capacity"],
+                       "prevalence": [0.004, 0.087, 0.087],
+                       "flagged_share": [0.067, 0.05, 0.05], "recall": [0.111, 0.2, float("nan")]})
     tab = rc.line_sensitivity_table(ls, "zh")
-    assert tab.iloc[0].tolist() == ["×1", "7600元", "官方筛查规则", "0.4%", "6.7%", "0.111"]
+    assert len(tab) == 2  # x1 is the capacity table's recall, not repeated
+    assert tab.iloc[0].tolist() == ["×1.5", "11400元", "官方筛查规则", "8.7%", "5.0%", "0.200"]
     assert tab.iloc[1].tolist()[:3] == ["×1.5", "11400元", "Logit 回归（村聚类稳健标准误）"]
     assert tab.iloc[1].tolist()[-1] == "—"
     assert rc.line_sensitivity_table(pd.DataFrame()).empty

@@ -26,7 +26,8 @@ def test_format_number_like_the_seeds():
     assert format_number(72.52, "%") == "72.5%"
     assert format_number(12365.5, "元") == "12365.5元"
     assert format_number(float("nan"), "户") == "—"
-    assert format_number(147800, "人", language="en") == "147,800人"
+    assert format_number(147800, "人", language="en") == "147,800 persons"
+    assert format_number(15205.5, "元/人", language="en") == "15,205.5 yuan per person"
 
 
 def test_html_table_escapes_text_from_data():
@@ -35,3 +36,23 @@ def test_html_table_escapes_text_from_data():
     html = html_table(pd.DataFrame({"村": ["<script>alert(1)</script>"], "n": [None]}))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "—" in html
+
+
+def test_format_interval_leaves_no_artefact():
+    from relapse_models.report.tables import format_interval
+
+    assert format_interval(0.755, None, None) == "0.755（无区间）"
+    assert format_interval(0.755, float("nan"), 0.8, language="en") == "0.755 (no interval)"
+    assert format_interval(0.1, -0.0001, 0.242) == "0.100 [0.000, 0.242]"
+    assert format_interval(1.0, 1.0, 1.0) == "1.000（每次重抽样结果相同，区间宽度为零）"
+    assert format_interval(0.25, 0.0, 0.3, signed=True) == "+0.250 [0.000, +0.300]"
+    assert format_interval(-0.1, -0.2, 0.05, signed=True) == "-0.100 [-0.200, +0.050]"
+    assert format_interval(None) == "—"
+
+
+def test_html_table_has_an_escaped_caption():
+    from relapse_models.report.tables import html_table
+
+    html = html_table(pd.DataFrame({"a": [1]}), caption="表：<b>户数</b>")
+    assert html.index("<caption>") < html.index("<thead")
+    assert "<caption>表：&lt;b&gt;户数&lt;/b&gt;</caption>" in html

@@ -111,4 +111,4 @@ def threshold_params(wildcards):
 
 
 def report_params(wildcards):
-    return config_json("report", "capacity", "monitoring")
+    return config_json("report", "capacity", "monitoring", "data", "simulate")

@@ -98,6 +98,13 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write a binary file (a PDF) atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
 def _significant(value: Any) -> Any:
     """A finite float rounded to :data:`SIGNIFICANT_DIGITS` digits; anything else as it is."""
     if isinstance(value, float) and math.isfinite(value):

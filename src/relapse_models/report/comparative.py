@@ -57,23 +57,45 @@ def model_matrix(
 def threshold_matrix(
     recommended: dict, names: dict[str, str], language: str = "zh"
 ) -> pd.DataFrame:
-    """Per county: capacity, and recall at capacity of the official rule and the best model."""
+    """Per county: capacity, and recall within it (with its interval) of the official rule,
+    the one-variable baseline and the best model, from the same table a county page reads
+    (:func:`relapse_models.report.capacity.at_capacity`); baselines the file does not hold
+    are left out."""
+    from relapse_models.report.capacity import at_capacity
+
     rows = []
     for cid, name in names.items():
         rec = recommended[cid]
-        best = rec["best_score"]
-        rows.append(
-            {
-                t("county", language): name,
-                t("capacity_share", language): f"{100 * rec['capacity_share']:.1f}%",
-                t("recall", language) + " · " + model_label("rule", language):
-                    format_metric(rec["by_score"].get("rule", {}).get("recall"), ".3f"),
-                t("recall", language) + " · " + t("best_model", language):
-                    f"{format_metric(rec['by_score'][best].get('recall'), '.3f')}"
-                    f"（{model_label(best, language)}）",
-            }
-        )
+        table = at_capacity(rec)
+        row = {t("county", language): name,
+               t("capacity_share", language): f"{100 * rec['capacity_share']:.1f}%"}
+        for role in ("official", "simple"):
+            part = table[table["role"] == role]
+            if part.empty:
+                continue
+            r = part.iloc[0]
+            row[t("recall", language) + " · " + model_label(r["score"], language)] = \
+                format_interval(r["recall"], r["recall_ci_low"], r["recall_ci_high"],
+                                language=language)
+        best = table[table["recommended"]]
+        if not best.empty:
+            r = best.iloc[0]
+            row[t("recall", language) + " · " + t("best_model", language)] = (
+                format_interval(r["recall"], r["recall_ci_low"], r["recall_ci_high"],
+                                language=language)
+                + f"（{model_label(r['score'], language)}）")
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def drop_constant_columns(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> tuple[
+        pd.DataFrame, dict[str, object]]:
+    """``df`` without the columns whose value is the same in every row (when there are two
+    rows or more), and those columns' common values, for one sentence above the table."""
+    if len(df) < 2:
+        return df, {}
+    constant = [c for c in df.columns if c not in keep and df[c].nunique(dropna=False) == 1]
+    return df.drop(columns=constant), {c: df[c].iloc[0] for c in constant}
 
 
 def county_links(names: dict[str, str]) -> str:
@@ -88,10 +110,10 @@ def county_links(names: dict[str, str]) -> str:
 def tier_matrix(
     resolution: pd.DataFrame, names: dict[str, str], language: str = "zh"
 ) -> pd.DataFrame:
-    """Per county (``reports/metrics/tier_comparison.csv``): the official tiers' load against
-    capacity and recall, the best model's tiers, and their paired difference with its
-    interval; the verdict says whether the model's tiers fit capacity with higher recall."""
-    yes, no = t("yes", language), t("no", language)
+    """Per county (``reports/metrics/tier_comparison.csv``): the official tiers' and the
+    best model's tiers' monthly load against capacity and the share of relapse
+    household-quarters each holds, with intervals. Their loads differ, so no winner is
+    named."""
     rows = []
     for cid, name in names.items():
         d = resolution[resolution["county_id"] == cid]
@@ -102,22 +124,14 @@ def tier_matrix(
                             (t("best_model", language), best)):
             if part.empty:
                 row[f"{label} · {t('load', language)}"] = "—"
-                row[f"{label} · {t('recall_ci', language)}"] = "—"
+                row[f"{label} · {t('coverage_ci', language)}"] = "—"
                 continue
             r = part.iloc[0]
             row[f"{label} · {t('load', language)}"] = (
                 f"{format_metric(r['load'], '.1f')} / {format_metric(r['budget'], '.1f')}")
             scheme = "" if label != t("best_model", language) else \
                 f"（{model_label(r['scheme'], language)}）"
-            row[f"{label} · {t('recall_ci', language)}"] = format_interval(
-                r["recall"], r["recall_ci_low"], r["recall_ci_high"]) + scheme
-        if best.empty:
-            row[t("recall_diff", language)], row[t("verdict", language)] = "—", "—"
-        else:
-            r = best.iloc[0]
-            row[t("recall_diff", language)] = format_interval(
-                r["recall_diff"], r["recall_diff_ci_low"], r["recall_diff_ci_high"], signed=True)
-            row[t("verdict", language)] = yes if r["model_beats_official"] is True or \
-                str(r["model_beats_official"]) == "True" else no
+            row[f"{label} · {t('coverage_ci', language)}"] = format_interval(
+                r["recall"], r["recall_ci_low"], r["recall_ci_high"], language=language) + scheme
         rows.append(row)
     return pd.DataFrame(rows)

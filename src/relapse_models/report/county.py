@@ -12,7 +12,15 @@ import pandas as pd
 from relapse_models.data.reconcile import published_rows
 from relapse_models.report.suppression import suppress_small
 from relapse_models.report.tables import format_interval, format_metric, format_number
-from relapse_models.report.words import SUBGROUP_LABELS, code_label, indicator_label, model_label, t
+from relapse_models.report.words import (
+    TEXT,
+    code_label,
+    group_label,
+    indicator_label,
+    model_label,
+    rule_label,
+    t,
+)
 
 FEATURE_COLUMNS_READ: list[str] = [
     "household_id", "town_id", "year", "quarter", "monitored_now", "income_pc_4q", "line",
@@ -53,8 +61,10 @@ def risk_type_table(panel: pd.DataFrame, min_cell: int, language: str = "zh") ->
     return suppress_small(out, [t("households", language)], min_cell)
 
 
-def town_table(features: pd.DataFrame, min_cell: int, language: str = "zh") -> pd.DataFrame:
-    """Per town, in the last quarter: households and the share under monitoring."""
+def town_table(features: pd.DataFrame, min_cell: int, language: str = "zh",
+               names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per town, in the last quarter: households and the share under monitoring; towns shown
+    by ``names`` (id -> name, :func:`relapse_models.report.places.place_names`) when given."""
     year, quarter = features["year"], features["quarter"]
     if not len(features) or year.hasnans or quarter.hasnans:  # a missing quarter sorts last
         last = features[["year", "quarter"]].drop_duplicates().sort_values(["year", "quarter"])
@@ -71,6 +81,8 @@ def town_table(features: pd.DataFrame, min_cell: int, language: str = "zh") -> p
         .reset_index()
     )
     towns["monitored"] = (100 * towns["monitored"]).round(1)
+    if names is not None:
+        towns["town_id"] = towns["town_id"].astype(str).map(names).fillna(towns["town_id"])
     towns = towns.rename(
         columns={
             "town_id": t("town", language),
@@ -100,18 +112,25 @@ def income_trajectory(features: pd.DataFrame) -> pd.DataFrame:
 def model_table(
     metrics: dict, county: str, language: str = "zh", scheme: str = "out_of_time"
 ) -> pd.DataFrame:
-    """One county's metrics per model under a validation scheme, with intervals."""
+    """One county's metrics per model under a validation scheme: discrimination and
+    calibration with intervals. Recall is not here: a page takes it from one table
+    (:func:`relapse_models.report.capacity.at_capacity`)."""
+    zh = language == "zh"
     rows = []
     for name, m in metrics.get(scheme, {}).get(county, {}).items():
-        lo, hi = m.get("auc_ci") or (None, None)
+        def iv(key: str, spec: str, m: dict = m) -> str:
+            lo, hi = m.get(f"{key}_ci") or (None, None)
+            return format_interval(m.get(key), lo, hi, spec=spec, language=language)
+
         rows.append(
             {
                 t("model", language): model_label(name, language),
-                "AUC (95% CI)": f"{format_metric(m.get('auc'), '.3f')} ({format_metric(lo, '.3f')}–{format_metric(hi, '.3f')})",
-                "PR-AUC": format_metric(m.get("pr_auc"), ".3f"),
-                "Brier": format_metric(m.get("brier"), ".4f"),
-                "ECE": format_metric(m.get("ece"), ".4f"),
-                t("recall", language) + " @capacity": format_metric(m.get("recall_at_capacity"), ".3f"),
+                ("AUC [95%置信区间]" if zh else "AUC [95% CI]"): iv("auc", ".3f"),
+                ("PR-AUC（精确率-召回率曲线下面积）" if zh else "PR-AUC"): iv("pr_auc", ".3f"),
+                ("Brier 分数（越小越好）" if zh else "Brier score (lower is better)"):
+                    format_metric(m.get("brier"), ".4f"),
+                ("校准误差 ECE（越小越好）" if zh else "Calibration error ECE (lower is better)"):
+                    format_metric(m.get("ece"), ".4f"),
             }
         )
     return pd.DataFrame(rows)
@@ -121,7 +140,7 @@ def cleaning_table(report: dict, language: str = "zh") -> pd.DataFrame:
     """Rows in, kept and quarantined per table."""
     rows = [
         {
-            t("table", language): name,
+            t("table", language): t(f"table_{name}", language),
             t("rows_in", language): report[name]["rows_in"],
             t("kept", language): report[name]["kept"],
             t("quarantined", language): report[name]["quarantined"],
@@ -141,34 +160,70 @@ def provenance_table(provenance: dict, language: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["", " "])
 
 
-def recommended_table(recommended: dict, language: str = "zh") -> pd.DataFrame:
-    """Per score: the threshold within capacity and what it achieves."""
+def capacity_table(table: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
+    """The page's one table of what each score's threshold within capacity catches
+    (:func:`relapse_models.report.capacity.at_capacity`): threshold, share flagged, recall
+    with its interval, the paired difference from the official rule, precision, lead time.
+    The recommended score is starred."""
     rows = []
-    for score, r in recommended["by_score"].items():
-        rows.append(
-            {
-                t("score", language): model_label(score, language),
-                t("threshold", language): format_metric(r.get("threshold"), ".3f"),
-                t("flagged_share", language): format_metric(r.get("flagged_share"), ".1%"),
-                t("recall", language): format_metric(r.get("recall"), ".3f"),
-                t("precision", language): format_metric(r.get("precision"), ".3f"),
-                t("lead_time", language): format_metric(r.get("lead_time_median"), ".1f"),
-            }
-        )
+    for r in table.itertuples(index=False):
+        same = r.recall_diff == 0 and r.recall_diff_ci_low == 0 and r.recall_diff_ci_high == 0
+        diff = "—" if r.role == "official" or pd.isna(r.recall_diff) else (
+            t("same_as_rule", language) if same else format_interval(
+                r.recall_diff, r.recall_diff_ci_low, r.recall_diff_ci_high, signed=True,
+                language=language))
+        rows.append({
+            t("score", language): model_label(r.score, language) + (" ★" if r.recommended
+                                                                   else ""),
+            t("threshold", language): format_metric(r.threshold, ".3f"),
+            t("flagged_share", language): format_metric(r.flagged_share, ".1%"),
+            t("recall_ci", language): format_interval(r.recall, r.recall_ci_low,
+                                                      r.recall_ci_high, language=language),
+            t("recall_diff_rule", language): diff,
+            t("precision", language): format_metric(r.precision, ".3f"),
+            t("lead_time", language): format_metric(r.lead_time_median, ".1f"),
+        })
     return pd.DataFrame(rows)
 
 
+UNSTABLE_SPAN = 100.0
+"""An odds ratio whose interval spans more than this factor (or lies outside [1/this, this])
+is flagged unstable: typically a factor that hardly varies in the sample."""
+
+
+def _ratio(value: float) -> str:
+    if pd.isna(value):
+        return "—"
+    if value >= UNSTABLE_SPAN:
+        return f">{UNSTABLE_SPAN:g}"
+    if value < 1 / UNSTABLE_SPAN:
+        return f"<{1 / UNSTABLE_SPAN:g}"
+    return f"{value:.2f}"
+
+
 def odds_ratio_table(coefficients: pd.DataFrame, language: str = "zh", top: int = 12) -> pd.DataFrame:
-    """The logit's odds ratios with 95 % intervals, strongest evidence first (smallest p)."""
+    """The logit's odds ratios with 95 % intervals, strongest evidence first (smallest p),
+    factors named in ``language``, two decimals, and unstable estimates flagged
+    (:data:`UNSTABLE_SPAN`)."""
+    from relapse_models.report.words import feature_label
+
     rows = coefficients[coefficients["term"] != "Intercept"].sort_values("p_value").head(top)
+    odds, low, high = (rows[c].to_numpy(dtype=float) for c in ("odds_ratio", "ci_low", "ci_high"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        span = high / low
+        unstable = ~np.isfinite(span) | (span > UNSTABLE_SPAN) | (odds > UNSTABLE_SPAN) | (
+            odds < 1 / UNSTABLE_SPAN)
     return pd.DataFrame(
         {
-            t("driver", language): rows["term"].to_numpy(),
+            t("driver", language): [feature_label(x, language) for x in rows["term"]],
             t("odds_ratio", language): [
-                f"{o:.3g} [{lo:.3g}, {hi:.3g}]"
-                for o, lo, hi in zip(rows["odds_ratio"], rows["ci_low"], rows["ci_high"], strict=True)
+                f"{_ratio(o)} [{_ratio(lo)}, {_ratio(hi)}]"
+                for o, lo, hi in zip(odds, low, high, strict=True)
             ],
-            "p": [format_metric(v, ".3f") for v in rows["p_value"]],
+            ("p值" if language == "zh" else "p"): [format_metric(v, ".3f")
+                                                   for v in rows["p_value"]],
+            t("reliability", language): [t("unstable", language) if u else ""
+                                         for u in unstable],
         }
     )
 
@@ -311,25 +366,28 @@ def disaster_types(panel: pd.DataFrame, min_cell: int, language: str = "zh") -> 
 # --- early-warning detail tables (reports/metrics/thresholds_detail/<county>/) --------------
 
 
+def _interval(value: float, low: float, high: float, spec: str = ".3f",
+              signed: bool = False, language: str = "zh") -> str:
+    return format_interval(value, low, high, spec=spec, signed=signed, language=language)
+
+
 def tier_resolution_table(resolution: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
-    """Official against model tiers: monthly load against capacity, recall with its interval
-    and the paired difference from the official tiers; the best model's verdict."""
+    """Official against model tiers: each scheme's monthly load against capacity and the
+    share of relapse household-quarters its tiers hold, with the interval. The loads differ,
+    so no winner is named (the comparison at equal load is the capacity table)."""
     yes, no = t("yes", language), t("no", language)
     rows = []
     for r in resolution.itertuples(index=False):
         fits = r.fits_capacity
-        verdict = "" if r.scheme == "official" or pd.isna(r.model_beats_official) or not r.is_best \
-            else (yes if bool(r.model_beats_official) else no)
-        name = model_label(r.scheme, language)
         rows.append({
-            t("scheme", language): name + (" ★" if r.is_best else ""),
+            t("scheme", language): model_label(r.scheme, language),
             t("load", language): format_metric(r.load, ".1f"),
             t("budget", language): format_metric(r.budget, ".1f"),
+            t("load_ratio", language): "—" if pd.isna(r.load) or not r.budget else
+                format_metric(r.load / r.budget, ".0%"),
             t("fits_capacity", language): "—" if pd.isna(fits) else (yes if fits else no),
-            t("recall_ci", language): format_interval(r.recall, r.recall_ci_low, r.recall_ci_high),
-            t("recall_diff", language): "—" if r.scheme == "official" else format_interval(
-                r.recall_diff, r.recall_diff_ci_low, r.recall_diff_ci_high, signed=True),
-            t("verdict", language): verdict,
+            t("coverage_ci", language): _interval(r.recall, r.recall_ci_low, r.recall_ci_high,
+                                                  language=language),
         })
     return pd.DataFrame(rows)
 
@@ -341,7 +399,8 @@ def lead_time_table(lead_dist: pd.DataFrame, language: str = "zh") -> pd.DataFra
     wide = lead_dist.pivot_table(index="score", columns="lead_time", values="cases",
                                  aggfunc="sum", fill_value=0, sort=False)
     wide = wide[sorted(wide.columns)]
-    wide.columns = [t("missed", language) if c == 0 else f"{c}Q" for c in wide.columns]
+    wide.columns = [t("missed", language) if c == 0 else t("lead_quarters", language, n=c)
+                    for c in wide.columns]
     wide.index = [model_label(s, language) for s in wide.index]
     wide.index.name = t("score", language)
     return wide.reset_index()
@@ -349,10 +408,14 @@ def lead_time_table(lead_dist: pd.DataFrame, language: str = "zh") -> pd.DataFra
 
 def equity_report_table(equity: pd.DataFrame, scores: list[str], language: str = "zh",
                         min_cell: int = 5) -> pd.DataFrame:
-    """The published (already suppressed) equity table for ``scores``: each group's recall with
-    its interval, its share of cases and of misses."""
-    d = equity[equity["score"].isin(scores)]
+    """The published (already suppressed) equity table for ``scores``, subgroups only (the
+    whole county's recall is the capacity table's): each group's households, its recall with
+    the interval, its share of cases and of misses. A group of enough households whose cases
+    are few shows its size, and says its cases are too few to show."""
+    d = equity[equity["score"].isin(scores) & (equity["dimension"] == "subgroup")
+               & (equity["group"] != "all")]
     marker = f"<{min_cell}"
+    few = t("cases_few", language, min_cell=min_cell)
 
     def value(v: object) -> object:
         """A number read back from the CSV (a column holding a marker is text), or the
@@ -364,36 +427,37 @@ def equity_report_table(equity: pd.DataFrame, scores: list[str], language: str =
                 return v
         return v
 
-    def num(v: object, spec: str) -> str:
-        v = value(v)
-        return v if isinstance(v, str) else format_metric(v, spec)
-
-    def group(g: str) -> str:
-        zh, en = SUBGROUP_LABELS.get(g, (g, g))
-        return zh if language == "zh" else en
-
     rows = []
     for r in d.itertuples(index=False):
+        size = value(r.households)
+        small_group = isinstance(size, str)
+
+        def cell(v: object, spec: str, small_group: bool = small_group) -> str:
+            v = value(v)
+            if isinstance(v, str):
+                return marker if small_group else few
+            return format_metric(v, spec)
+
         rec = value(r.recall)
-        shown = rec if isinstance(rec, str) else format_interval(
-            rec, value(r.recall_ci_low), value(r.recall_ci_high))
+        shown = cell(rec, ".3f") if isinstance(rec, str) else _interval(
+            rec, value(r.recall_ci_low), value(r.recall_ci_high), language=language)
         rows.append({
             t("score", language): model_label(r.score, language),
-            t("group", language): group(str(r.group)),
-            t("households", language): num(r.households, ".0f"),
-            t("recall_ci", language): marker if r.suppress else shown,
-            t("share_of_cases", language): num(r.share_of_cases, ".1%"),
-            t("share_of_misses", language): num(r.share_of_misses, ".1%"),
-            t("case_recall", language): marker if r.suppress else num(
-                getattr(r, "case_recall", None), ".3f"),
+            t("group", language): group_label(str(r.group), language),
+            t("households", language): size if small_group else format_metric(size, ".0f"),
+            t("recall_ci", language): shown,
+            t("share_of_cases", language): cell(r.share_of_cases, ".1%"),
+            t("share_of_misses", language): cell(r.share_of_misses, ".1%"),
         })
     return pd.DataFrame(rows)
 
 
 def line_sensitivity_table(ls: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
-    """Per line multiple and score: the relapse rate, flagged share and recall."""
+    """Per raised line multiple and score: the relapse rate, flagged share and recall. The
+    line as it is (×1) is left out: its recall is the capacity table's."""
     if ls.empty:
         return pd.DataFrame()
+    ls = ls[(ls["multiplier"] - 1.0).abs() > 1e-9]
     return pd.DataFrame({
         t("line_multiple", language): ls["multiplier"].map(lambda m: f"×{m:g}"),
         t("line", language): ls["line"].map(lambda v: format_number(v, "元", language)),
@@ -401,7 +465,7 @@ def line_sensitivity_table(ls: pd.DataFrame, language: str = "zh") -> pd.DataFra
                                for s in ls["score"]],
         t("prevalence", language): ls["prevalence"].map(lambda v: format_metric(v, ".1%")),
         t("flagged_share", language): ls["flagged_share"].map(lambda v: format_metric(v, ".1%")),
-        t("recall", language): ls["recall"].map(lambda v: format_metric(v, ".3f")),
+        t("recall_line", language): ls["recall"].map(lambda v: format_metric(v, ".3f")),
     })
 
 
@@ -411,5 +475,10 @@ def cleaning_rules_table(report: dict, language: str = "zh") -> pd.DataFrame:
     if not rules:
         return pd.DataFrame()
     d = pd.DataFrame(rules)
+    if "table" in d:
+        d["table"] = [t(f"table_{x}", language) if f"table_{x}" in TEXT else x for x in d["table"]]
+    if "rule" in d:
+        d["rule"] = [rule_label(x, language) for x in d["rule"]]
+        d = d.groupby(["table", "rule"], as_index=False, sort=False)["n"].sum()
     return d.rename(columns={"table": t("table", language), "rule": t("rule", language),
                              "n": t("rows_quarantined", language)})

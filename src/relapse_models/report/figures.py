@@ -46,22 +46,53 @@ setup_fonts()
 
 
 def gain_axes(ax, table, language: str = "zh", capacity_share: float | None = None,
-              title: str | None = None) -> None:
+              title: str | None = None, legend: bool = True) -> None:
     """Recall against flagged share for every score on ``ax``: the targeting curve
-    (Aiken et al. 2022) a county reads to choose how many households to visit."""
+    (Aiken et al. 2022) a county reads to choose how many households to visit; the grey line,
+    labelled, marks the county's visit capacity."""
+
+
     for score, group in table.groupby("score", sort=False):
         group = group.sort_values("flagged_share")
         style = "--" if score == "oracle" else "-"
-        ax.plot(group["flagged_share"], group["recall"], style, label=model_label(score, language))
+        ax.plot(group["flagged_share"], group["recall"], style, label=model_label(score, language),
+                drawstyle="steps-post")
     if capacity_share is not None:
-        ax.axvline(capacity_share, color="grey", linewidth=1)
+        ax.axvline(capacity_share, color="grey", linewidth=1, linestyle="--")
+        ax.annotate(f"{t('capacity', language)} {capacity_share:.0%}", (capacity_share, 0.03),
+                    xytext=(3, 0), textcoords="offset points", fontsize=8, color="dimgrey")
     ax.set_xlabel(t("flagged_share", language))
     ax.set_ylabel(t("recall", language))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7)
+    if legend:
+        ax.legend(fontsize=7, loc="lower right")
+
+
+def gain_small_multiples(table, counties: list[str], names: dict[str, str],
+                         capacity: dict[str, float], language: str = "zh", ncols: int = 3):
+    """One panel of recall curves per county on the same axes, one legend for all panels
+    below them, each panel's capacity line labelled."""
+    import math
+
+    from relapse_models.report.words import t
+
+    nrows = max(1, math.ceil(len(counties) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows), sharey=True,
+                             squeeze=False)
+    for ax, county in zip(axes.flat, counties, strict=False):
+        gain_axes(ax, table[table["county_id"] == county], language,
+                  capacity_share=capacity.get(county), title=names[county], legend=False)
+    for ax in list(axes.flat)[len(counties):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=9,
+               frameon=False)
+    fig.suptitle(t("gain_small_title", language), fontsize=11)
+    fig.tight_layout(rect=(0, 0.07 + 0.02 * math.ceil(len(labels) / 4), 1, 1))
+    return fig
 
 
 def gain_curves(table, language: str = "zh", capacity_share: float | None = None):
@@ -150,7 +181,7 @@ def tier_recall(tier_resolution, language: str = "zh"):
     ax.set_yticks(list(y))
     ax.set_yticklabels([_score_label(s, language) for s in d["scheme"]], fontsize=8)
     ax.set_xlim(0, 1.02)
-    ax.set_xlabel(_label("recall", language))
+    ax.set_xlabel(_label("coverage_ci", language))
     ax.set_title(_label("tier_recall_title", language))
     fig.tight_layout()
     return fig
@@ -158,37 +189,52 @@ def tier_recall(tier_resolution, language: str = "zh"):
 
 def decision_curve(dc, language: str = "zh", threshold_probability: float | None = None):
     """Net benefit per household-quarter against the threshold probability (Vickers & Elkin
-    2006); the dotted line marks the probability the visit and miss costs imply."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for name, g in dc.groupby("score", sort=False):
-        style = ":" if name == "visit_all" else "-"
-        label = _label(name, language) if name in ("visit_all", "visit_none") else (
-            _score_label("rule", language) if name == "rule_official"
-            else _score_label(name, language))
-        ax.plot(g["threshold_probability"], g["net_benefit"], style, label=label)
-    if threshold_probability is not None:
-        ax.axvline(threshold_probability, color="grey", linestyle=":")
+    2006) from minus to 1.1 times the prevalence (a curve that falls below says so in the
+    legend); the labelled dash-dot line marks the probability the visit and miss costs imply;
+    the legend sits beside the axes."""
+    fig, ax = plt.subplots(figsize=(8, 4.2))
     prevalence = dc["n_pos"].iloc[0] / dc["n"].iloc[0] if len(dc) else 0.0
+    low = -prevalence  # net benefit below -prevalence is worse than any useful choice
+    for name, g in dc.groupby("score", sort=False):
+        style = ":" if name == "visit_all" else ("--" if name == "visit_none" else "-")
+        label = _label(name, language) if name in ("visit_all", "visit_none") else (
+            _score_label("rule_official", language) if name == "rule_official"
+            else _score_label(name, language))
+        if prevalence > 0 and (g["net_benefit"] < low).any():
+            label += _label("below_range", language)  # said, not silently cut
+        ax.plot(g["threshold_probability"], g["net_benefit"], style, label=label,
+                color="black" if name in ("visit_all", "visit_none") else None)
+    if threshold_probability is not None:
+        ax.axvline(threshold_probability, color="grey", linestyle="-.",
+                   label=f"{_label('decision_cost_line', language)} {threshold_probability:.2f}")
     if prevalence > 0:
-        ax.set_ylim(-0.5 * prevalence, 1.1 * prevalence)
-    return _finish(fig, ax, language, "threshold_probability", "net_benefit", "decision_curve_title")
+        ax.set_ylim(low, 1.1 * prevalence)
+    if len(dc):
+        ax.set_xlim(0, float(dc["threshold_probability"].max()))
+    ax.set_xlabel(_label("threshold_probability", language))
+    ax.set_ylabel(_label("net_benefit", language))
+    ax.set_title(_label("decision_curve_title", language))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig
 
 
 def line_sensitivity(ls, language: str = "zh"):
     """Recall of each flag, the relapse rate and the rule's flagged share as the monitoring
     line is multiplied (the last multiple is the edge-household line)."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    fig, ax = plt.subplots(figsize=(8, 3.6))
     for name, g in ls.groupby("score", sort=False):
         base = name.removesuffix("_at_capacity")
+        g = g[(g["multiplier"] - 1.0).abs() > 1e-9]  # x1: the capacity table's recall
         ax.plot(g["multiplier"], g["recall"], "o-",
-                label=f"{_score_label(base, language)} · {_label('recall', language)}")
+                label=f"{_score_label(base, language)} · {_label('recall_line', language)}")
     base = ls.drop_duplicates("multiplier")
     ax.plot(base["multiplier"], base["prevalence"], "k--", label=_label("prevalence", language))
     ax.plot(base["multiplier"], base["rule_flagged_share_all"], "k:",
             label=_label("rule_flagged_share", language))
     ax.set_xlabel(_label("line_multiple", language))
     ax.set_title(_label("line_sensitivity_title", language))
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 

@@ -40,6 +40,9 @@ def notebook_to_html(
     ``lang`` is ``language``, by default the one the notebook ran with."""
     nb = nbformat.read(notebook, as_version=4)
     language = language or notebook_language(nb)
+    title = page_title(nb)
+    if title:
+        nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -55,6 +58,20 @@ def notebook_to_html(
     if external:
         raise ValueError(f"report {html} would load external resources: {external[:3]}")
     return write_text(body, html)
+
+
+def page_title(nb: nbformat.NotebookNode) -> str | None:
+    """The page's ``<title>``: the text of the first level-one heading the notebook shows (a
+    markdown cell, or ``display(Markdown("# ..."))`` in a code cell's outputs), else None."""
+    for cell in nb.cells:
+        texts = [cell.source] if cell.cell_type == "markdown" else [
+            (output.get("data") or {}).get("text/markdown") for output in cell.get("outputs", [])]
+        for text in texts:
+            if isinstance(text, list):
+                text = "".join(text)
+            if text and text.lstrip().startswith("# "):
+                return text.lstrip()[2:].splitlines()[0].strip()
+    return None
 
 
 def external_references(html: str) -> list[str]:

@@ -52,9 +52,24 @@ def suppress_small(
     return out
 
 
+SIZE_COLUMNS: tuple[str, ...] = ("n", "households", "flagged_n", "flagged_share")
+"""Equity columns that describe a group's size and load, not its cases: shown when the group
+itself has enough households (:func:`publishable`)."""
+
+
 def publishable(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """An equity table (:func:`relapse_models.warning.equity.equity_table`) as it may be
-    published: every count and value of a row marked ``suppress`` replaced by the marker."""
+    published: every count and value of a row marked ``suppress`` replaced by the marker,
+    except that a subgroup of at least ``min_cell`` households whose cases are few keeps its
+    size (the marker then stands for the few cases, not for the group). Towns keep nothing:
+    they partition the county, so a shown size would give a suppressed town's size away as
+    the total minus the rest."""
     cols = [c for c in COUNT_COLUMNS + VALUE_COLUMNS + EPISODE_COUNT_COLUMNS
             + EPISODE_VALUE_COLUMNS if c in table.columns]
-    return mask_cells(table, cols, table["suppress"].to_numpy(dtype=bool), min_cell)
+    mask = table["suppress"].to_numpy(dtype=bool)
+    big = (table["households"].to_numpy(dtype=float) >= min_cell) & (
+        table["dimension"].to_numpy() != "town") if "dimension" in table else np.zeros(
+            len(table), dtype=bool)
+    sizes = [c for c in cols if c in SIZE_COLUMNS]
+    out = mask_cells(table, [c for c in cols if c not in SIZE_COLUMNS], mask, min_cell)
+    return mask_cells(out, sizes, mask & ~big, min_cell)

@@ -33,16 +33,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "difference": ("相对差异", "Relative difference"),
     "source": ("来源", "Source"),
     "risk_type": ("风险类型", "Risk type"),
-    "households": ("户数", "Households"),
+    "households": ("户数（样本）", "Households (sample)"),
     "town": ("乡镇", "Town"),
-    "monitored_share": ("监测户占比", "Share monitored"),
+    "monitored_share": ("监测户占比（占户数）", "Share of households monitored"),
     "quarter": ("季度", "Quarter"),
     "income_pc": ("人均纯收入（元/年，滚动四季度）", "Per-capita net income (yuan/year, rolling 4 quarters)"),
     "line": ("监测线", "Monitoring line"),
     "model": ("模型", "Model"),
     "score": ("评分", "Score"),
     "threshold": ("阈值", "Threshold"),
-    "flagged_share": ("预警户占比", "Flagged share"),
+    "flagged_share": ("预警户占比（占户数）", "Share of households flagged"),
     "recall": ("召回率", "Recall"),
     "precision": ("精确率", "Precision"),
     "lead_time": ("提前期中位数（季度）", "Median lead time (quarters)"),
@@ -51,8 +51,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows_in": ("输入行数", "Rows in"),
     "kept": ("保留", "Kept"),
     "quarantined": ("隔离", "Quarantined"),
-    "config_hash": ("配置哈希 (config hash)", "Config hash"),
-    "git_commit": ("代码版本 (git commit)", "Git commit"),
+    "config_hash": ("配置指纹", "Config hash"),
+    "git_commit": ("代码版本", "Git commit"),
     "input_fingerprint": ("输入数据指纹", "Input fingerprint"),
     "run_date": ("运行日期", "Run date"),
     "packages": ("软件包版本", "Package versions"),
@@ -75,7 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "capacity": ("走访能力", "Visit capacity"),
     "visits_per_month": ("每月走访次数", "Visits per month"),
     "tier_load_title": ("红黄蓝分级的走访负荷与走访能力", "Tier visit load against capacity"),
-    "tier_recall_title": ("分级覆盖的返贫案例比例（95%置信区间；空心=超出走访能力）",
+    "tier_recall_title": ("分级覆盖率：返贫户季落入分级的比例（95%置信区间；空心=超出走访能力）",
                           "Share of relapses in a tier (95% CI; hollow = over capacity)"),
     "visit_all": ("全部走访", "Visit all"),
     "visit_none": ("不走访", "Visit none"),
@@ -85,7 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "prevalence": ("返贫率（风险户）", "Relapse rate (at-risk households)"),
     "rule_flagged_share": ("官方规则预警比例", "Share the official rule flags"),
     "line_multiple": ("监测线倍数", "Monitoring line multiple"),
-    "line_sensitivity_title": ("监测线变动的影响", "When the monitoring line moves"),
+    "line_sensitivity_title": ("监测线上调的影响", "When the monitoring line is raised"),
     "tier_comparison": ("官方分级与模型分级对照", "Official tiers against model tiers"),
     "scheme": ("分级方案", "Tier scheme"),
     "load": ("每月走访负荷", "Monthly visit load"),
@@ -106,17 +106,153 @@ TEXT: dict[str, tuple[str, str]] = {
     "decision_curve": ("决策曲线（成本为假设值）", "Decision curve (assumed costs)"),
     "tiers_heading": ("红黄蓝分级", "Red, yellow and blue tiers"),
     "medical_burden": ("医疗负担", "Medical burden"),
-    "catastrophic_share": ("灾难性医疗支出户占比（%）", "Households with catastrophic health spending (%)"),
+    "catastrophic_share": ("灾难性医疗支出户占比（%，占样本户）", "Share of sample households with catastrophic health spending (%)"),
     "oop_to_line": ("自付医疗费用/监测线（均值）", "Out-of-pocket medical cost / line (mean)"),
     "disaster_exposure": ("灾害暴露", "Disaster exposure"),
-    "disaster_share": ("本季受灾户占比（%）", "Households hit by a disaster this quarter (%)"),
+    "disaster_share": ("本季受灾户占比（%，占样本户）", "Share of sample households hit by a disaster this quarter (%)"),
     "disaster_type": ("灾害类型", "Disaster type"),
-    "towns_monitored": ("各乡镇监测户占比（%，同一刻度）", "Share monitored by town (%, same scale)"),
+    "towns_monitored": ("各乡镇监测户占比（%，占样本户，同一刻度）", "Share of sample households monitored by town (%, same scale)"),
     "poverty_alleviated": ("脱贫户", "Poverty-alleviated"),
     "general_households": ("一般农户", "Other households"),
     "rule": ("规则", "Rule"),
     "rows_quarantined": ("隔离行数", "Rows quarantined"),
     "period": ("季度", "Quarter"),
+    # explorer, summary, data statement, captions
+    "explorer": ("阈值探索器", "Threshold explorer"),
+    "explorer_note": (
+        "拖动滑块改变走访能力（可重点走访的农户占比），或选择评分：下方数字、曲线上的黑点、"
+        "红黄蓝分级走访量和各群体召回率随之更新。所有数字取自预先计算的阈值表，离线可用。",
+        "Move the slider to change the visit capacity (share of households that can be "
+        "visited), or choose a score: the numbers, the black dot on the curve, the tier visits "
+        "and each group's recall follow. Every number is a row of the precomputed threshold "
+        "grid; the page works offline."),
+    "explorer_capacity": ("走访能力（农户占比）", "Visit capacity (share of households)"),
+    "explorer_model": ("评分", "Score"),
+    "explorer_numbers": ("该能力下的阈值与效果", "Threshold and what it catches"),
+    "explorer_curve": ("召回率与预警户占比（虚线=走访能力）",
+                       "Recall against share flagged (dashed: capacity)"),
+    "explorer_tiers": ("红黄蓝分级每月走访次数与走访能力", "Monthly tier visits against capacity"),
+    "explorer_equity": ("各群体召回率", "Recall by group"),
+    "explorer_tier_households": ("红/黄/蓝户数", "Red / yellow / blue households"),
+    "explorer_visits": ("每月走访次数 / 走访能力", "Visits a month / capacity"),
+    "explorer_alt": (
+        "交互图：左侧为所选走访能力下的阈值、召回率、精确率、提前期和分级走访量，右侧为各评分的"
+        "召回率曲线与各群体召回率。",
+        "Interactive chart: on the left the threshold, recall, precision, lead time and tier "
+        "visits at the chosen capacity; on the right each score's recall curve and each "
+        "group's recall."),
+    "recall_rows": ("召回率", "Recall"),
+    "recall_definition": (
+        "召回率：未来{horizon}个季度内会返贫的农户季度记录中，被预警的比例（按户季计）。"
+        "区间为按村重复抽样的95%置信区间。",
+        "Recall: of the household-quarters that relapse within {horizon} quarters, the share "
+        "flagged. Intervals are 95 % intervals from resampling villages."),
+    "summary": ("摘要", "Summary"),
+    "data_synthetic": (
+        "数据来源：按公开数据校准的合成监测样本（不是真实农户）。样本为全县规模的{scale}，"
+        "共{households}户；“主要指标”一节的户数、人数已放大到全县（除以{scale}），其余各节均为样本户数。",
+        "Data: a synthetic monitoring sample calibrated to published figures (not real "
+        "households). The sample is {scale} of the county's size, {households} households; "
+        "counts in the headline section are scaled up to the county (divided by {scale}), every other "
+        "section counts the sample."),
+    "data_files": (
+        "数据来源：县级监测系统导出数据（{start}至{end}），共{households}户；各节均为导出数据中的户数。",
+        "Data: the county's monitoring-system exports ({start} to {end}), {households} "
+        "households; every section counts the exported households."),
+    "data_synthetic_index": (
+        "数据来源：按公开数据校准的合成监测样本（不是真实农户），样本为各县规模的{scale}；"
+        "主要指标中的户数、人数已放大到全县。",
+        "Data: synthetic monitoring samples calibrated to published figures (not real "
+        "households), {scale} of each county's size; headline counts are scaled up to the county."),
+    "data_files_index": ("数据来源：各县监测系统导出数据。", "Data: the counties' monitoring-system exports."),
+    "published_bracket": ("括号内为公开发布的数字；括号外为本工具的计算值。",
+                          "In brackets: the published figure; outside: the computed one."),
+    "caption_headline": ("表：主要指标，公开数据与计算值对照（户数、人数为放大到全县的值）",
+                         "Table: headline indicators, published against computed (counts scaled to the county)"),
+    "caption_risk": ("表：曾被识别为监测对象的样本户，按首次记录的风险类型（户数）",
+                     "Table: sample households ever identified, by first recorded risk type (households)"),
+    "caption_towns": ("表：各乡镇最后一个季度的样本户数与监测户占比",
+                      "Table: sample households and share monitored by town, last quarter"),
+    "caption_disaster_types": ("表：曾受灾的样本户，按灾害类型（户数）",
+                               "Table: sample households ever hit, by disaster type (households)"),
+    "caption_models": ("表：各模型在检验年（样本外）的区分度与校准（召回率见第四节）",
+                       "Table: each model's discrimination and calibration in the test year (recall: section 4)"),
+    "caption_coefficients": ("表：Logit 模型的比值比（村聚类稳健95%置信区间，按p值排序）",
+                             "Table: the logit's odds ratios (village-clustered 95% CI, by p-value)"),
+    "caption_capacity": ("表：各评分在本县走访能力下的阈值与效果（本页唯一的召回率来源）",
+                         "Table: each score's threshold within the county's visit capacity and what it catches (this page's one source of recall)"),
+    "caption_tiers": ("表：官方分级与模型分级的走访负荷和覆盖率（负荷不同，不判定优劣）",
+                      "Table: official and model tiers, visit load and coverage (loads differ: no winner named)"),
+    "caption_lead": ("表：在能力内阈值下，返贫案例按提前预警季度数分布（案例数）",
+                     "Table: relapse cases by quarters of warning, at the threshold within capacity (cases)"),
+    "caption_equity": ("表：各群体的召回率和漏报占比（推荐评分与官方规则）",
+                       "Table: recall and share of misses by group (recommended score and official rule)"),
+    "caption_line": ("表：监测线上调后的返贫率、预警比例和召回率（×1.0 即第四节的结果）",
+                     "Table: relapse rate, share flagged and recall when the line is raised (×1.0 is section 4)"),
+    "caption_quality": ("表：数据清洗，各表输入、保留和隔离的行数", "Table: cleaning, rows in, kept and quarantined per table"),
+    "caption_rules": ("表：按清洗规则隔离的行数", "Table: rows quarantined per cleaning rule"),
+    "caption_provenance": ("表：代码、配置和数据版本", "Table: code, configuration and data versions"),
+    "caption_matrix": ("表：各县主要指标（计算值，括号内为公开数据）",
+                       "Table: headline indicators by county (computed; published in brackets)"),
+    "caption_auc_oot": ("表：各县各模型样本外（次年）AUC", "Table: out-of-time AUC by county and model"),
+    "caption_auc_loco": ("表：各县各模型留一县验证 AUC", "Table: leave-one-county-out AUC by county and model"),
+    "caption_thresholds_index": ("表：各县走访能力下官方规则与最佳模型的召回率",
+                                 "Table: recall of the official rule and the best model within each county's capacity"),
+    "caption_tiers_index": ("表：各县官方分级与最佳模型分级（负荷不同，不判定优劣）",
+                            "Table: official and best-model tiers by county (loads differ: no winner named)"),
+    "load_ratio": ("负荷/能力", "Load / capacity"),
+    "coverage_ci": ("分级覆盖率 [95%置信区间]", "Share of cases in a tier [95% CI]"),
+    "unequal_load_note": (
+        "官方分级与模型分级的每月走访负荷不同，覆盖率不能直接比较，因此不判定哪一方更优；"
+        "同等负荷下的比较见上方能力内阈值表。",
+        "The official and model tiers make different monthly visit loads, so their coverage is "
+        "not comparable and no winner is named; the comparison at equal load is the "
+        "threshold table above."),
+    "unstable": ("不稳定", "unstable"),
+    "unstable_note": ("“不稳定”：区间跨越两个数量级以上或估计值极端（常因该因素几乎没有变异），不宜解读。",
+                      "'unstable': the interval spans more than two orders of magnitude or the "
+                      "estimate is extreme (often a factor that hardly varies); do not read it."),
+    "cases_few": ("案例少于{min_cell}户", "fewer than {min_cell} households with cases"),
+    "income_median": ("人均纯收入中位数（元/年，滚动四季度，样本户）",
+                      "Median per-capita net income (yuan/year, rolling 4 quarters, sample)"),
+    "below_range": ("（部分低于图示范围）", " (partly below the plotted range)"),
+    "decision_cost_line": ("成本隐含的阈值概率", "Threshold probability the costs imply"),
+    "index_headline": ("一、主要指标（与公开数据对照）", "1. Headline indicators against published figures"),
+    "index_models": ("二、返贫风险模型", "2. Relapse-risk models"),
+    "index_warning": ("三、预警阈值与走访能力", "3. Early-warning thresholds and visit capacity"),
+    "gain_small_title": ("各县召回率曲线（竖线=本县走访能力）", "Recall curves by county (vertical line: the county's capacity)"),
+    "table_households": ("农户表", "Households"),
+    "table_panel": ("季度面板", "Quarterly panel"),
+    "table_events": ("事件表", "Events"),
+    "pages_title": ("{name}防止返贫动态监测分析报告", "{name}: monitoring against relapse into poverty"),
+    "recall_diff_rule": ("与官方规则之差 [95%置信区间]", "Difference from the official rule [95% CI]"),
+    "same_as_rule": ("0（与官方规则预警的是同一批户）", "0 (the same households as the official rule)"),
+    "reliability": ("可靠性", "Reliability"),
+    "lead_quarters": ("提前{n}季", "{n} quarter(s) ahead"),
+    "recall_line": ("上调后的召回率", "Recall at the raised line"),
+    # alt text: what each figure shows
+    "alt_risk": ("横向柱状图：样本户按首次记录的风险类型计的户数，最多的是{top}。",
+                 "Horizontal bars: sample households by first recorded risk type; most: {top}."),
+    "alt_towns": ("小多图：{n}个乡镇各季度监测户占样本户的比例（%），各图刻度相同。",
+                  "Small multiples: share of sample households monitored in each of {n} towns by quarter (%), same scale."),
+    "alt_income": ("折线图：脱贫户与一般农户人均纯收入中位数（滚动四季度）按季度变化，虚线为监测线。",
+                   "Line chart: median per-capita net income (rolling 4 quarters) of poverty-alleviated and other households by quarter; dashed: the monitoring line."),
+    "alt_medical": ("折线图：各季度发生灾难性医疗支出的样本户占比（%）。",
+                    "Line chart: share of sample households with catastrophic health spending by quarter (%)."),
+    "alt_disaster": ("折线图：各季度受灾样本户占比（%）。",
+                     "Line chart: share of sample households hit by a disaster by quarter (%)."),
+    "alt_tier_recall": ("点图：各分级方案覆盖返贫户季的比例及95%置信区间，空心点表示超出走访能力。",
+                        "Dot plot: share of relapse household-quarters in each tier scheme with 95% CI; hollow: over capacity."),
+    "alt_tier_loads": ("堆积柱状图：各分级方案红黄蓝三级每月走访次数，虚线为走访能力。",
+                       "Stacked bars: monthly visits of each tier scheme by red, yellow and blue; dashed: capacity."),
+    "alt_lead": ("分组柱状图：能力内阈值下返贫案例按提前预警季度数的分布，“未识别”为未提前预警的案例。",
+                 "Grouped bars: relapse cases by quarters of warning at the threshold within capacity; 'missed': not flagged ahead."),
+    "alt_decision": ("折线图：各评分的净获益随阈值概率变化，黑色虚线与点线为不走访和全部走访，点划线为成本隐含的阈值概率。",
+                     "Line chart: each score's net benefit against the threshold probability; black lines: visit none and visit all; dash-dot: the probability the costs imply."),
+    "alt_line": ("折线图：监测线上调到×{mults}时，各评分的召回率、返贫率和官方规则预警比例。",
+                 "Line chart: each score's recall, the relapse rate and the rule's flagged share with the line raised to ×{mults}."),
+    "alt_gain_index": ("小多图：{n}个县各评分的召回率随预警户占比变化，竖虚线为各县走访能力。",
+                       "Small multiples: recall against share flagged for each score in {n} counties; dashed vertical line: each county's capacity."),
     "suppressed_note": ("少于{min_cell}户的单元格不显示。", "Cells with fewer than {min_cell} households are suppressed."),
 }
 
@@ -126,9 +262,10 @@ MODEL_LABELS: dict[str, tuple[str, str]] = {
     "hazard": ("离散时间风险模型", "Discrete-time hazard"),
     "gbm": ("梯度提升树（校准）", "Gradient boosting (calibrated)"),
     "vulnerability": ("脆弱性（预期贫困）", "Vulnerability (expected poverty)"),
-    "oracle": ("真实概率", "Oracle"),
+    "oracle": ("真实概率（合成数据上限）", "Oracle (synthetic truth)"),
     "official": ("官方红黄蓝分级", "Official tiers"),
-    "rule_official": ("官方规则（任一触发）", "Official rule (any trigger)"),
+    "rule_official": ("官方规则（任一条件触发）", "Official rule (any trigger)"),
+    "income_ratio": ("收入/监测线（单变量基线）", "Income / line alone (baseline)"),
 }
 
 
@@ -140,9 +277,9 @@ INDICATOR_LABELS: dict[str, tuple[str, str]] = {
     "eliminated_households": ("已消除风险（户）", "Risk eliminated, households"),
     "eliminated_persons": ("已消除风险（人）", "Risk eliminated, persons"),
     "elimination_rate": ("风险消除率（按人）", "Elimination rate (persons)"),
-    "income_per_capita": ("脱贫人口人均纯收入", "Per-capita net income, poverty-alleviated"),
-    "income_growth": ("脱贫人口人均纯收入增速", "Income growth, poverty-alleviated"),
-    "income_per_capita_relocated": ("易地搬迁脱贫人口人均纯收入", "Per-capita net income, relocated"),
+    "income_per_capita": ("脱贫人口人均纯收入（均值）", "Per-capita net income, poverty-alleviated (mean)"),
+    "income_growth": ("脱贫人口人均纯收入增速（均值）", "Income growth, poverty-alleviated (mean)"),
+    "income_per_capita_relocated": ("易地搬迁脱贫人口人均纯收入（均值）", "Per-capita net income, relocated (mean)"),
     "income_growth_relocated": ("易地搬迁脱贫人口收入增速", "Income growth, relocated"),
     "medical_reimbursement_rate": ("住院费用报销比例", "Medical reimbursement rate"),
     "dibao_households": ("农村低保（户）", "Dibao households"),
@@ -200,7 +337,42 @@ def code_label(kind: str, code: str | None, language: str = "zh") -> str:
 
 
 def model_label(name: str, language: str = "zh") -> str:
-    zh, en = MODEL_LABELS.get(name, (name, name))
+    """Display name of a score, model or tier scheme; an unknown name shows as words
+    (``a_b`` -> ``a b``), never silently as a Chinese label it does not have."""
+    zh, en = MODEL_LABELS.get(name, (name.replace("_", " "), name.replace("_", " ")))
+    return zh if language == "zh" else en
+
+
+RULE_LABELS: dict[str, tuple[str, str]] = {
+    "duplicate": ("完全重复的行", "exact duplicate row"),
+    "duplicate_conflict": ("同一键值、内容不同的行", "same key, different values"),
+    "oop_equals_total_minus_reimbursed": ("自付金额不等于总额减报销", "out-of-pocket is not total minus reimbursed"),
+    "eliminated_before_identified": ("风险消除早于识别", "eliminated before identified"),
+    "reimbursed_le_total": ("报销金额超过总额", "reimbursed exceeds total"),
+    "not_nullable": ("必填项缺失", "required value missing"),
+    "greater_than_or_equal_to": ("数值小于允许的最小值", "value below the minimum"),
+    "less_than_or_equal_to": ("数值大于允许的最大值", "value above the maximum"),
+    "in_range": ("数值超出允许范围", "value out of range"),
+    "isin": ("取值不在允许的类别中", "value not among the allowed categories"),
+    "dtype": ("数据类型不符", "wrong data type"),
+    "column_in_dataframe": ("缺少必需的列", "required column missing"),
+    "field_uniqueness": ("键值重复", "duplicate key"),
+}
+"""Cleaning rules (the quarantine's ``rule``, pandera's check names) in words; a check with
+arguments (``greater_than_or_equal_to(0)``) is named by its name before the bracket."""
+
+
+def rule_label(rule: str, language: str = "zh") -> str:
+    """A cleaning rule in words; an unknown rule as "other check" (its code stays in the
+    quarantine table, which is for the data team, not on the page)."""
+    name = str(rule).split("(", 1)[0].strip()
+    zh, en = RULE_LABELS.get(name, ("其他校验规则", "other check"))
+    return zh if language == "zh" else en
+
+
+def group_label(group: str, language: str = "zh") -> str:
+    """Display name of an equity subgroup (``elderly`` -> 有老年人口户)."""
+    zh, en = SUBGROUP_LABELS.get(group, (group, group))
     return zh if language == "zh" else en
 
 

@@ -46,7 +46,7 @@ OFFICIAL_RULE_THRESHOLD = 0.25
 
 DETAIL_TABLES = (
     "intervals", "decision_curve", "equity", "tiers", "line_sensitivity", "lead_times",
-    "tier_resolution",
+    "tier_resolution", "equity_grid",
 )
 """Extra per-county outputs, ``<detail_dir>/<name>.csv``."""
 
@@ -71,6 +71,7 @@ class ThresholdResult:
     line_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
     lead_times: pd.DataFrame = field(default_factory=pd.DataFrame)
     tier_resolution: pd.DataFrame = field(default_factory=pd.DataFrame)
+    equity_grid: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def details(self) -> dict[str, pd.DataFrame]:
         """The detail tables by output name (:data:`DETAIL_TABLES`)."""
@@ -82,6 +83,7 @@ class ThresholdResult:
             "line_sensitivity": self.line_sensitivity,
             "lead_times": self.lead_times,
             "tier_resolution": self.tier_resolution,
+            "equity_grid": self.equity_grid,
         }
 
 
@@ -241,11 +243,23 @@ def _details(
         keys = ["household_id", "year", "quarter"]
         # only the years of ``part`` can match: the rest would only slow the merge down
         years = features["year"].isin(pd.unique(part["year"])).to_numpy()
-        attrs = features.loc[years, keys + equity.SUBGROUP_COLUMNS].drop_duplicates(keys)
-        eq_part = part.merge(attrs, on=keys, how="left")
+        # only the attributes the predictions lack (a merge would suffix the others away)
+        wanted = [c for c in equity.SUBGROUP_COLUMNS if c not in part.columns]
+        attrs = features.loc[years, keys + wanted].drop_duplicates(keys)
+        eq_part = part.merge(attrs, on=keys, how="left") if wanted else part
     result.equity = equity.county_equity(
         eq_part, eq_flags, label_col=LABEL_COLUMN, min_cell=min_cell, n_boot=n_boot, seed=seed
     ).assign(county_id=county)
+    # every subgroup's recall at every threshold of the grid: the county page's explorer
+    if set(equity.SUBGROUP_COLUMNS).issubset(eq_part.columns):
+        grid_scores = {name: eq_part[column] for name, column in scores.items()
+                       if name != "oracle"}
+        result.equity_grid = equity.recall_grid(
+            eq_part[LABEL_COLUMN], grid_scores,
+            {name: result.table.loc[result.table["score"] == name, "threshold"]
+             for name in grid_scores},
+            equity.subgroup_membership(eq_part), eq_part["household_id"], min_cell=min_cell,
+        ).assign(county_id=county)
 
     # the monitoring line moved: label, rule and the base-line model flags
     if tables is not None and features is not None:

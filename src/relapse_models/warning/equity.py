@@ -299,3 +299,49 @@ def county_equity(
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
     return out[["score", *[c for c in out.columns if c != "score"]]]
+
+
+def recall_grid(
+    y_true: ArrayLike,
+    scores: Mapping[str, ArrayLike],
+    thresholds: Mapping[str, ArrayLike],
+    groups: pd.DataFrame,
+    household_id: ArrayLike,
+    min_cell: int = 5,
+) -> pd.DataFrame:
+    """Recall of every group (columns of the boolean frame ``groups``) at every threshold of
+    every score (``score >= threshold`` flags a row), for a page that lets its reader move the
+    threshold. Rows with a missing label are dropped, as in :func:`equity_table`. A group with
+    fewer than ``min_cell`` households, or fewer than ``min_cell`` households behind its cases,
+    has ``recall`` NaN and ``suppress`` True (the same households rule as the equity table).
+
+    Columns: ``score, threshold, group, households, flagged_share, recall, suppress``."""
+    y_all = as_float_label(y_true)
+    keep = ~np.isnan(y_all)
+    y = y_all[keep] == 1
+    ids = _id_codes(np.asarray(household_id)[keep])
+    cells = {name: np.flatnonzero(groups[name].to_numpy(dtype=bool)[keep])
+             for name in groups.columns}
+    households = dict(zip(cells, _distinct_cells(ids, list(cells.values())), strict=True))
+    households_pos = dict(zip(cells, _distinct_cells(ids, list(cells.values()), y), strict=True))
+    parts = []
+    for score, values in scores.items():
+        s = np.nan_to_num(np.asarray(values, dtype=float)[keep], nan=-np.inf)
+        thr = np.asarray(thresholds[score], dtype=float)
+        for name, idx in cells.items():
+            in_group = np.sort(s[idx])
+            positives = np.sort(s[idx][y[idx]])
+            flagged = len(in_group) - np.searchsorted(in_group, thr, side="left")
+            caught = len(positives) - np.searchsorted(positives, thr, side="left")
+            small = households[name] < min_cell or households_pos[name] < min_cell
+            with np.errstate(divide="ignore", invalid="ignore"):
+                recall = np.where(small or not len(positives), np.nan,
+                                  caught / max(len(positives), 1))
+            parts.append(pd.DataFrame({
+                "score": score, "threshold": thr, "group": name,
+                "households": households[name],
+                "flagged_share": flagged / max(len(in_group), 1),
+                "recall": recall, "suppress": bool(small),
+            }))
+    columns = ["score", "threshold", "group", "households", "flagged_share", "recall", "suppress"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
