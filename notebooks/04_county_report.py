@@ -101,8 +101,8 @@ if rcal.has_calibration(recon):
     display(Markdown(f"**{t('calibration_warnings', lang)}**: "
                      + ("; ".join(notes) if notes else t("no_warnings", lang))))
     display(Markdown(rcal.source_check(recon, lang)))
-    display(HTML(html_table(rcal.line_table(recon, lang))))
-    display(HTML(html_table(rcal.guard_table(recon, lang))))
+    show_table(rcal.line_table(recon, lang), t("caption_lines", lang))
+    show_table(rcal.guard_table(recon, lang), t("caption_guards", lang))
 
 # %%
 display(Markdown(f"## {t('risk', lang)}"))
