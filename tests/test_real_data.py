@@ -13,7 +13,7 @@ Each is mapped into the canonical model inputs (columns of
 :data:`relapse_models.outcome.features.FEATURE_COLUMNS` where the data has an equivalent, plus keys,
 ``line``, ``income_pc_4q``, ``at_risk`` and the label), then fitted and scored with the
 package's models and :func:`relapse_models.models.evaluation.score_metrics` as they are. The label is
-built from income, so income never enters MEPS's features (leakage: DOMAIN.md section 7).
+built from income, so income never enters MEPS's features (leakage: docs/domain.md section 7).
 Run with ``-s`` to see the metrics.
 """
 

@@ -11,7 +11,7 @@ and ``plm::Wages`` have earnings but no medical spending; ``Ecdat::VietNamH`` an
 What it can and cannot say. RandHIE's ``income`` is the family's income at enrolment,
 constant over the study years, so an income-only relapse label would never change. The
 relapse event on this panel is therefore the other way into monitoring the policy names
-(DOMAIN.md section 1: 突发严重困难户, "large rigid spending", and the medical-insurance
+(docs/domain.md section 1: 突发严重困难户, "large rigid spending", and the medical-insurance
 department's alert): a family is **identified** (识别纳入监测, ``identified`` event, risk type
 因病) in a study year when its out-of-pocket medical spending is *catastrophic* by the
 project's own definition, the feature step's ``features.che_share`` (0.40) of capacity to pay

@@ -1,4 +1,4 @@
-"""The official screening rule as a baseline model (DOMAIN.md section 3).
+"""The official screening rule as a baseline model (docs/domain.md section 3).
 
 Counties flag a household when any trigger fires: rolling per-capita income below the line x
 ``income_multiple``, a year-on-year income drop of at least ``income_drop``, out-of-pocket

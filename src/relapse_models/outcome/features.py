@@ -2,7 +2,7 @@
 
 Each row describes a household at the end of quarter ``t`` using only what the monitoring
 system knows then: panel rows up to and including ``t`` (income is collected quarterly with a
-12-month look-back, DOMAIN.md section 3), events dated up to the end of ``t``, and the
+12-month look-back, docs/domain.md section 3), events dated up to the end of ``t``, and the
 household's static attributes. The label ``relapse`` (from :mod:`relapse_models.outcome.relapse`) looks
 at ``t+1 .. t+H`` and is the only column that uses later quarters.
 
@@ -10,7 +10,7 @@ Ratios whose denominator is income use a *safe share*: income <= 0 with a positi
 gives the cap (``SHARE_CAP``), so households with no income are not silently dropped and the
 screening rule still fires on them.
 
-Shocks precede relapse (DOMAIN.md section 7): a serious illness, a severe disaster loss or a
+Shocks precede relapse (docs/domain.md section 7): a serious illness, a severe disaster loss or a
 lost wage job raises the risk for about a year, most right after the shock. Four-quarter sums
 blur *when* a shock happened, so :data:`SHOCK_FEATURES` give the quarters since the last shock
 of each kind seen in the panel (0 = this quarter, ``SHOCK_CAP`` = none in the last four

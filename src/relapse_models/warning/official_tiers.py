@@ -12,7 +12,7 @@ from relapse_models.warning.tiers import TIER_ORDER, TIER_VISITS_PER_MONTH
 
 OFFICIAL_TIER_MIN_TRIGGERS: dict[str, int] = {"red": 3, "yellow": 2, "blue": 1}
 """Official tiers by the number of screening triggers met (of 4): assumed, no seed publishes
-the card criteria (DOMAIN.md section 4 gives only the visit frequencies)."""
+the card criteria (docs/domain.md section 4 gives only the visit frequencies)."""
 
 
 def official_tiers(

@@ -12,7 +12,7 @@ from relapse_models.outcome.relapse import as_float_label
 
 TIER_VISITS_PER_MONTH: dict[str, float] = {"red": 2.0, "yellow": 1.0, "blue": 1.0 / 3.0}
 """Visits per household per month by tier: red every half month, yellow monthly, blue
-quarterly (the XX县 practice, DOMAIN.md section 4)."""
+quarterly (the XX县 practice, docs/domain.md section 4)."""
 
 
 TIER_ORDER: tuple[str, ...] = ("red", "yellow", "blue", "none")

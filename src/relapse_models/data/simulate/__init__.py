@@ -11,7 +11,7 @@ loss, each raising the fall hazard for ``params.SHOCK_LAG`` quarters), household
 (income ratio to the line, labour, age, disability, illness) and noise, so the official
 screening rule has real but imperfect power and the oracle (``truth.true_prob``, exact, closed
 form) more. The monitoring type of an identified household follows the official definitions
-(DOMAIN.md section 1) rather than a drawn mix, because no seed publishes the split:
+(docs/domain.md section 1) rather than a drawn mix, because no seed publishes the split:
 脱贫不稳定户 = a poverty-alleviated household with baseline income within the range
 (< ``edge_multiple`` x line), 边缘易致贫户 = an ordinary household within the range,
 突发严重困难户 = a household above the range, or one identified by a shock alert alone. The mix

@@ -10,7 +10,7 @@ probabilities built from independent pieces:
   of a wage job. A shock converts into a fall in its own quarter *and*, with a larger weight,
   in each of the ``SHOCK_LAG`` quarters after it (debts, a lost harvest, a job not yet
   replaced), so shocks the monitoring system records *precede* relapse, as in the field
-  (DOMAIN.md section 7: illness, disasters, labour and income drops drive relapse). The
+  (docs/domain.md section 7: illness, disasters, labour and income drops drive relapse). The
   conversion is a steep function of the income ratio after the shock's expected loss
   (:meth:`QuarterlyHazards.shock_loss_share`: out-of-pocket cost, disaster loss, lost wages as a
   share of the year's income), so a shock that takes a large share of income -- the very

@@ -102,7 +102,7 @@ JOB_LOSS_WAGE = (0.3, 0.4)
 """Wage multiplier in the quarter of a job loss and in the ``SHOCK_LAG`` quarters after it."""
 MIN_MONITORED_QUARTERS = 3
 """Risk elimination comes at the earliest three quarters after identification: income stable
-above the line for six months (DOMAIN.md section 1) *and* a rolling 4-quarter window clear of
+above the line for six months (docs/domain.md section 1) *and* a rolling 4-quarter window clear of
 the fall that led to identification (a fall keeps the window below the line for three more
 quarters). With two, households identified on a detected fall could never be eliminated on
 schedule and the realised elimination rate fell ~2 points short of the calibrated one."""
