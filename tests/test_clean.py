@@ -155,18 +155,21 @@ def test_parquet_inputs_give_the_quarantine_schema_of_exports(tmp_path):
     assert result.report["panel"] == {"rows_in": 3, "kept": 2, "quarantined": 1}
 
 
-def test_real_data_run_needs_every_countys_files_and_a_key(monkeypatch, tmp_path):
+def test_real_data_run_needs_every_export_and_a_key(monkeypatch, tmp_path):
     from relapse_models.data.ingest.pseudonym import PseudonymKeyError
     from relapse_models.stages.clean import check_real_data
 
     for var in ("RELAPSE_PSEUDONYM_KEY", "RELAPSE_PSEUDONYM_KEY_FILE"):
         monkeypatch.delenv(var, raising=False)
-    config = {"counties": ["a", "b"], "data": {"source": "files", "files": {"a": ["a.xlsx"]}}}
-    with pytest.raises(ValueError, match=r"no export for \['b'\]"):
-        check_real_data(config)
-    config["data"]["files"]["b"] = ["b.csv"]
+    (tmp_path / "a.xlsx").write_bytes(b"x")
+    config = {"counties": ["a", "b"],
+              "data": {"source": "files", "files": {"a": ["a.xlsx"], "b": ["in/b.csv"]}}}
+    with pytest.raises(FileNotFoundError, match=r"do not exist:\n  b: in/b.csv$"):
+        check_real_data(config, root=tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "b.csv").write_text("x")
     with pytest.raises(PseudonymKeyError, match="RELAPSE_PSEUDONYM_KEY_FILE"):
-        check_real_data(config)
+        check_real_data(config, root=tmp_path)
     monkeypatch.setenv("RELAPSE_PSEUDONYM_KEY", "a secret of enough length")
-    check_real_data(config)  # files and a key: the run may start
+    check_real_data(config, root=tmp_path)  # files and a key: the run may start
     check_real_data({"counties": ["a"], "data": {"source": "synthetic", "files": {}}})

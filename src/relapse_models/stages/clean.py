@@ -78,18 +78,24 @@ def run(
     return result
 
 
-def check_real_data(config: dict) -> None:
-    """Before a run on real exports (``data.source: files``) starts any job: every county has
-    its files, and a pseudonymisation key is set (:func:`relapse_models.data.ingest.load_key`), so
-    a missing key stops the run at once rather than inside a notebook half-way."""
+def check_real_data(config: dict, root: str | os.PathLike[str] = ".") -> None:
+    """Before a run on real exports (``data.source: files``) starts any job: every listed
+    export exists (paths relative to the project folder ``root``) and a pseudonymisation key
+    is set (:func:`relapse_models.data.ingest.load_key`), so a missing file or key stops the
+    run at once, naming it, rather than a job half-way (or none: an export that is not there
+    would otherwise leave the last run's cleaned tables in place). A county without files is
+    a config error (:func:`relapse_models.core.config.validate_config`)."""
     if config["data"]["source"] != "files":
         return
-
-    missing = [c for c in config["counties"] if not config["data"]["files"].get(c)]
+    missing = [
+        f"{county}: {path}"
+        for county, paths in config["data"]["files"].items() if county in config["counties"]
+        for path in paths if not (Path(root) / path).is_file()
+    ]
     if missing:
-        raise ValueError(
-            f"data.source is files but data.files lists no export for {missing}: add "
-            "`data.files: {county_id: [path, ...]}` for every county in `counties`"
+        raise FileNotFoundError(
+            "data.source is files but these exports (data.files) do not exist:\n  "
+            + "\n  ".join(missing)
         )
     try:
         load_key()
