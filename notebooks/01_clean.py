@@ -22,13 +22,16 @@
 # published demo key.
 
 # %% tags=["parameters"]
+# the folder relative paths start from; empty: the project this notebook was opened in
+project_dir = ""
 county = "shangluo"
 inputs = [
     "data/raw/shangluo/households.parquet",
     "data/raw/shangluo/panel.parquet",
     "data/raw/shangluo/events.parquet",
 ]
-out_dir = "data/interim/shangluo"
+# run by hand, outputs go to the git-ignored scratch/ folder; the pipeline passes its own
+out_dir = "scratch/interim/shangluo"
 synthetic = True  # synthetic data: the published demo key is allowed (never for real exports)
 
 
@@ -40,7 +43,7 @@ import pandas as pd
 from relapse_models.stages import clean as cleaning_step
 from relapse_models.stages.notebook import chdir_project_root
 
-chdir_project_root()
+chdir_project_root(project_dir)
 result = cleaning_step.run(county, inputs, out_dir, synthetic=synthetic)
 
 # %% [markdown]

@@ -22,21 +22,24 @@
 # each model is measured against.
 
 # %% tags=["parameters"]
+# the folder relative paths start from; empty: the project this notebook was opened in
+project_dir = ""
 # the pipeline passes the config sections; empty = config/config.yaml
 config_json = ""
 counties = ["shangluo", "anshun", "xunyi", "yeji", "anon_county"]
 features_dir = "data/processed"
 # synthetic only; "" for real data
 truth_dir = "data/truth"
-metrics_path = "reports/metrics/models.json"
-coefficients_path = "reports/metrics/coefficients.csv"
-predictions_path = "data/processed/models/predictions.parquet"
+# run by hand, outputs go to the git-ignored scratch/ folder; the pipeline passes its own
+metrics_path = "scratch/metrics/models.json"
+coefficients_path = "scratch/metrics/coefficients.csv"
+predictions_path = "scratch/models/predictions.parquet"
 # "": no drivers (the per-county jobs)
-drivers_path = "reports/metrics/drivers.csv"
+drivers_path = "scratch/metrics/drivers.csv"
 # None: the config's models.leave_one_county_out (the per-county jobs pass False)
 leave_one_county_out = None
 # fitted models as <model>-<config hash>.pkl
-models_dir = "data/processed/models"
+models_dir = "scratch/models"
 
 
 # %%
@@ -52,7 +55,7 @@ from relapse_models.report.words import model_label
 from relapse_models.stages import fit
 from relapse_models.stages.notebook import chdir_project_root
 
-chdir_project_root()
+chdir_project_root(project_dir)
 config = config_from_json(config_json)
 result = fit.run(
     fit.county_paths(features_dir, counties, "features.parquet"),

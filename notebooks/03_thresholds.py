@@ -20,18 +20,21 @@
 # the parameters cell and re-run to see the trade-off (empty = the run's config).
 
 # %% tags=["parameters"]
+# the folder relative paths start from; empty: the project this notebook was opened in
+project_dir = ""
 county = "shangluo"
 # the pipeline passes the config sections; empty: config/config.yaml
 config_json = ""
-predictions_path = "data/processed/models/predictions.parquet"
-table_path = "reports/metrics/thresholds/shangluo.csv"
-recommended_path = "reports/metrics/recommended/shangluo.json"
+# the county's own model scores (rule fit_county), as the pipeline's thresholds job reads
+predictions_path = "data/processed/models/shangluo/predictions.parquet"
+# run by hand, outputs go to the git-ignored scratch/ folder; the pipeline passes its own
+table_path = "scratch/metrics/thresholds/shangluo.csv"
+recommended_path = "scratch/metrics/recommended/shangluo.json"
 # empty: data/processed/<county>/features.parquet
 features_path = ""
 # empty: data/interim/<county>
 interim_dir = ""
-# empty: reports/metrics/thresholds_detail/<county>
-detail_dir = ""
+detail_dir = "scratch/metrics/thresholds_detail/shangluo"
 # empty: not written apart (it is also in the detail folder)
 tier_resolution_path = ""
 # capacity; None: from the config
@@ -56,7 +59,7 @@ from relapse_models.report.words import SUBGROUP_LABELS
 from relapse_models.stages import thresholds as step
 from relapse_models.stages.notebook import chdir_project_root
 
-chdir_project_root()
+chdir_project_root(project_dir)
 config = config_from_json(config_json)
 overrides = {
     "capacity": {"grid_workers_per_1000_households": grid_workers_per_1000_households,

@@ -12,6 +12,8 @@
 # ---
 
 # %% tags=["parameters"]
+# the folder relative paths start from; empty: the project this notebook was opened in
+project_dir = ""
 county = "shangluo"
 # the pipeline passes the report settings; empty = config/config.yaml
 config_json = ""
@@ -61,7 +63,7 @@ def read_detail(name: str) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-chdir_project_root()
+chdir_project_root(project_dir)
 config = config_from_json(config_json)
 lang = config["report"]["language"]
 min_cell = config["report"]["min_cell"]

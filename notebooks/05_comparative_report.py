@@ -12,6 +12,8 @@
 # ---
 
 # %% tags=["parameters"]
+# the folder relative paths start from; empty: the project this notebook was opened in
+project_dir = ""
 counties = ["shangluo", "anshun", "xunyi", "yeji", "anon_county"]
 # the pipeline passes the report settings; empty = config/config.yaml
 config_json = ""
@@ -39,7 +41,7 @@ from relapse_models.report.summary import data_statement
 from relapse_models.report.words import t
 from relapse_models.stages.notebook import chdir_project_root
 
-chdir_project_root()
+chdir_project_root(project_dir)
 config = config_from_json(config_json)
 lang = config["report"]["language"]
 names = rcmp.county_names({c: load_profile(p) for c, p in zip(counties, profiles, strict=True)}, lang)

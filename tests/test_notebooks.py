@@ -6,10 +6,12 @@ from pathlib import Path
 import jupytext
 import pytest
 
+from relapse_models.core.config import PROJECT_ROOT
 from relapse_models.stages.notebook import (
     KERNEL_NAME,
     NOTEBOOKS_DIR,
     chdir_project_root,
+    project_folder,
     run_notebook,
 )
 
@@ -32,12 +34,42 @@ def test_parameters_cell_comes_first_among_code_cells(path):
     assert "/work/" not in code[0].source and "/home/" not in code[0].source
 
 
-def test_chdir_project_root_from_notebooks_folder(tmp_path, monkeypatch):
+def test_chdir_project_root_finds_the_project_from_any_folder_below_it(tmp_path, monkeypatch):
     (tmp_path / "config").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    monkeypatch.chdir(tmp_path / "notebooks")
-    assert chdir_project_root() == tmp_path
-    assert Path(os.getcwd()) == tmp_path
+    (tmp_path / "config" / "config.yaml").write_text("seed: 1\n")
+    (tmp_path / "reports" / "counties").mkdir(parents=True)
+    for start in (tmp_path, tmp_path / "reports" / "counties"):
+        monkeypatch.chdir(start)
+        assert chdir_project_root() == tmp_path.resolve()
+        assert Path(os.getcwd()) == tmp_path.resolve()
+
+
+def test_outside_any_project_the_notebooks_use_the_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert project_folder() == PROJECT_ROOT
+    assert project_folder(PROJECT_ROOT / "notebooks") == PROJECT_ROOT
+
+
+WRITTEN = {
+    "01_clean": ["out_dir"],
+    "02_models": ["metrics_path", "coefficients_path", "predictions_path", "drivers_path",
+                  "models_dir"],
+    "03_thresholds": ["table_path", "recommended_path", "detail_dir", "tier_resolution_path"],
+    "04_county_report": [],
+    "05_comparative_report": [],
+}
+"""The parameters naming what each notebook writes (the rest name what it reads)."""
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_default_parameters_write_only_to_scratch(path):
+    """Run by hand, a notebook reads the pipeline's outputs but writes under scratch/."""
+    cell = next(c for c in jupytext.read(path).cells
+                if "parameters" in c.metadata.get("tags", []))
+    defaults: dict = {}
+    exec(cell.source, defaults)
+    for name in WRITTEN[path.stem]:
+        assert defaults[name] == "" or defaults[name].startswith("scratch/"), (name, defaults[name])
 
 
 def test_failed_notebook_leaves_no_output(tmp_path, monkeypatch):

@@ -181,33 +181,41 @@ def test_slurm_profile_plans_the_same_jobs(project, snakemake):
     assert "simulate" in dry.stdout and "comparative_report" in dry.stdout
 
 
-@pytest.fixture(scope="module")
-def researcher_copy(project, tmp_path_factory) -> Path:
-    """A copy of the run's project folder to open notebooks in: their default parameters
-    write outputs, and the session's run stays as the pipeline left it (other modules
-    compare it byte for byte)."""
+NOTEBOOKS = ["01_clean", "02_models", "03_thresholds", "04_county_report",
+             "05_comparative_report"]
+
+
+def test_notebooks_run_by_hand_leave_the_pipeline_outputs_alone(
+    project, snakemake, compare_outputs, tmp_path
+):
+    """After a run, every notebook executed with its default parameters, as a researcher
+    opens it (from notebooks/ or another folder of the project): it reads the run's outputs,
+    writes only under scratch/, and Snakemake still has nothing to do."""
     import shutil
 
-    copy = tmp_path_factory.mktemp("researcher") / "project"
-    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".snakemake"))
-    return copy
-
-
-# Re-executes notebooks in a project folder after a run, as a researcher would.
-@pytest.mark.parametrize(
-    "name", ["01_clean", "02_models", "03_thresholds", "04_county_report", "05_comparative_report"]
-)
-def test_notebook_runs_with_its_default_parameters(researcher_copy, name, tmp_path):
     import papermill
 
     from relapse_models.stages.notebook import KERNEL_NAME, ensure_kernel, notebook_source
 
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, symlinks=True, ignore=shutil.ignore_patterns("locks"))
+    (copy / "notebooks").mkdir()
     ensure_kernel()
     import jupytext
 
-    source = tmp_path / f"{name}.ipynb"
-    jupytext.write(jupytext.read(notebook_source(name)), source, fmt="ipynb")
-    papermill.execute_notebook(
-        str(source), str(tmp_path / f"{name}.out.ipynb"), kernel_name=KERNEL_NAME,
-        cwd=str(researcher_copy), progress_bar=False,
-    )
+    for number, name in enumerate(NOTEBOOKS):
+        source = tmp_path / f"{name}.ipynb"
+        jupytext.write(jupytext.read(notebook_source(name)), source, fmt="ipynb")
+        start = copy / ("notebooks" if number % 2 else "reports")
+        papermill.execute_notebook(
+            str(source), str(tmp_path / f"{name}.out.ipynb"), kernel_name=KERNEL_NAME,
+            cwd=str(start), progress_bar=False,
+        )
+    written = sorted(p.relative_to(copy).as_posix() for p in (copy / "scratch").rglob("*.*"))
+    assert "scratch/metrics/models.json" in written
+    assert "scratch/metrics/thresholds/shangluo.csv" in written
+    assert "scratch/interim/shangluo/panel.parquet" in written
+    assert compare_outputs(project, copy) == []
+    dry = snakemake(copy, "-n")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]

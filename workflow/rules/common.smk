@@ -1,5 +1,7 @@
 # Shared helpers. Module-level code stays cheap: cluster jobs re-read this file.
 import json
+import os
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -32,6 +34,15 @@ except ConfigError as err:
     raise WorkflowError(
         f"{err}\nEvery key is described in workflow/schemas/config.schema.yaml."
     ) from None
+
+# Jobs run the commands of the interpreter running Snakemake (the project's venv), so the
+# README's commands work from any shell, with or without .venv/bin on PATH; one hash seed
+# and one BLAS thread per job unless a rule asks for more, as `make` sets them.
+os.environ.update(
+    PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    PYTHONHASHSEED="0",
+)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 COUNTIES = config["counties"]
 COUNTIES_JSON = json.dumps(COUNTIES)

@@ -76,4 +76,6 @@ rule fit:
         " -p counties {params.counties:q} -p metrics_path {output.metrics}"
         " -p coefficients_path {output.coefficients} -p predictions_path {output.predictions}"
         " -p drivers_path {output.drivers} -p models_dir data/processed/models"
-        " > {log} 2>&1"
+        # the longest job shows its progress (a line per model and held-out county) on the
+        # console as well as in its log
+        " 2>&1 | tee {log} >&2"

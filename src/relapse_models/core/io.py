@@ -82,7 +82,9 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write CSV atomically (UTF-8 with BOM so Excel on Chinese Windows opens it correctly),
     floats to :data:`SIGNIFICANT_DIGITS` digits."""
-    mixed = df.select_dtypes(include="object").columns  # float_format skips these
+    # float_format skips object columns (which may mix floats and text); str columns hold
+    # text only
+    mixed = [col for col, dtype in df.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
     if len(mixed):
         df = df.assign(**{col: df[col].map(_significant) for col in mixed})
     with atomic_path(path) as tmp:

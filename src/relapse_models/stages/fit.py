@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from relapse_models.core.config import config_hash
 from relapse_models.core.io import read_parquet, write_csv, write_json, write_parquet

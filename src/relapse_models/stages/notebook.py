@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,28 @@ def ensure_kernel() -> str:
     return KERNEL_NAME
 
 
+def quiet_kernel_manager(socket_dir: str | os.PathLike[str]) -> type:
+    """A kernel manager whose kernel logs no false alarm.
+
+    On shutdown jupyter_client interrupts (SIGINT) even an idle kernel, which ipykernel logs
+    as "ERROR | KeyboardInterrupt caught in kernel" in every job's log; a finished notebook
+    needs no interrupt (a timeout still interrupts, and a kernel that does not stop is
+    terminated). The kernel listens on Unix sockets in ``socket_dir`` rather than
+    unencrypted local TCP ports, which ipykernel warns about at every start.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(transport="ipc", ip=str(Path(socket_dir) / "kernel"), **kwargs)
+
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    return QuietKernelManager
+
+
 def run_notebook(
     name: str,
     output: str | os.PathLike[str],
@@ -56,7 +79,8 @@ def run_notebook(
     timeout: int = 3600,
 ) -> Path:
     """Execute notebook ``name`` with ``parameters``; write the executed ``.ipynb`` to
-    ``output`` and, if asked, its report HTML (no input cells) to ``html``."""
+    ``output`` and, if asked, its report HTML (no input cells) to ``html``. Relative paths
+    in ``parameters`` are relative to the working folder (passed as ``project_dir``)."""
     import_jsonschema()  # before nbformat imports it: skips a 2 s grammar build per job
     import jupytext
     import papermill
@@ -73,16 +97,19 @@ def run_notebook(
     source = output.with_name(f".{output.stem}.src.ipynb")
     jupytext.write(notebook, source, fmt="ipynb")
     try:
-        with atomic_path(output) as tmp_out:
+        with atomic_path(output) as tmp_out, tempfile.TemporaryDirectory() as sockets:
             papermill.execute_notebook(
                 str(source),
                 str(tmp_out),
-                parameters=parameters or {},
+                parameters={"project_dir": ".", **(parameters or {})},
                 kernel_name=kernel,
                 cwd=os.getcwd(),
                 progress_bar=True,
                 execution_timeout=timeout,
                 log_output=False,
+                # the kernel's stderr (progress bars, warnings) into the job's stderr and log
+                stderr_file=sys.stderr,
+                kernel_manager_class=quiet_kernel_manager(sockets),
             )
             stable_cell_ids(tmp_out)
             if html is not None:
@@ -109,10 +136,21 @@ def stable_cell_ids(path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-def chdir_project_root() -> Path:
-    """When a notebook is opened in JupyterLab its kernel starts in ``notebooks/``; move to
-    the project root so the default parameters (paths relative to the root) resolve."""
-    here = Path.cwd()
-    if here.name == "notebooks" and (here.parent / "config").is_dir():
-        os.chdir(here.parent)
-    return Path.cwd()
+def project_folder(start: str | os.PathLike[str] | None = None) -> Path:
+    """The project folder of a notebook opened by hand: the nearest of ``start`` (default:
+    the working folder) and its parents that holds ``config/config.yaml``, else the
+    repository the package runs from (a kernel may start in ``notebooks/`` or anywhere)."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "config" / "config.yaml").is_file():
+            return folder
+    return PROJECT_ROOT
+
+
+def chdir_project_root(project_dir: str | os.PathLike[str] = "") -> Path:
+    """Move to the notebook's project folder, so relative paths resolve wherever the kernel
+    started: ``project_dir`` when given (:func:`run_notebook` passes ``"."``, so a
+    pipeline job stays where it runs), else :func:`project_folder`."""
+    folder = Path(project_dir) if project_dir else project_folder()
+    os.chdir(folder)
+    return folder.resolve()
