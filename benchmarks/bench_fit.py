@@ -1,4 +1,4 @@
-"""Benchmark: the model stage (``steps.fit.fit_models``) on existing feature files; print
+"""Benchmark: the model stage (``stages.fit.fit_models``) on existing feature files; print
 wall time, peak memory and the pooled out-of-time AUCs.
 
     .venv/bin/python benchmarks/bench_fit.py --project /tmp/proj [--profile out.prof]

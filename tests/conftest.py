@@ -188,7 +188,7 @@ def ten_households() -> pd.DataFrame:
 
 
 # ===========================================================================================
-# BEGIN fixtures for the model stage (steps/fit.py): a feature frame drawn from a known model
+# BEGIN fixtures for the model stage (stages/fit.py): a feature frame drawn from a known model
 # ===========================================================================================
 
 FEATURE_FRAME_TRUTH: dict[str, float] = {

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from relapse_models.report.suppression import suppress_small
+from relapse_models.report.suppression import mask_cells, suppress_small
 from relapse_models.report.tables import format_number
 
 
@@ -56,3 +56,12 @@ def test_html_table_has_an_escaped_caption():
     html = html_table(pd.DataFrame({"a": [1]}), caption="表：<b>户数</b>")
     assert html.index("<caption>") < html.index("<thead")
     assert "<caption>表：&lt;b&gt;户数&lt;/b&gt;</caption>" in html
+
+
+def test_mask_cells_marks_only_the_rows_and_columns_given():
+    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 9, 1], "rate": [0.2, 0.4, 0.0]})
+    out = mask_cells(df, ["n", "rate"], [True, False, True], min_cell=5)
+    assert out["n"].tolist() == ["<5", 9, "<5"]
+    assert out["rate"].tolist() == ["<5", 0.4, "<5"]
+    assert out["g"].tolist() == ["a", "b", "c"]
+    assert df["n"].tolist() == [3, 9, 1]  # the input is left as it was

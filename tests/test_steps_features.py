@@ -1,4 +1,4 @@
-"""The blocked feature step (steps/features.py): blocks of whole villages give exactly the
+"""The blocked feature step (stages/features.py): blocks of whole villages give exactly the
 table of one build_features call, whatever the block size and the household id order."""
 
 from __future__ import annotations

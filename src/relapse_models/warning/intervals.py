@@ -27,7 +27,7 @@ def flag_intervals(
 ) -> pd.DataFrame:
     """Recall, precision and flagged share of each boolean flag (a threshold chosen, a tier
     assignment: name -> flag aligned with ``y_true``) with percentile intervals from a
-    bootstrap clustered by ``clusters`` (villages; :func:`evaluate.cluster_bootstrap_weights`).
+    bootstrap clustered by ``clusters`` (villages; :func:`relapse_models.models.evaluation.cluster_bootstrap_weights`).
 
     With ``pt``, also the net benefit at that threshold probability. With ``reference`` (a
     name in ``flags``), each metric's difference from the reference with its interval from the

@@ -83,7 +83,7 @@ def _features_at_lines(
         inc = df["income_pc_4q"].to_numpy()
         identified = df["identified_now"].to_numpy(dtype=bool)
         for i, m in enumerate(multipliers):  # a handful of lines; each is vectorised
-            # the relapse state (labels.relapse_state) on the scaled line (the
+            # the relapse state (outcome.relapse.relapse_state) on the scaled line (the
             # income and identifications do not move with the line: computed once per block)
             line = line_for_years(df["year"], scale_lines(lines, float(m)))
             state = lab.relapse_state(inc, line, identified)
