@@ -122,8 +122,17 @@ def test_counts_add_up_with_several_failures_on_one_row():
 
 
 def test_missing_required_column_is_fatal_and_named():
-    with pytest.raises(ValueError, match=r"export\.csv.*head_age"):
-        validate_table(_households().drop(columns="head_age"), HOUSEHOLDS, source="export.csv")
+    with pytest.raises(ValueError, match=r"export\.csv.*county_id"):
+        validate_table(_households().drop(columns="county_id"), HOUSEHOLDS, source="export.csv")
+
+
+def test_optional_domain_may_be_absent_or_hold_missing_values():
+    kept, bad = validate_table(_households().drop(columns="head_age"), HOUSEHOLDS)
+    assert bad.empty and "head_age" not in kept
+    hh = _households().astype({"n_labour": object})
+    hh.loc[0, "n_labour"] = None  # a blank count is unknown, not zero, and not a broken row
+    kept, bad = validate_table(hh, HOUSEHOLDS)
+    assert bad.empty and kept["n_labour"].isna().tolist() == [True, *[False] * (len(hh) - 1)]
 
 
 def test_event_with_unknown_code_is_quarantined():

@@ -196,11 +196,16 @@ def test_rerun_gives_identical_bytes(tmp_path, xlsx):
 
 
 def test_missing_required_column_is_one_message_with_close_headers(tmp_path, capsys):
+    # the period renamed and every income column gone: both named in one message
     path = write_csv(tmp_path / "m.csv", "utf-8")
-    text = path.read_text(encoding="utf-8").replace("劳动力数", "劳力人数", 1)
+    text = path.read_text(encoding="utf-8").replace("统计期", "统计区间", 1)
+    for income in ("工资收入", "经营收入", "财产收入", "转移收入"):
+        text = text.replace(f"{income}（万元）", f"{income[:2]}（万元）", 1)
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(IngestError, match=r"m\.csv.*'n_labour'.*closest headers in the file: 劳力人数"):
+    with pytest.raises(IngestError, match=r"m\.csv.*'year'.*closest headers in the file: .*统计区间"
+                                          r".*'income'") as err:
         ingest_files([path], "c", DEMO_KEY)
+    assert str(err.value).count("m.csv") == 1
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and "m.csv" in err

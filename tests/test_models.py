@@ -39,8 +39,8 @@ def test_rule_triggers_by_hand():
 def test_rule_takes_config_section():
     cfg = {"income_multiple": 1.0, "income_drop": 0.3, "oop_share": 0.5, "disaster_loss_share": 0.3}
     assert RuleModel(**cfg).income_drop == 0.3
-    with pytest.raises(KeyError):
-        RuleModel().fit(pd.DataFrame({"income_ratio": [1.0]}))
+    with pytest.raises(KeyError, match="income_ratio"):  # income is the one trigger it needs
+        RuleModel().fit(pd.DataFrame({"oop_share": [1.0]}))
 
 
 def test_logit_recovers_true_coefficients(logit_data):

@@ -91,8 +91,9 @@ def test_tiny_panel_amounts_and_line(tiny):
         tiny.households["household_id"].iloc[[0, 0, 1, 2, 2]]
     )
     panel = tiny.panel
-    assert len(panel) == 3 * 3 * 4  # families x years x quarters
-    q4 = panel[panel["quarter"] == 4].set_index(["household_id", "year"])
+    assert len(panel) == 3 * 3  # families x years: an annual panel
+    assert (panel["periods_per_year"] == 1).all() and (panel["quarter"] == 4).all()
+    q4 = panel.set_index(["household_id", "year"])
     b, c = tiny.households["household_id"].iloc[1], tiny.households["household_id"].iloc[2]
     assert q4.loc[(b, 2021), "medical_oop"] == pytest.approx(25.0)
     assert q4.loc[(b, 2022), "medical_oop"] == pytest.approx(500.0)
@@ -100,8 +101,6 @@ def test_tiny_panel_amounts_and_line(tiny):
     assert q4.loc[(c, 2021), "medical_oop"] == pytest.approx(95.0)
     assert q4.loc[(c, 2021), "medical_total"] == pytest.approx(1000.0)
     assert q4.loc[(b, 2021), "income_wage"] == 3000.0
-    early = panel[panel["quarter"] < 4]
-    assert (early[["income_wage", "medical_total", "medical_oop"]] == 0).all().all()
     assert panel["medical_total"].sum() == pytest.approx(3160.0)  # all raw spending kept
 
 
@@ -113,7 +112,7 @@ def test_tiny_events_status_and_label(tiny):
     assert list(ev["date"].astype(str)) == ["2022-12-31", "2023-12-31"]
     assert ev["monitoring_type"].iloc[0] == "sudden"  # 3000 >= 1.5 x 1800
     status = tiny.panel[tiny.panel["household_id"] == b]["monitoring_status"].tolist()
-    assert status == ["none"] * 7 + ["monitored"] * 4 + ["eliminated"]
+    assert status == ["none", "monitored", "eliminated"]
     # the unchanged feature step: B's 2021 year-end row is at risk and positive (identified in
     # 2022); A's is at risk and negative; catastrophic_health uses the same definition
     config = pb.public_config(tiny)
@@ -174,8 +173,7 @@ def test_real_mapping_against_raw(raw, real):
     assert len(raw) == 20190 and raw["zper"].nunique() == 5912
     assert real.person_years == 20190
     panel, hh = real.panel, real.households
-    q4 = panel[panel["quarter"] == 4]
-    assert len(panel) == 4 * len(q4)
+    q4 = panel
     assert not q4.duplicated(["household_id", "year"]).any()
     assert set(panel["year"]) == {2021, 2022, 2023, 2024, 2025}
     # nothing dropped: every dollar of covered spending is in some family-year
@@ -266,9 +264,12 @@ def test_real_sdg_trigger_beats_no_skill(raw):
     assert pooled.loc[["logit", "gbm"], "auc_low"].min() > 0.5
 
 
-def test_build_features_runs_on_all_quarters(real):
-    """The adapter keeps quarter 4; the feature step itself takes the full quarterly panel."""
+def test_build_features_takes_the_annual_panel_as_it_is(real):
+    """No quarter-4 layout: one feature row per family-year, and no wage collapse that
+    zeros in quarters 1-3 would fake."""
     config = pb.public_config(real)
     full = build_features(real.households, real.panel, real.events, real.lines, config)
-    assert len(full) == len(real.panel)
-    assert len(pb.annual_rows(full)) == len(full) // 4
+    assert len(full) == len(real.panel) == len(pb.annual_rows(full))
+    assert full.attrs["periods_per_year"] == 1 and "income_trend" not in full
+    # family income is constant over the study years: never a wage collapse
+    assert (full["quarters_since_wage_collapse"].dropna() == 4).all()

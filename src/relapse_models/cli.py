@@ -196,6 +196,41 @@ def cmd_clean(args: argparse.Namespace) -> None:
     log.info("%s: clean tables, quarantine and report -> %s", args.county, args.out)
 
 
+def cmd_columns(args: argparse.Namespace) -> None:
+    """How each header of each file would be read: maps to, unmatched (with a suggestion),
+    required columns missing, domains present and absent; ``--write`` a mapping with the
+    suggestions added."""
+    from relapse_models.data.ingest.inspect import describe_columns, suggested_mapping
+    from relapse_models.data.ingest.read import ReadError
+
+    sheets = []
+    for path in args.files:
+        try:
+            sheets.extend(describe_columns(path, args.columns))
+        except ReadError as err:
+            raise UserError(str(err)) from err
+    for s in sheets:
+        where = s.file + (f" [{s.sheet}]" if s.sheet else "")
+        if not s.header_rows:
+            print(f"{where}: no header row with at least 3 known column names\n")
+            continue
+        print(f"{where}: header on row(s) {', '.join(map(str, s.header_rows))}; "
+              f"frequency: {s.frequency or 'no period column'}")
+        print(s.table.to_string(index=False))
+        unmatched = s.table.loc[s.table["maps_to"] == "", "header"].tolist()
+        print(f"unmatched ({len(unmatched)}): {', '.join(unmatched) or 'none'}")
+        print(f"required missing: {', '.join(s.missing_required) or 'none'}")
+        print(f"domains present: {', '.join(s.domains_present) or 'none'}; "
+              f"absent: {', '.join(s.domains_absent) or 'none'}\n")
+    if args.write:
+        from relapse_models.core.io import atomic_path
+
+        with atomic_path(args.write) as tmp:
+            Path(tmp).write_text(suggested_mapping(sheets, args.columns), encoding="utf-8")
+        print(f"mapping with the suggestions -> {args.write} (check it; then clean with "
+              f"--columns {args.write})")
+
+
 def _ingest_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", help="exports: xlsx, xls or csv")
     p.add_argument("--county", default="county", help="county id written into the tables")
@@ -267,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     _ingest_arguments(p)
     p.add_argument("--show", type=int, default=20, help="quarantine lines to print")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("columns", help="show how each header of an export is read")
+    p.add_argument("files", nargs="+", help="exports: xlsx, xls or csv")
+    p.add_argument("--columns", help="header mapping (default: config/columns.yaml)")
+    p.add_argument("--write", help="write the mapping with the suggested headers added here")
+    p.set_defaults(func=cmd_columns)
 
     p = sub.add_parser("clean", help="ingest and clean exports into canonical tables")
     _ingest_arguments(p)

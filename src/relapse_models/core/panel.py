@@ -7,15 +7,39 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from relapse_models.core.quarters import quarter_index
+from relapse_models.core.quarters import period_index
 
 KEYS: tuple[str, ...] = ("household_id", "year", "quarter")
 
 
 
+def periods_per_year(panel: pd.DataFrame) -> int:
+    """The panel's frequency: 4 (quarterly) or 1 (annual rows, in quarter 4), from its
+    ``periods_per_year`` column (absent: quarterly). One frequency per panel."""
+    if "periods_per_year" not in panel.columns or panel.empty:
+        return 4
+    values = pd.unique(panel["periods_per_year"])
+    if len(values) != 1 or int(values[0]) not in (1, 4):
+        raise ValueError(f"panel has periods_per_year {sorted(map(int, values))}: one "
+                         "frequency per panel, 1 (annual) or 4 (quarterly)")
+    return int(values[0])
+
+
+def horizon_periods(horizon_quarters: int, ppy: int) -> int:
+    """The label horizon (configured in quarters) in the panel's periods."""
+    if (horizon_quarters * ppy) % 4 or horizon_quarters * ppy < 4:
+        raise ValueError(
+            f"a horizon of {horizon_quarters} quarters is not a whole number of this panel's "
+            f"periods ({'years' if ppy == 1 else 'quarters'}): set "
+            "monitoring.horizon_quarters to a multiple of 4 for annual data")
+    return horizon_quarters * ppy // 4
+
+
 def sort_panel(panel: pd.DataFrame, households: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Panel sorted by household and quarter, with ``qidx``, ``_hh`` (int code) and
-    ``household_size`` (from ``households`` when given) and ``_row`` (original position)."""
+    """Panel sorted by household and period, with ``qidx`` (the period index, see
+    :func:`relapse_models.core.quarters.period_index`), ``_hh`` (int code),
+    ``household_size`` (from ``households`` when given; income per person needs it) and
+    ``_row`` (original position). The frequency is in ``df.attrs["periods_per_year"]``."""
     df = panel.copy()
     df["_row"] = np.arange(len(df))
     if households is not None:
@@ -23,12 +47,19 @@ def sort_panel(panel: pd.DataFrame, households: pd.DataFrame | None = None) -> p
         if (pos < 0).any():
             missing = df.loc[pos < 0, "household_id"].unique()[:5]
             raise ValueError(f"panel households missing from the households table: {list(missing)}")
-        df["household_size"] = households["household_size"].to_numpy()[pos]
-    df["qidx"] = quarter_index(df["year"], df["quarter"])
+        if "household_size" not in households.columns:
+            raise ValueError(
+                "households have no household_size (家庭人口数): income per person, compared "
+                "with the monitoring line per person, needs it; add the column to the export")
+        df["household_size"] = pd.to_numeric(households["household_size"], errors="coerce"
+                                              ).to_numpy(dtype=float)[pos]
+    ppy = periods_per_year(df)
+    df["qidx"] = period_index(df["year"], df["quarter"], ppy)
     df = df.sort_values(["household_id", "qidx"], kind="stable").reset_index(drop=True)
     df["_hh"] = pd.factorize(df["household_id"])[0]
     if (np.diff(df["qidx"].to_numpy())[np.diff(df["_hh"].to_numpy()) == 0] <= 0).any():
-        raise ValueError("panel has duplicate household-quarters")
+        raise ValueError("panel has duplicate household-periods")
+    df.attrs["periods_per_year"] = ppy
     return df
 
 

@@ -21,3 +21,12 @@ def quarter_index(year: np.ndarray | pd.Series, quarter: np.ndarray | pd.Series)
 def year_quarter(index: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
     """The inverse of :func:`quarter_index`: (year, quarter 1-4)."""
     return index // 4, index % 4 + 1
+
+
+def period_index(year: np.ndarray | pd.Series, quarter: np.ndarray | pd.Series,
+                 ppy: int = 4) -> np.ndarray:
+    """Consecutive integer per period: the quarter index for quarterly panels, the year
+    for annual ones (``ppy`` = 1, whose rows sit in quarter 4)."""
+    if ppy == 1:
+        return np.asarray(year, dtype=np.int64)
+    return quarter_index(year, quarter)

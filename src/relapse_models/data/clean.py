@@ -229,7 +229,10 @@ def split_duplicates(
 
 
 def check_oop(panel: pd.DataFrame) -> pd.Index:
-    """Rows where out-of-pocket is not total minus reimbursed (see ``OOP_TOLERANCE_*``)."""
+    """Rows where out-of-pocket is not total minus reimbursed (see ``OOP_TOLERANCE_*``); a
+    missing amount, or a panel without all three, is not judged."""
+    if not {"medical_total", "medical_reimbursed", "medical_oop"} <= set(panel.columns):
+        return panel.index[:0]
     tol = OOP_TOLERANCE_YUAN + OOP_TOLERANCE_SHARE * panel["medical_total"].abs()
     for col in ("medical_total", "medical_reimbursed", "medical_oop"):
         if f"_res_{col}" in panel.columns:

@@ -38,14 +38,12 @@ Mapping into the canonical tables (:mod:`relapse_models.core.schema`), every ass
   leave-one-site-out; see :func:`model_overrides`); ``village_id`` = the household id: the
   bootstrap and cluster-robust errors cluster by family (6 sites are too few clusters for an
   interval).
-- **Years -> quarters.** Study year ``s`` becomes calendar year ``BASE_YEAR + s`` (the data
-  carry no calendar year; the schema wants 2014-2035). The feature step works on quarters with
-  a rolling 4-quarter window, so each family-year gives four panel rows: the year's amounts in
-  quarter 4 and zeros in quarters 1-3. The 4-quarter window then holds exactly the last
-  completed study year at every quarter (a 12-month look-back, as monitoring collects it).
-  Models are fitted and scored on the quarter-4 rows only (:func:`annual_rows`): one row per
-  family-year, whose label is next year's state. The income trend and volatility features are
-  then functions of the year's income (the within-year split is not observed).
+- **Years.** Study year ``s`` becomes calendar year ``BASE_YEAR + s`` (the data carry no
+  calendar year; the schema wants 2014-2035). The panel is **annual**
+  (``periods_per_year`` = 1): one row per family-year, written in quarter 4 (the year's end,
+  when its spending is known), holding the year's amounts; the feature step's window is the
+  year itself, compared with that year's line, and the label is next year's state. The
+  within-year income trend and volatility are not built (they need quarters).
 - **Income.** ``income`` (family income, US dollars a year) goes to ``income_wage`` (the data
   do not split it by source; so ``wage_share`` is 1); the other income columns and
   ``production_cost`` are 0. Incomes of 0 and 1 dollar are kept (below the line).
@@ -74,9 +72,8 @@ Mapping into the canonical tables (:mod:`relapse_models.core.schema`), every ass
 - **Monitoring status and events.** ``identified`` is dated 31 December of each trigger year
   (quarter 4, when the year's spending is known); ``monitoring_type`` is ``sudden``
   (突发严重困难户) at or above ``edge_multiple`` x line, else ``edge``. The next observed
-  year without a trigger gives an ``eliminated`` event (risk resolved, 风险消除). Panel
-  status: quarter 4 of a year has that year's status (monitored / eliminated / none),
-  quarters 1-3 the previous year's.
+  year without a trigger gives an ``eliminated`` event (risk resolved, 风险消除). A year's
+  panel row has that year's status (monitored / eliminated / none).
 
 Nothing is dropped: every person-year is in exactly one family-year
 (:attr:`PublicPanel.person_years` = the raw row count).
@@ -122,10 +119,8 @@ RAW_COLUMNS: list[str] = [
 ]
 """RandHIE columns the mapping reads."""
 
-PUBLIC_MODELS: tuple[str, ...] = ("rule", "logit", "gbm", "vulnerability")
-"""Models run on the panel. The hazard model is left out: its event is entering the relapse
-state in the *next quarter*, and on annual data (quarter-4 rows) a relapse is always 4
-quarters ahead, so it has no events (it runs, with a constant score: AUC 0.5, measured)."""
+PUBLIC_MODELS: tuple[str, ...] = ("rule", "logit", "gbm", "vulnerability", "hazard")
+"""Every model of the model stage (the hazard model per year: the panel is annual)."""
 
 
 @dataclass
@@ -314,7 +309,6 @@ def map_randhie(
     trig = np.where(basis > 0, oop >= trigger_share * basis, oop > 0)
     # status: monitored in a trigger year; eliminated in a later year without one
     same = fy["family"].eq(fy["family"].shift()).to_numpy()
-    consecutive = same & fy["year"].diff().eq(1).to_numpy()
     ever_before = (
         pd.Series(trig).groupby(fy["family"].to_numpy()).cummax().shift().fillna(False)
         .astype(bool).to_numpy() & same
@@ -326,43 +320,33 @@ def map_randhie(
     pc_income = fy["income"].to_numpy() / size
     mtype = np.where(pc_income >= edge_multiple * line, "sudden", "edge")
 
-    # panel: four quarters per family-year, the year's amounts in quarter 4
-    n = len(fy)
-    rep = np.repeat(np.arange(n), 4)
-    quarter = np.tile([1, 2, 3, 4], n)
-    q4 = quarter == 4
-    prev_status = np.where(consecutive, np.concatenate([["none"], status[:-1]]), "none")
-    q_status = np.where(q4, status[rep], prev_status[rep])
-    q_type = np.where(q_status == "none", None, mtype[rep])
+    # panel: one row per family-year (annual frequency), written at the year's end
     hh = ids[fy["family"].to_numpy()]
-    money = {
-        "income_wage": fy["income"].to_numpy(),
-        "medical_total": fy["medical_total"].to_numpy(),
-        "medical_oop": fy["oop"].to_numpy(),
-    }
+    n = len(fy)
     panel = pd.DataFrame(
         {
-            "household_id": hh[rep],
-            "county_id": households["county_id"].to_numpy()[fy["family"].to_numpy()][rep],
-            "village_id": hh[rep],
-            "year": cal_year[rep],
-            "quarter": quarter,
-            "income_wage": np.where(q4, money["income_wage"][rep], 0.0),
+            "household_id": hh,
+            "county_id": households["county_id"].to_numpy()[fy["family"].to_numpy()],
+            "village_id": hh,
+            "year": cal_year,
+            "quarter": 4,
+            "periods_per_year": 1,
+            "income_wage": fy["income"].to_numpy(),
             "income_operating": 0.0,
             "income_property": 0.0,
             "income_transfer": 0.0,
             "production_cost": 0.0,
             "dibao": False,
             "public_welfare_job": False,
-            "medical_total": np.where(q4, money["medical_total"][rep], 0.0),
-            "medical_oop": np.where(q4, money["medical_oop"][rep], 0.0),
-            "disaster_type": pd.Series([None] * (4 * n), dtype=object),
+            "medical_total": fy["medical_total"].to_numpy(),
+            "medical_oop": fy["oop"].to_numpy(),
+            "disaster_type": pd.Series([None] * n, dtype=object),
             "disaster_loss": 0.0,
             "housing_safe": True,
             "water_safe": True,
-            "monitoring_status": q_status,
-            "monitoring_type": q_type,
-            "risk_type": np.where(q_status == "none", None, "illness"),
+            "monitoring_status": status,
+            "monitoring_type": np.where(status == "none", None, mtype),
+            "risk_type": np.where(status == "none", None, "illness"),
         }
     )
     panel.insert(
@@ -405,19 +389,19 @@ def map_randhie(
 
 
 def model_overrides(last_year: int) -> dict[str, Any]:
-    """Config overrides for the shared model stage on an annual public panel: test on the
-    last year with a known outcome (``last_year - 1``: the last year's own outcome would be
-    the year after), the models of :data:`PUBLIC_MODELS`, no drivers. The split keeps
-    training rows whose 4-quarter horizon ends before the test year, so with annual rows the
-    model learns from the year-ends of ``last_year - 4`` and ``last_year - 3`` (the
-    outcomes of ``last_year - 3`` and ``- 2``).
+    """Config overrides for the shared model stage on an annual public panel: years from
+    the data (``train_until_year`` null: test on the last year with a known outcome,
+    ``last_year - 1``, as the last year's own outcome would be the year after), the models
+    of :data:`PUBLIC_MODELS`, no drivers. The split keeps training rows whose one-year
+    horizon ends before the test year, so the model learns from the years
+    ``last_year - 4`` and ``last_year - 3`` (the outcomes of ``last_year - 3`` and ``- 2``).
 
     Leave-one-site-out is on: the 6 sites play the counties (with site 1 held out no
     positive has an elderly member, a quasi-separation the logit drops the column for)."""
     return {
         "models": {
             "names": list(PUBLIC_MODELS),
-            "train_until_year": last_year - 2,
+            "train_until_year": None,
             "leave_one_county_out": True,
             "drivers": False,
         },

@@ -55,8 +55,11 @@ class HazardModel(_FormulaGLM):
     ``fit(X, y, groups)`` takes the H-quarter label ``y`` and reads ``relapse_in_quarters``
     from X to get the next-quarter event. ``duration``: the duration column (None: no
     baseline bands, a constant hazard), cut at ``duration_edges`` (left-closed bands, the last
-    open above) and capped at ``duration_cap``. ``horizon``: quarters of the predicted
-    probability.
+    open above) and capped at ``duration_cap``; data without the duration column (no
+    monitoring records) are fitted with a constant baseline (``duration_`` is then None).
+    ``horizon``: quarters of the predicted
+    probability. ``step``: quarters per period of the panel (1: quarterly; 4: annual, where
+    the event is the relapse state reached in the next year and the hazard is per year).
     """
 
     def __init__(
@@ -68,12 +71,14 @@ class HazardModel(_FormulaGLM):
         horizon: int = 4,
         cov_type: str = "cluster",
         maxiter: int = 100,
+        step: int = 1,
     ) -> None:
         super().__init__(features=features, formula=None, cov_type=cov_type, maxiter=maxiter)
         self.duration = duration
         self.duration_edges = duration_edges
         self.duration_cap = duration_cap
         self.horizon = horizon
+        self.step = step
 
     def _band_names(self) -> list[str]:
         edges = [0, *self.duration_edges]
@@ -89,11 +94,12 @@ class HazardModel(_FormulaGLM):
         if ahead:  # a shock seen at t is ``ahead`` quarters older then (no new one assumed)
             for c in [c for c in SHOCK_FEATURES if c in data]:
                 data[c] = np.minimum(data[c] + ahead, SHOCK_CAP)
-        if self.duration is None:
+        duration = getattr(self, "duration_", self.duration)
+        if duration is None:
             return data
-        if self.duration not in X:
-            raise ValueError(f"hazard model: X has no duration column {self.duration!r}")
-        d = np.minimum(X[self.duration].to_numpy(dtype=float) + ahead, self.duration_cap)
+        if duration not in X:
+            raise ValueError(f"hazard model: X has no duration column {duration!r}")
+        d = np.minimum(X[duration].to_numpy(dtype=float) + ahead, self.duration_cap)
         band = np.digitize(d, self.duration_edges)
         for i, name in enumerate(self._band_names()):
             data[name] = np.where(np.isnan(d), np.nan, (band == i).astype(float))
@@ -114,20 +120,23 @@ class HazardModel(_FormulaGLM):
                 f"hazard model: X needs the column {TIME_TO_EVENT!r} (quarters to the first "
                 "relapse-state quarter, from relapse_models.outcome.relapse) for the next-quarter event"
             )
+        # without monitoring records there is no time since elimination: a constant baseline
+        self.duration_ = self.duration if self.duration in X else None
         label = as_float_label(y)
         first = pd.to_numeric(X[TIME_TO_EVENT], errors="coerce").to_numpy(dtype=float)
-        event = np.where(np.isnan(label), np.nan, ((label > 0) & (first == 1)).astype(float))
+        event = np.where(np.isnan(label), np.nan,
+                         ((label > 0) & (first == self.step)).astype(float))
         super().fit(self._design(X), event, groups=groups)
         return self
 
     def hazard(self, X: pd.DataFrame, ahead: int = 0) -> np.ndarray:
-        """Per-quarter hazard with the duration moved ``ahead`` quarters."""
+        """Per-period hazard with the duration moved ``ahead`` quarters."""
         eta = self._linear_predictor(self._design(X, ahead))
         return 1.0 - np.exp(-np.exp(eta))
 
     def _predict_p(self, X: pd.DataFrame) -> np.ndarray:
         survival = np.ones(len(X))
-        for k in range(self.horizon):
+        for k in range(0, self.horizon, self.step):
             survival = survival * (1.0 - self.hazard(X, k))
         return 1.0 - survival
 

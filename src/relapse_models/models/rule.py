@@ -5,8 +5,9 @@ Counties flag a household when any trigger fires: rolling per-capita income belo
 medical spending of at least ``oop_share`` of income, or disaster loss of at least
 ``disaster_loss_share`` of income (all over the last 4 quarters, as in the features).
 
-Score: the share of the four triggers met (0, 0.25, ..., 1). The official rule flags at
-score > 0 (any trigger), i.e. the threshold 0.25; higher thresholds require several triggers.
+Score: the share of the triggers met (four when the data have every domain; a trigger whose
+domain the data lack is left out) (with four: 0, 0.25, ..., 1). The official rule
+flags at score > 0 (any trigger), i.e. the threshold 0.25; higher thresholds require several triggers.
 Rows with unknown income score NaN. The score is a count, not a probability: its Brier score and ECE are not meaningful.
 """
 
@@ -37,25 +38,27 @@ class RuleModel:
     def fit(
         self, X: pd.DataFrame, y: ArrayLike | None = None, groups: ArrayLike | None = None
     ) -> RuleModel:
-        """No parameters to learn; checks the trigger columns exist."""
-        missing = [c for c in TRIGGER_COLUMNS.values() if c not in X.columns]
-        if missing:
-            raise KeyError(f"rule needs feature columns {missing}")
-        self.feature_names_in_ = list(TRIGGER_COLUMNS.values())
+        """No parameters to learn; checks the income trigger's column exists. A trigger whose
+        feature the data lack (no medical or disaster domain) is left out of the rule, as a
+        county without those records cannot apply it (``triggers_used_``)."""
+        if TRIGGER_COLUMNS["income"] not in X.columns:
+            raise KeyError(f"rule needs the feature column {TRIGGER_COLUMNS['income']!r}")
+        self.triggers_used_ = [t for t, c in TRIGGER_COLUMNS.items() if c in X.columns]
+        self.feature_names_in_ = [TRIGGER_COLUMNS[t] for t in self.triggers_used_]
         return self
 
     def triggers(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Which trigger fires on each row (bool frame; a missing feature never fires)."""
+        """Which trigger fires on each row (bool frame; a missing feature never fires; only
+        the triggers whose features exist)."""
         c = TRIGGER_COLUMNS
-        return pd.DataFrame(
-            {
-                "income": X[c["income"]].to_numpy(float) < self.income_multiple,
-                "drop": X[c["drop"]].to_numpy(float) >= self.income_drop,
-                "oop": X[c["oop"]].to_numpy(float) >= self.oop_share,
-                "disaster": X[c["disaster"]].to_numpy(float) >= self.disaster_loss_share,
-            },
-            index=X.index,
-        )
+        fires = {
+            "income": lambda: X[c["income"]].to_numpy(float) < self.income_multiple,
+            "drop": lambda: X[c["drop"]].to_numpy(float) >= self.income_drop,
+            "oop": lambda: X[c["oop"]].to_numpy(float) >= self.oop_share,
+            "disaster": lambda: X[c["disaster"]].to_numpy(float) >= self.disaster_loss_share,
+        }
+        used = getattr(self, "triggers_used_", [t for t, col in c.items() if col in X.columns])
+        return pd.DataFrame({t: fires[t]() for t in used}, index=X.index)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Column 1: share of triggers met; column 0: one minus it. NaN where income is

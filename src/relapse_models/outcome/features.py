@@ -47,8 +47,8 @@ import numpy as np
 import pandas as pd
 
 from relapse_models.core.lines import Lines
-from relapse_models.core.panel import KEY_STRIDE, household_codes, rolling_sum, shift, sort_panel
-from relapse_models.core.quarters import quarter_index
+from relapse_models.core.panel import KEY_STRIDE
+from relapse_models.core.schema import INCOME_COLUMNS as INCOME_COMPONENTS
 from relapse_models.outcome import relapse as lab
 
 SHARE_CAP = 10.0
@@ -176,10 +176,11 @@ def _last_event_qidx(df: pd.DataFrame, events: pd.DataFrame, event: str) -> np.n
     to the end of that row's quarter (NaN if none): a backward search, so no look-ahead."""
     ev = events.loc[events["event"] == event, ["household_id", "date"]]
     dates = pd.to_datetime(ev["date"])
-    code = household_codes(df, ev["household_id"])
-    eq = quarter_index(dates.dt.year, dates.dt.quarter)[code >= 0]
-    ev_key = np.sort(code[code >= 0] * KEY_STRIDE + eq)
-    row_key = df["_hh"].to_numpy() * KEY_STRIDE + df["qidx"].to_numpy()
+    code = lab.household_codes(df, ev["household_id"])
+    ppy = int(df.attrs.get("periods_per_year", 4))
+    eq = lab.period_index(dates.dt.year, dates.dt.quarter, ppy)[code >= 0]
+    ev_key = np.sort(code[code >= 0] * lab.KEY_STRIDE + eq)
+    row_key = df["_hh"].to_numpy() * lab.KEY_STRIDE + df["qidx"].to_numpy()
     pos = np.searchsorted(ev_key, row_key, side="right") - 1
     cand = ev_key[np.clip(pos, 0, None)] if len(ev_key) else np.zeros(len(df), dtype=np.int64)
     ok = (pos >= 0) & (cand // KEY_STRIDE == df["_hh"].to_numpy())
@@ -202,25 +203,47 @@ def quarters_since(flag: np.ndarray, hh: np.ndarray, q: np.ndarray, cap: int = S
 
 
 def shock_flags(df: pd.DataFrame, config: Mapping | None = None) -> dict[str, np.ndarray]:
-    """The quarter's shocks (see the module docstring) for a panel sorted by
+    """The period's shocks (see the module docstring) for a panel sorted by
     :func:`relapse_models.core.panel.sort_panel`: ``serious_illness``, ``severe_disaster`` and
-    ``wage_collapse`` boolean arrays. Missing amounts count as no shock."""
+    ``wage_collapse`` boolean arrays, each only when the panel has the amounts it reads (a
+    panel without medical costs has no illness flag, rather than one that never fires).
+    A missing amount counts as no shock. The wage collapse compares a period's wage with
+    the mean of the year before it (4 quarters, or the previous year)."""
     fcfg = (config or {}).get("features") or {}
     cost = float(fcfg.get("serious_illness_cost", 20000.0))
     dis_share = float(fcfg.get("severe_disaster_share", 0.5))
     wage_share = float(fcfg.get("wage_collapse_share", 0.5))
+    ppy = int(df.attrs.get("periods_per_year", 4))
     hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
-    illness = df["medical_total"].to_numpy(dtype=float) >= cost
-    loss = df["disaster_loss"].to_numpy(dtype=float)
-    operating = df["income_operating"].to_numpy(dtype=float)
-    disaster = (loss > 0) & (loss >= dis_share * (loss + operating))
-    wage = df["income_wage"].to_numpy(dtype=float)
-    before = np.column_stack([shift(wage, hh, q, k) for k in range(1, 5)])
-    n_before = (~np.isnan(before)).sum(axis=1)
-    mean_before = np.nansum(before, axis=1) / np.maximum(n_before, 1)
-    low = (n_before > 0) & (mean_before > 0) & (wage < wage_share * mean_before)
-    collapse = low & ~(shift(low.astype(float), hh, q, 1) == 1)
-    return {"serious_illness": illness, "severe_disaster": disaster, "wage_collapse": collapse}
+    out: dict[str, np.ndarray] = {}
+    if "medical_total" in df:
+        # a quarter's 大病 cost threshold is an amount; a year holds several quarters' costs
+        out["serious_illness"] = df["medical_total"].to_numpy(dtype=float) >= cost
+    if "disaster_loss" in df:
+        loss = df["disaster_loss"].to_numpy(dtype=float)
+        operating = (df["income_operating"].to_numpy(dtype=float) if "income_operating" in df
+                     else np.zeros(len(df)))
+        out["severe_disaster"] = (loss > 0) & (loss >= dis_share * (loss + operating))
+    if "income_wage" in df:
+        wage = df["income_wage"].to_numpy(dtype=float)
+        before = np.column_stack([lab.shift(wage, hh, q, k) for k in range(1, ppy + 1)])
+        n_before = (~np.isnan(before)).sum(axis=1)
+        mean_before = np.nansum(before, axis=1) / np.maximum(n_before, 1)
+        low = (n_before > 0) & (mean_before > 0) & (wage < wage_share * mean_before)
+        out["wage_collapse"] = low & ~(lab.shift(low.astype(float), hh, q, 1) == 1)
+    return out
+
+
+def _values(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """A column as floats, missing values (``<NA>``) as NaN: never read as zero."""
+    return pd.to_numeric(frame[col], errors="coerce").astype(float).to_numpy()
+
+
+def _flag(frame: pd.DataFrame, col: str, negate: bool = False) -> np.ndarray:
+    """A yes/no column as 1/0 floats, missing as NaN."""
+    v = frame[col].astype("boolean")
+    out = (~v if negate else v).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 def build_features(
@@ -230,8 +253,8 @@ def build_features(
     lines: Lines,
     config: Mapping | None = None,
 ) -> pd.DataFrame:
-    """One row per household-quarter: keys, :data:`FEATURE_COLUMNS`, :data:`EXTRA_COLUMNS`
-    and the label ``relapse`` (nullable boolean), sorted by household and quarter.
+    """One row per household-period: keys, :data:`FEATURE_COLUMNS`, :data:`EXTRA_COLUMNS`
+    and the label ``relapse`` (nullable boolean), sorted by household and period.
 
     ``lines``: year -> monitoring line for the county's province (see
     :func:`relapse_models.core.lines.lines_for_province`). ``config``: the run config (or a dict
@@ -241,7 +264,16 @@ def build_features(
     the shock thresholds ``features.serious_illness_cost`` (20000 yuan),
     ``features.severe_disaster_share`` (0.5) and ``features.wage_collapse_share`` (0.5).
     Every feature of a row uses the household's own rows up to ``t`` and, for the village
-    share, the village's rows of quarter ``t``: blocks of whole villages give the same rows.
+    share, the village's rows of period ``t``: blocks of whole villages give the same rows.
+
+    Frequency (``panel.periods_per_year``): windows are one year of periods (4 quarters, or
+    the year itself on an annual panel); the trend and volatility within the year need
+    quarters and are left out on annual panels; "quarters since" features count quarters
+    on both (an annual panel moves in steps of 4). Domains the tables lack
+    (:data:`relapse_models.core.schema.DOMAINS`) leave their features out (listed in
+    ``attrs["features_absent"]``); a missing value in a present column gives ``NaN`` in the
+    features that read it (such rows are not fitted or scored: :func:`usable_rows`). Without
+    villages, each household is its own cluster (``village_id`` = ``household_id``).
     """
     config = config or {}
     horizon = int((config.get("monitoring") or {}).get("horizon_quarters", 4))
@@ -251,28 +283,37 @@ def build_features(
     if che_basis not in {"capacity", "income"}:
         raise ValueError(f"features.che_basis must be 'capacity' or 'income', not {che_basis!r}")
 
-    df = sort_panel(panel, households)
+    df = lab.sort_panel(panel, households)
+    ppy = int(df.attrs["periods_per_year"])
+    step = 4 // ppy  # quarters per period
     df = lab.add_relapse_state(df, events, lines)
     df = lab.add_label(df, horizon)
     hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
     size = df["household_size"].to_numpy(dtype=float)
     line = df["line"].to_numpy(dtype=float)
-    qline = line / 4.0
+    pline = line / ppy  # the line of one period
 
     def roll(col: str | np.ndarray) -> np.ndarray:
-        vals = df[col].to_numpy(dtype=float) if isinstance(col, str) else col
-        return rolling_sum(vals, hh, q, 4)
+        vals = _values(df, col) if isinstance(col, str) else col
+        return lab.rolling_sum(vals, hh, q, ppy)
 
     # position of each row's household in the households table (sort_panel checked presence)
     pos = pd.Index(households["household_id"]).get_indexer(df["household_id"])
+    stat = households.iloc[pos].reset_index(drop=True)
+    if "village_id" not in df or df["village_id"].isna().all():
+        df["village_id"] = (stat["village_id"] if "village_id" in stat else df["household_id"]
+                            ).to_numpy()
+    df["village_id"] = df["village_id"].fillna(df["household_id"])
     out = df[["household_id", "county_id", "village_id", "year", "quarter"]].copy()
-    out.insert(2, "town_id", households["town_id"].to_numpy()[pos])
+    out["periods_per_year"] = np.int8(ppy)
+    out.insert(2, "town_id", stat["town_id"].fillna(stat["county_id"]).to_numpy()
+               if "town_id" in stat else df["county_id"].to_numpy())
 
     # income level, change, trend and volatility
     net_q = lab.net_income(df).to_numpy(dtype=float)
     net_4q = roll(net_q)
     out["income_ratio"] = df["income_pc_4q"].to_numpy() / line
-    prior = shift(net_4q, hh, q, 4)
+    prior = lab.shift(net_4q, hh, q, ppy)
     known = ~np.isnan(prior) & ~np.isnan(net_4q)
     with np.errstate(divide="ignore", invalid="ignore"):
         drop = np.where(prior > 0, 1.0 - net_4q / np.where(prior > 0, prior, 1.0), 0.0)
@@ -281,92 +322,130 @@ def build_features(
     drop[np.isnan(net_4q)] = np.nan
     out["income_yoy_drop"] = drop
     out["income_yoy_known"] = known.astype(float)
-    pc_q = net_q / size
-    lags = np.column_stack([shift(pc_q, hh, q, k) for k in (3, 2, 1, 0)])  # oldest first
-    x = np.array([-1.5, -0.5, 0.5, 1.5])
-    out["income_trend"] = (lags @ x) / (x @ x) / qline
-    out["income_volatility"] = np.std(lags, axis=1, ddof=1) / qline
+    if ppy == 4:  # the shape of income within the year
+        pc_q = net_q / size
+        lags = np.column_stack([lab.shift(pc_q, hh, q, k) for k in (3, 2, 1, 0)])  # oldest first
+        x = np.array([-1.5, -0.5, 0.5, 1.5])
+        out["income_trend"] = (lags @ x) / (x @ x) / pline
+        out["income_volatility"] = np.std(lags, axis=1, ddof=1) / pline
 
-    gross_4q = roll(
-        df[["income_wage", "income_operating", "income_property", "income_transfer"]]
-        .sum(axis=1)
-        .to_numpy(dtype=float)
-    )
-    out["wage_share"] = safe_share(roll("income_wage"), gross_4q, cap=1.0)
-    out["transfer_share"] = safe_share(roll("income_transfer"), gross_4q, cap=1.0)
+    components = [c for c in INCOME_COMPONENTS if c in df]
+    if components and "income_net" not in df:
+        gross_4q = roll(df[components].astype(float).sum(axis=1).to_numpy(dtype=float))
+        if "income_wage" in df:
+            out["wage_share"] = safe_share(roll("income_wage"), gross_4q, cap=1.0)
+        if "income_transfer" in df:
+            out["transfer_share"] = safe_share(roll("income_transfer"), gross_4q, cap=1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["log_income_ratio"] = np.log(np.maximum(out["income_ratio"].to_numpy(), LOG_FLOOR))
-        market_4q = roll(
-            df[["income_wage", "income_operating", "income_property"]].sum(axis=1).to_numpy(float)
-            - df["production_cost"].to_numpy(float)
-        )
-        out["log_market_income_ratio"] = np.log(np.maximum(market_4q / size / line, LOG_FLOOR))
+        if "income_transfer" in df and "income_net" not in df:
+            market = [c for c in components if c != "income_transfer"]
+            market_q = df[market].astype(float).sum(axis=1).to_numpy(float) if market else 0.0
+            if "production_cost" in df:
+                market_q = market_q - _values(df, "production_cost")
+            market_4q = roll(np.asarray(market_q, dtype=float) + np.zeros(len(df)))
+            out["log_market_income_ratio"] = np.log(np.maximum(market_4q / size / line, LOG_FLOOR))
 
     # health
-    oop_4q = roll("medical_oop")
-    out["oop_share"] = safe_share(oop_4q, net_4q)
-    out["oop_to_line"] = oop_4q / size / line
-    base = net_4q - line * size if che_basis == "capacity" else net_4q
-    che = np.where(base > 0, oop_4q >= che_share * base, oop_4q > 0).astype(float)
-    che[np.isnan(oop_4q) | np.isnan(base)] = np.nan
-    out["catastrophic_health"] = che
+    if "medical_oop" in df:
+        oop_4q = roll("medical_oop")
+        out["oop_share"] = safe_share(oop_4q, net_4q)
+        out["oop_to_line"] = oop_4q / size / line
+        base = net_4q - line * size if che_basis == "capacity" else net_4q
+        che = np.where(base > 0, oop_4q >= che_share * base, oop_4q > 0).astype(float)
+        che[np.isnan(oop_4q) | np.isnan(base)] = np.nan
+        out["catastrophic_health"] = che
 
-    # disaster: household and village exposure over the last 4 quarters
-    hit_q = (
-        (df["disaster_loss"].to_numpy(dtype=float) > 0) | df["disaster_type"].notna().to_numpy()
-    ).astype(float)
-    hit_4q = (roll(hit_q) > 0).astype(float)
-    hit_4q[np.isnan(roll(hit_q))] = np.nan
-    out["disaster_hh_4q"] = hit_4q
-    out["disaster_loss_share"] = safe_share(roll("disaster_loss"), net_4q)
-    # the village share uses any-hit in the available quarters (not NaN for short histories)
-    hit_any = np.nanmax(np.column_stack([shift(hit_q, hh, q, k) for k in range(4)]), axis=1)
-    vill = pd.Series(hit_any).groupby([df["village_id"].to_numpy(), q]).transform("mean")
-    out["village_disaster_share"] = vill.to_numpy()
+    # disaster: household and village exposure over the last year
+    if "disaster_loss" in df:
+        loss = _values(df, "disaster_loss")
+        typed = df["disaster_type"].notna().to_numpy() if "disaster_type" in df else False
+        hit_q = np.where(np.isnan(loss) & ~typed, np.nan, ((loss > 0) | typed).astype(float))
+        hit_roll = roll(hit_q)
+        hit_4q = (hit_roll > 0).astype(float)
+        hit_4q[np.isnan(hit_roll)] = np.nan
+        out["disaster_hh_4q"] = hit_4q
+        out["disaster_loss_share"] = safe_share(roll("disaster_loss"), net_4q)
+        # the village share uses any-hit in the available periods (not NaN for short histories)
+        with np.errstate(all="ignore"):
+            recent = np.column_stack([lab.shift(hit_q, hh, q, k) for k in range(ppy)])
+            hit_any = np.where(np.isnan(recent).all(axis=1), np.nan, np.nanmax(
+                np.where(np.isnan(recent), -1.0, recent), axis=1))
+        vill = pd.Series(hit_any).groupby([df["village_id"].to_numpy(), q]).transform("mean")
+        out["village_disaster_share"] = vill.to_numpy()
 
-    # shocks: quarters since the last one of each kind (NaN where the 4q window is incomplete)
+    # shocks: quarters since the last one of each kind (NaN where the year's window is incomplete)
     window = ~np.isnan(net_4q)
-    since_any = np.full(len(df), float(SHOCK_CAP))
     flags = shock_flags(df, config)
-    for kind, name in zip(SHOCK_KINDS, SHOCK_FEATURES, strict=False):  # the last is the min
-        since = quarters_since(flags[kind], hh, q)
-        since_any = np.minimum(since_any, since)
-        out[name] = np.where(window, since, np.nan)
-    out["quarters_since_shock"] = np.where(window, since_any, np.nan)
+    if flags:
+        since_any = np.full(len(df), float(SHOCK_CAP))
+        for kind, name in zip(SHOCK_KINDS, SHOCK_FEATURES, strict=False):  # the last is the min
+            if kind not in flags:
+                continue
+            since = np.minimum(quarters_since(flags[kind], hh, q, cap=SHOCK_CAP // step) * step,
+                               SHOCK_CAP)
+            since_any = np.minimum(since_any, since)
+            out[name] = np.where(window, since, np.nan)
+        out["quarters_since_shock"] = np.where(window, since_any, np.nan)
 
     # household composition (static)
-    stat = households.iloc[pos].reset_index(drop=True)
-    n = stat["household_size"].to_numpy(dtype=float)
-    dep = stat["n_children"].to_numpy(float) + stat["n_elderly"].to_numpy(float)
-    out["household_size"] = n
-    out["labour_share"] = stat["n_labour"].to_numpy(float) / n
-    out["no_labour"] = (stat["n_labour"].to_numpy() == 0).astype(float)
-    out["dependency_ratio"] = dep / np.maximum(n - dep, 1.0)
-    out["elderly_share"] = stat["n_elderly"].to_numpy(float) / n
-    out["head_age"] = stat["head_age"].to_numpy(float)
-    out["head_female"] = (stat["head_sex"].to_numpy() == "F").astype(float)
-    out["head_education_years"] = stat["head_education_years"].to_numpy(float)
-    out["relocated"] = stat["relocated"].astype(bool).to_numpy().astype(float)
-    pa_ = (stat["category"] == "poverty_alleviated").to_numpy()
-    out["poverty_alleviated"] = pa_.astype(float)
-    exit_year = pd.to_numeric(stat["poverty_exit_year"], errors="coerce").to_numpy(dtype=float)
-    since = np.clip(df["year"].to_numpy(float) - exit_year, 0.0, None)
-    out["years_since_exit"] = np.where(pa_ & ~np.isnan(since), since, 0.0)
-    out["any_chronic_ill"] = (stat["n_chronic_ill"].to_numpy() > 0).astype(float)
-    out["any_disabled"] = (stat["n_disabled"].to_numpy() > 0).astype(float)
+    def has(*cols: str) -> bool:
+        return all(c in stat for c in cols)
 
-    # status in quarter t and monitoring history up to t
-    out["dibao"] = df["dibao"].astype(bool).to_numpy().astype(float)
-    out["public_welfare_job"] = df["public_welfare_job"].astype(bool).to_numpy().astype(float)
-    out["housing_unsafe"] = (~df["housing_safe"].astype(bool)).to_numpy().astype(float)
-    out["water_unsafe"] = (~df["water_safe"].astype(bool)).to_numpy().astype(float)
-    status = df["monitoring_status"].astype(str).to_numpy()
-    out["monitored_now"] = (status == "monitored").astype(float)
-    out["eliminated_now"] = (status == "eliminated").astype(float)
-    out["ever_identified"] = (~np.isnan(_last_event_qidx(df, events, "identified"))).astype(float)
-    last_elim = _last_event_qidx(df, events, "eliminated")
-    since_elim = np.where(np.isnan(last_elim), ELIMINATION_CAP, q - last_elim)
-    out["quarters_since_elimination"] = np.minimum(since_elim, ELIMINATION_CAP).astype(float)
+    n = stat["household_size"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    out["household_size"] = n
+    if has("n_labour"):
+        labour = _values(stat, "n_labour")
+        out["labour_share"] = labour / n
+        out["no_labour"] = np.where(np.isnan(labour), np.nan, (labour == 0).astype(float))
+    if has("n_children", "n_elderly"):
+        dep = _values(stat, "n_children") + _values(stat, "n_elderly")
+        out["dependency_ratio"] = dep / np.maximum(n - dep, 1.0)
+    if has("n_elderly"):
+        out["elderly_share"] = _values(stat, "n_elderly") / n
+    if has("head_age"):
+        out["head_age"] = _values(stat, "head_age")
+    if has("head_sex"):
+        sex = stat["head_sex"]
+        out["head_female"] = np.where(sex.isna(), np.nan, (sex == "F").astype(float))
+    if has("head_education_years"):
+        out["head_education_years"] = _values(stat, "head_education_years")
+    if has("relocated"):
+        out["relocated"] = _flag(stat, "relocated")
+    if has("category"):
+        cat = stat["category"]
+        pa_ = (cat == "poverty_alleviated").fillna(False).to_numpy(dtype=bool)
+        out["poverty_alleviated"] = np.where(cat.isna(), np.nan, pa_.astype(float))
+        if has("poverty_exit_year"):
+            exit_year = pd.to_numeric(stat["poverty_exit_year"], errors="coerce").to_numpy(dtype=float)
+            since = np.clip(df["year"].to_numpy(float) - exit_year, 0.0, None)
+            # a 脱贫户 without its exit year: unknown, not "just exited"
+            out["years_since_exit"] = np.where(pa_, since, np.where(cat.isna(), np.nan, 0.0))
+    if has("n_chronic_ill"):
+        v = _values(stat, "n_chronic_ill")
+        out["any_chronic_ill"] = np.where(np.isnan(v), np.nan, (v > 0).astype(float))
+    if has("n_disabled"):
+        v = _values(stat, "n_disabled")
+        out["any_disabled"] = np.where(np.isnan(v), np.nan, (v > 0).astype(float))
+
+    # status in period t and monitoring history up to t
+    for col, name, negate in (("dibao", "dibao", False),
+                              ("public_welfare_job", "public_welfare_job", False),
+                              ("housing_safe", "housing_unsafe", True),
+                              ("water_safe", "water_unsafe", True)):
+        if col in df:
+            out[name] = _flag(df, col, negate)
+    if "monitoring_status" in df:
+        status = df["monitoring_status"]
+        known_status = status.notna().to_numpy()
+        out["monitored_now"] = np.where(known_status, (status == "monitored").to_numpy(float), np.nan)
+        out["eliminated_now"] = np.where(known_status, (status == "eliminated").to_numpy(float),
+                                         np.nan)
+    if len(events) or "monitoring_status" in df:
+        out["ever_identified"] = (~np.isnan(_last_event_qidx(df, events, "identified"))).astype(float)
+        last_elim = _last_event_qidx(df, events, "eliminated")
+        since_elim = np.where(np.isnan(last_elim), ELIMINATION_CAP, (q - last_elim) * step)
+        out["quarters_since_elimination"] = np.minimum(since_elim, ELIMINATION_CAP).astype(float)
 
     # extras and the label
     out["income_pc_4q"] = df["income_pc_4q"].to_numpy()
@@ -376,10 +455,13 @@ def build_features(
     out["relapse_in_quarters"] = df["relapse_in_quarters"].array
     out[LABEL_COLUMN] = df["relapse"].array
     out.attrs["horizon_quarters"] = horizon
+    out.attrs["periods_per_year"] = ppy
+    out.attrs["features_absent"] = [c for c in FEATURE_COLUMNS if c not in out.columns]
     return out
 
 
 def usable_rows(features: pd.DataFrame, columns: list[str] | None = None) -> pd.Series:
-    """Rows with a known label and complete features: what models are fitted and scored on."""
-    columns = FEATURE_COLUMNS if columns is None else columns
+    """Rows with a known label and complete features: what models are fitted and scored on
+    (features of a domain the data lack are not columns, so they do not count)."""
+    columns = [c for c in FEATURE_COLUMNS if c in features] if columns is None else columns
     return features[LABEL_COLUMN].notna() & features[columns].notna().all(axis=1)

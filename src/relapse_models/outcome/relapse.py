@@ -27,24 +27,44 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from relapse_models.core.lines import Lines, line_for_years
-from relapse_models.core.panel import KEY_STRIDE, household_codes, rolling_sum, shift, sort_panel
-from relapse_models.core.quarters import quarter_index
+from relapse_models.core.panel import (
+    KEY_STRIDE,
+    horizon_periods,
+    household_codes,
+    rolling_sum,
+    shift,
+    sort_panel,
+)
+from relapse_models.core.quarters import period_index
 from relapse_models.core.schema import INCOME_COLUMNS
 
 
 def net_income(panel: pd.DataFrame) -> pd.Series:
-    """Household net income in the quarter: gross income components minus production cost."""
-    return panel[list(INCOME_COLUMNS)].sum(axis=1) - panel["production_cost"]
+    """Household net income in the period: the export's net income (``income_net``, 纯收入)
+    when it gives one, else the income components it has minus production cost (when it
+    has it: 经营净收入 is already net of it). An absent component is not part of the export,
+    not a zero; a missing amount in a present one stays missing."""
+    if "income_net" in panel.columns:
+        return panel["income_net"].astype(float)
+    have = [c for c in INCOME_COLUMNS if c in panel.columns]
+    if not have:
+        raise ValueError("panel has no income column (income_net or one of "
+                         f"{list(INCOME_COLUMNS)})")
+    total = panel[have].astype(float).sum(axis=1, min_count=len(have))
+    if "production_cost" in panel.columns:
+        total = total - panel["production_cost"].astype(float)
+    return total
 
 
-def identified_quarters(events: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (household_id, qidx) with an ``identified`` event."""
+def identified_quarters(events: pd.DataFrame, ppy: int = 4) -> pd.DataFrame:
+    """Distinct (household_id, qidx) with an ``identified`` event (qidx: the period index
+    of the event's date, :func:`period_index`)."""
     ev = events.loc[events["event"] == "identified", ["household_id", "date"]]
     dates = pd.to_datetime(ev["date"])
     out = pd.DataFrame(
         {
             "household_id": ev["household_id"].to_numpy(),
-            "qidx": quarter_index(dates.dt.year, dates.dt.quarter),
+            "qidx": period_index(dates.dt.year, dates.dt.quarter, ppy),
         }
     )
     return out.drop_duplicates()
@@ -54,19 +74,25 @@ def identified_quarters(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def add_relapse_state(
-    df: pd.DataFrame, events: pd.DataFrame, lines: Lines, window: int = 4
+    df: pd.DataFrame, events: pd.DataFrame, lines: Lines, window: int | None = None
 ) -> pd.DataFrame:
     """Add ``income_pc_4q``, ``line``, ``identified_now`` and ``relapse_event`` to a panel
     sorted by :func:`sort_panel`.
 
-    ``relapse_event`` is the relapse *state* in the quarter: float 1/0, ``NaN`` when the
-    income window is incomplete and no identification happened (state unknown).
+    ``income_pc_4q`` is the income of the last 12 months per person: the sum over the last
+    ``window`` periods (default: one year of the panel's periods, 4 quarters or 1 year).
+    On an annual panel it is the year's income, compared with the same year's line, so a
+    relapse is never an artefact of the layout. ``relapse_event`` is the relapse *state* in
+    the period: float 1/0, ``NaN`` when the income window is incomplete and no
+    identification happened (state unknown).
     """
+    ppy = int(df.attrs.get("periods_per_year", 4))
+    window = ppy if window is None else window
     hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
     net = net_income(df).to_numpy(dtype=float)
     df["income_pc_4q"] = rolling_sum(net, hh, q, window) / df["household_size"].to_numpy(float)
     df["line"] = line_for_years(df["year"], lines)
-    ident = identified_quarters(events)
+    ident = identified_quarters(events, ppy)
     ev_hh = household_codes(df, ident["household_id"])
     ev_key = ev_hh[ev_hh >= 0] * KEY_STRIDE + ident["qidx"].to_numpy()[ev_hh >= 0]
     df["identified_now"] = np.isin(hh * KEY_STRIDE + q, ev_key)
@@ -88,11 +114,15 @@ def relapse_state(income_pc_4q: np.ndarray, line: np.ndarray, identified: np.nda
 
 def add_label(df: pd.DataFrame, horizon: int = 4) -> pd.DataFrame:
     """Add ``relapse`` (nullable boolean) and ``relapse_in_quarters`` (Int64: quarters from t
-    to the first relapse-state quarter within the horizon, ``<NA>`` unless positive).
+    to the first relapse-state period within the horizon, ``<NA>`` unless positive).
+    ``horizon`` is in quarters (4 = one year, also on an annual panel).
 
     Needs ``relapse_event`` from :func:`add_relapse_state`; the frame must be sorted."""
     if horizon < 1:
         raise ValueError("horizon must be >= 1")
+    ppy = int(df.attrs.get("periods_per_year", 4))
+    step = 4 // ppy  # quarters per period
+    horizon = horizon_periods(horizon, ppy)
     hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
     ev = df["relapse_event"].to_numpy(dtype=float)
     ahead = np.column_stack([shift(ev, hh, q, -k) for k in range(1, horizon + 1)])
@@ -102,7 +132,7 @@ def add_label(df: pd.DataFrame, horizon: int = 4) -> pd.DataFrame:
     label = pd.array(np.where(known, positive, False), dtype="boolean")
     label[~known] = pd.NA
     df["relapse"] = label
-    first = hit.argmax(axis=1) + 1
+    first = (hit.argmax(axis=1) + 1) * step
     df["relapse_in_quarters"] = pd.array(np.where(known & positive, first, 0), dtype="Int64")
     df.loc[~(known & positive), "relapse_in_quarters"] = pd.NA
     return df

@@ -52,8 +52,10 @@ def plan_blocks(panel_path: str | os.PathLike[str], max_rows: int) -> list[np.nd
     per block, at most ``max_rows`` panel rows unless one village group alone is larger."""
     if max_rows < 1:
         raise ValueError(f"max_rows must be >= 1, not {max_rows}")
+    # without villages (an export without 村), each household is its own village
+    village = "village_id" if "village_id" in pq.read_schema(panel_path).names else "household_id"
     pairs = duckdb.sql(
-        "SELECT household_id, village_id, count(*) AS n FROM read_parquet($path) "
+        f"SELECT household_id, {village} AS village_id, count(*) AS n FROM read_parquet($path) "
         "GROUP BY household_id, village_id ORDER BY household_id, village_id",
         params={"path": str(panel_path)},
     ).df()

@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from relapse_models.core.config import config_hash
 from relapse_models.core.io import read_parquet, write_csv, write_json, write_parquet
+from relapse_models.core.panel import periods_per_year
 from relapse_models.models import MODELS
 from relapse_models.models.evaluation import leave_one_county_out, out_of_time_split, score_metrics
 from relapse_models.outcome.features import FEATURE_COLUMNS, LABEL_COLUMN
@@ -46,7 +47,7 @@ MODEL_INPUTS = [*FEATURE_COLUMNS, "income_pc_4q", "line", "relapse_in_quarters"]
 """What every model is given: the features, plus income and line for the vulnerability model
 and the quarters to relapse for the hazard model's next-quarter event (the others select
 :data:`FEATURE_COLUMNS` and ignore the three)."""
-NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk"]
+NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk", "periods_per_year"]
 """Feature-file columns the model stage reads."""
 DRIVER_COLUMNS = ["method", "feature", "rank", "grid_value", "value", "sd"]
 POPULATION_MODELS = frozenset({"vulnerability"})
@@ -169,7 +170,10 @@ def _fit_and_score(
             features, rows, settings.get("max_train_rows"), int(config["seed"]) % (2**32)
         )
         groups = cluster_groups(features.loc[rows, "village_id"], f"{desc}: {name}")
-        model = MODELS[name](**model_params(name, config)).fit(
+        params = model_params(name, config)
+        if name == "hazard":  # one period per row: a year on an annual panel
+            params["step"] = 4 // periods_per_year(features)
+        model = MODELS[name](**params).fit(
             features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups
         )
         predictions[f"score_{name}"] = model.predict_proba(X_test)[:, 1]
@@ -222,7 +226,7 @@ def county_holdout_splits(
     counties."""
     oot_train, oot_test = out_of_time_split(
         features,
-        config["models"]["train_until_year"],
+        train_until_year(features, config),
         horizon=config["monitoring"]["horizon_quarters"],
     )
     at_risk = _at_risk(features)
@@ -232,6 +236,20 @@ def county_holdout_splits(
             continue
         check_no_leakage(features, train, test)
         yield county, train, test
+
+
+def train_until_year(features: pd.DataFrame, config: dict[str, Any]) -> int:
+    """``models.train_until_year``, or when it is null, from the data: the year before the
+    last year with a known label (the test year), so real exports covering any years need
+    no setting."""
+    until = config["models"].get("train_until_year")
+    if until is not None:
+        return int(until)
+    labelled = features.loc[features[LABEL_COLUMN].notna(), "year"]
+    if labelled.empty:
+        raise ValueError("no row has a known relapse label: the data end before any "
+                         "household's horizon does (too few years?)")
+    return int(labelled.max()) - 1
 
 
 def fit_models(
@@ -258,10 +276,9 @@ def fit_models(
     if county_holdout is None:
         county_holdout = settings.get("leave_one_county_out", True)
     drivers = settings.get("drivers", True) if drivers is None else drivers
+    until = train_until_year(features, config)
     train, test = out_of_time_split(
-        features,
-        config["models"]["train_until_year"],
-        horizon=config["monitoring"]["horizon_quarters"],
+        features, until, horizon=config["monitoring"]["horizon_quarters"],
     )
     at_risk = _at_risk(features)
     test = test & at_risk
@@ -278,8 +295,8 @@ def fit_models(
     lap("fit_out_of_time")
     metrics = {
         "config_hash": config_hash(config),
-        "train_until_year": config["models"]["train_until_year"],
-        "test_year": config["models"]["train_until_year"] + 1,
+        "train_until_year": until,
+        "test_year": until + 1,
         "n_train": int((train & at_risk).sum()),
         "n_train_population": int(train.sum()),
         "n_train_villages": int(features.loc[train & at_risk, "village_id"].nunique()),

@@ -146,9 +146,119 @@ def build(out: str | Path) -> list[str]:
         "no_key_column.csv": lambda p: _csv(
             p, [r[4:] for r in GOOD], header=HEADER[4:]),
     }
+    files.update(REAL_EXPORTS)
     for name, write in files.items():
         write(out / name)
     return list(files)
+
+
+# --- what researchers bring: other file types, partial, annual, monthly and snapshot exports
+
+def _plain(p: Path, header: list[str], rows: list[list[object]], title: list[str] = ()) -> None:
+    """A csv with optional title lines above the header."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for line in title:
+        w.writerow([line])
+    w.writerow(header)
+    w.writerows(rows)
+    p.write_bytes(buf.getvalue().encode("utf-8-sig"))
+
+
+def _zip(p: Path, members: dict[str, str]) -> None:
+    with zipfile.ZipFile(p, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+
+
+def _book(p: Path, sheets: dict[str, list[list[object]]]) -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    wb.save(p)
+
+
+ANNUAL = ["户编号", "年度", "家庭人口数", "工资性收入", "转移性收入"]
+"""A minimal annual export: household, year, size and two income components."""
+
+
+def _annual_rows(n: int = 3, years=(2022, 2023)) -> list[list[object]]:
+    return [[f"H{h}", y, 2, 8000 + 1000 * h, 500] for h in range(n) for y in years]
+
+
+REAL_EXPORTS: dict[str, Callable[[Path], None]] = {
+    # not a spreadsheet at all
+    "word_renamed.xlsx": lambda p: _zip(p, {"[Content_Types].xml": "<Types/>",
+                                            "word/document.xml": "<w:document/>"}),
+    "report.pdf": lambda p: p.write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"),
+    "scan.png": lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+    "photo_renamed.xlsx": lambda p: p.write_bytes(b"\xff\xd8\xff\xe0" + b"JFIF" + b"\x00" * 64),
+    "exports.zip": lambda p: _zip(p, {"a.csv": "户编号,年度\n", "b.csv": "户编号,年度\n"}),
+    "archive_renamed.xls": lambda p: p.write_bytes(b"Rar!\x1a\x07\x00" + b"\x00" * 64),
+    "blanks_only.csv": lambda p: p.write_bytes(b"\r\n   \r\n\t\r\n"),
+    "bom_only.csv": lambda p: p.write_bytes(b"\xef\xbb\xbf"),
+    # required columns missing (all named in one message)
+    "no_income.csv": lambda p: _plain(p, ["户编号", "年度", "家庭人口数", "乡镇"],
+                                      [["H1", 2022, 2, "城关镇"]]),
+    "no_year.csv": lambda p: _plain(p, ["户编号", "家庭人口数", "工资性收入"], [["H1", 2, 8000]]),
+    "nothing_required.csv": lambda p: _plain(p, ["乡镇", "村", "家庭人口数", "劳动力人数"],
+                                             [["城关镇", "东村", 2, 1]]),
+    "two_years_in_title.xlsx": lambda p: _book(p, {"数据": [
+        ["2021-2022年监测户收入"], ["户编号", "家庭人口数", "工资性收入"], ["H1", 2, 8000]]}),
+    "per_capita_no_size.csv": lambda p: _plain(p, ["户编号", "年度", "人均纯收入"],
+                                               [["H1", 2022, 6000]]),
+    "mixed_frequencies.xlsx": lambda p: _book(p, {
+        "年度": [ANNUAL, *_annual_rows(1)],
+        "季度": [["户编号", "年度", "季度", "家庭人口数", "工资性收入"], ["H9", 2022, 1, 2, 2000]]}),
+    # partial, annual, monthly and snapshot exports that are read
+    "partial_income_only.csv": lambda p: _plain(p, ["户编号", "年度", "工资性收入", "家庭人口数"],
+                                                [["H1", 2022, 8000, 2], ["H1", 2023, 8800, 2]]),
+    "partial_blank_medical.csv": lambda p: _plain(
+        p, [*ANNUAL, "医疗总费用", "个人自付", "是否低保"],
+        [["H1", 2022, 2, 8000, 500, "", "", ""], ["H1", 2023, 2, 8000, 500, 3000, 1200, "否"],
+         ["H2", 2022, 3, 9000, 0, 100, 100, "是"], ["H2", 2023, 3, 9000, 0, "", "", "否"]]),
+    "annual_negative_amount.csv": lambda p: _plain(
+        p, ANNUAL, [["H1", 2022, 2, 8000, 500], ["H1", 2023, 2, -8000, 500],
+                    ["H2", 2022, 2, 9000, 500]]),
+    "annual_conflicting_years.csv": lambda p: _plain(
+        p, ANNUAL, [["H1", 2022, 2, 8000, 500], ["H1", 2022, 2, 8500, 500],
+                    ["H1", 2023, 2, 9000, 500]]),
+    "annual_unknown_risk.csv": lambda p: _plain(
+        p, [*ANNUAL, "主要风险"], [["H1", 2022, 2, 8000, 500, "因病返贫"],
+                                   ["H1", 2023, 2, 8000, 500, "因天气原因"]]),
+    "annual_reimbursed_over_total.csv": lambda p: _plain(
+        p, [*ANNUAL, "医疗费用总额", "报销金额"], [["H1", 2022, 2, 8000, 500, 1000, 800],
+                                                   ["H1", 2023, 2, 8000, 500, 1000, 1800]]),
+    "snapshot_2023.csv": lambda p: _plain(p, ["户编号", "家庭人口数", "工资性收入", "转移性收入"],
+                                          [["H1", 2, 8000, 500], ["H2", 3, 9000, 0]]),
+    "snapshot_title.xlsx": lambda p: _book(p, {"Sheet1": [
+        ["2022年防返贫动态监测户收入情况"], ["单位：元"],
+        ["户编号", "家庭人口数", "工资性收入", "转移性收入"], ["H1", 2, 8000, 500]]}),
+    "monthly_export.csv": lambda p: _plain(
+        p, ["户编号", "年度", "月份", "家庭人口数", "工资性收入"],
+        [[f"H{h}", 2023, m, 2, 700] for h in range(2) for m in (1, 2, 3)]),
+    "monthly_missing_month.csv": lambda p: _plain(
+        p, ["户编号", "年度", "月份", "家庭人口数", "工资性收入"],
+        [["H1", 2023, 1, 2, 700], ["H1", 2023, 2, 2, 700], ["H1", 2023, 3, 2, 700],
+         ["H2", 2023, 1, 2, 700], ["H2", 2023, 2, 2, 700]]),
+    "quarterly_partial_domains.csv": lambda p: _plain(
+        p, ["户编号", "年度", "季度", "家庭人口数", "工资性收入", "是否低保"],
+        [["H1", 2023, q, 2, 2000, "否"] for q in (1, 2, 3, 4)]),
+    "variant_headers_units.csv": lambda p: _plain(
+        p, ["户编码", "年份", "家庭人口数(人)", "经营净收入(元)", "财产净收入(元)", "工资性收入（万元）",
+            "主要风险"], [["H1", 2022, 2, 3000, 100, 0.8, "因病"], ["H1", 2023, 2, 3100, 100, 0.9, ""]]),
+    "wanyuan_title_rows.xlsx": lambda p: _book(p, {"监测数据": [
+        ["某县防止返贫监测户收入表（单位：万元）"], ["填报单位：某县", "", "导出时间：2024年1月"],
+        ["户编码", "年份", "家庭人口数", "工资性收入合计", "转移净收入"],
+        ["H1", 2022, 2, 0.8, 0.05], ["H1", 2023, 2, 0.85, 0.05], ["合计", "", "", 1.65, 0.1]]}),
+    "per_capita_income.csv": lambda p: _plain(p, ["户编号", "年度", "家庭人口数", "人均纯收入（元）"],
+                                              [["H1", 2022, 3, 6000], ["H1", 2023, 3, 6500]]),
+}
+"""Exports as researchers bring them (other file types, subsets of the domains, annual,
+monthly and yearly snapshot files): ``tests/test_bad_inputs.py`` says what each gives."""
 
 
 def _fullwidth(text: str) -> str:

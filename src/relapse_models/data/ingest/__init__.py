@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from relapse_models.core.schema import domain_report
 from relapse_models.data.clean import CleanResult, clean_tables
 from relapse_models.data.ingest.assemble import PROV, IngestError, assemble
 from relapse_models.data.ingest.headers import load_columns
@@ -95,6 +96,13 @@ def ingest_files(
                 continue
             parsed.append(sheet)
             found += 1
+        if not found and not any(c for raw in sheets for r in raw.head for c in r):
+            raise IngestError(f"{names[path]}: the workbook is empty: "
+                              + (f"its sheet(s) {', '.join(raw.sheet for raw in sheets)} hold no "
+                                 "cell" if sheets else "it has no visible sheet")
+                              + (f"; hidden sheets are not read, unhide them if they hold the "
+                                 f"data: {', '.join(sorted({h for raw in sheets for h in raw.hidden}))}"
+                                 if any(raw.hidden for raw in sheets) else ""))
         if not found:
             hidden = sorted({h for raw in sheets for h in raw.hidden})
             raise IngestError(
@@ -106,7 +114,7 @@ def ingest_files(
             )
     tables, assembly_q, notes, kinds, members = assemble(parsed, county_id, specs, age_reference_year)
     result = clean_tables(tables, source=county_id)
-    quarantine = _spread(_locate(result.quarantine, tables, county_id), members)
+    quarantine = _spread(_locate(result.quarantine, tables, _written_headers(parsed)), members)
     quarantine = pd.concat(
         [q for q in (*[p.quarantine for p in parsed], assembly_q, quarantine) if len(q)]
         or [empty_quarantine()], ignore_index=True,
@@ -127,22 +135,98 @@ def ingest_files(
         "unmatched_headers": sorted({h for p in parsed for h in p.header.unmatched}),
         "duplicate_headers_ignored": sorted({h for p in parsed for h in p.header.duplicates}),
         **notes,
+        **domain_report(clean),
     }
     return IngestResult(tables=clean, quarantine=quarantine, report=report)
 
 
-def _locate(q: pd.DataFrame, tables: dict[str, pd.DataFrame], county_id: str) -> pd.DataFrame:
+def _written_headers(parsed: list[ParsedSheet]) -> dict[tuple[str, str], dict[str, str]]:
+    """(file, sheet) -> canonical column -> the header as written in that sheet."""
+    out = {}
+    for p in parsed:
+        names = {canon: p.header.headers[pos] for pos, canon in p.header.columns.items()}
+        if "income_net_pc" in names:  # per-capita income became the household's
+            names.setdefault("income_net", names["income_net_pc"])
+        for canon, via in (("date", "eliminated_date"), ("year", "period"), ("quarter", "period"), ("quarter", "month"),
+                           ("year", "month"), ("household_id", "id_number")):
+            if canon not in names and via in names:
+                names[canon] = names[via]
+        med = {c: names.get(c) for c in ("medical_total", "medical_reimbursed", "medical_oop")}
+        if med["medical_total"] and med["medical_reimbursed"] and not med["medical_oop"]:
+            names["medical_oop"] = f"{med['medical_total']} − {med['medical_reimbursed']}"
+        if med["medical_reimbursed"] and med["medical_oop"] and not med["medical_total"]:
+            names["medical_total"] = f"{med['medical_reimbursed']} + {med['medical_oop']}"
+        if med["medical_total"] and med["medical_oop"] and not med["medical_reimbursed"]:
+            names["medical_reimbursed"] = f"{med['medical_total']} − {med['medical_oop']}"
+        out[(p.file, p.sheet)] = names
+    return out
+
+
+def _as_written(columns: str, names: dict[str, str]) -> str:
+    """Canonical column(s) (comma-separated) as the headers a user sees; a derived column
+    with no header of its own keeps its name."""
+    if not columns:
+        return ""
+    cols = columns.split(",")
+    if len(cols) > 1:  # a key: the parts the file has (an annual sheet has no quarter)
+        cols = [c for c in cols if c in names] or cols
+    return ",".join(names.get(c, c) for c in cols)
+
+
+RULE_TEXT = {
+    "greater_than_or_equal_to(0)": "is negative",
+    "reimbursed_le_total": "is more than {medical_total}",
+    "duplicate": "same {header} as an earlier row and every cell equal: the first copy is kept",
+    "duplicate_conflict": "same {header} as another row but other cells differ: none kept",
+    "oop_equals_total_minus_reimbursed": "is not {medical_total} − {medical_reimbursed}",
+    "eliminated_before_identified": "is before the household's identification date",
+    "unknown_household": "is not in the households table (or its household was quarantined)",
+}
+"""Messages of the rules checked after reading, in the words of the file's headers."""
+
+
+def _message(rule: str, header: str, default: str, names: dict[str, str]) -> str:
+    text = RULE_TEXT.get(rule)
+    if text is None:
+        return f"{header!r}: {default}" if header else default
+    text = text.format_map(_Written({**names, "header": header}))
+    if rule.startswith("duplicate"):
+        return text
+    return f"{header!r} {text}" if header else text
+
+
+class _Written(dict):
+    """Format fields: a canonical name -> its header as written (or the name)."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        super().__init__({k: repr(v) for k, v in names.items()})
+
+    def __missing__(self, key: str) -> str:
+        return repr(key)
+
+
+def _locate(q: pd.DataFrame, tables: dict[str, pd.DataFrame],
+            written: dict[tuple[str, str], dict[str, str]]) -> pd.DataFrame:
     """Quarantine lines of the canonical tables, pointed back at the file, sheet and row
-    each record came from."""
+    each record came from, with the header as written in that file and a message in its
+    words."""
     if q.empty:
         return empty_quarantine()
     parts = []
     for name, lines in q.groupby("table", sort=False):
         prov = tables[str(name)][PROV].reset_index(drop=True)
         at = prov.loc[lines["row"].to_numpy()]
+        files, sheets = at["_file"].to_numpy(), at["_sheet"].to_numpy()
+        headers, messages = [], []
+        for f, sh, col, rule, msg in zip(files, sheets, lines["column"], lines["rule"],
+                                         lines["message"], strict=True):
+            names = written.get((f, sh), {})
+            header = _as_written(str(col), names)
+            headers.append(header)
+            messages.append(_message(str(rule), header, str(msg), names))
         parts.append(lines.assign(
-            file=at["_file"].to_numpy(), sheet=at["_sheet"].to_numpy(),
-            row=at["_row"].to_numpy(dtype="int64"), header="",
+            file=files, sheet=sheets, row=at["_row"].to_numpy(dtype="int64"),
+            header=headers, message=messages,
         ))
     return pd.concat(parts, ignore_index=True)
 

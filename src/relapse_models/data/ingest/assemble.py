@@ -10,6 +10,8 @@ point at the row to fix.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -28,6 +30,7 @@ HOUSEHOLD_EXTRA = ["id_pseudonym", "head_name_pseudonym", "phone_pseudonym",
 PANEL_EXTRA = ["monitoring_status_label", "monitoring_type_label", "risk_type_label",
                "disaster_type_label"]
 DERIVED_ELSEWHERE = {
+    "income": "工资性收入, 经营净收入, 财产净收入, 转移净收入 (any of them), 纯收入 or 人均纯收入",
     "county_id": "the county of the run",
     "head_age": "证件号码 (ID number) or 户主年龄",
     "head_sex": "证件号码 (ID number) or 户主性别",
@@ -41,35 +44,67 @@ class IngestError(ValueError):
     message naming the file and what to do."""
 
 
-def _period(data: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
-    """Year and quarter of each row, from whichever period columns the sheet has."""
+YEAR_IN_TITLE = re.compile(r"(?<![0-9])(20[1-3][0-9])(?![0-9])")
+"""A year written in a title row, sheet name or file name (2014-2039)."""
+INCOME_INPUTS = (*schema.INCOME_COLUMNS, "income_net", "income_net_pc")
+"""Columns that give income: a panel needs at least one."""
+
+
+def title_year(p: ParsedSheet) -> int | None:
+    """The one year a yearly snapshot names in its title, sheet or file name (``None`` when
+    it names none or several)."""
+    years = set(YEAR_IN_TITLE.findall(p.title))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def _period(data: pd.DataFrame, p: ParsedSheet | None = None
+            ) -> tuple[pd.Series, pd.Series, int] | None:
+    """Year, quarter and periods per year of each row, from whichever period columns the
+    sheet has: quarters (a quarter, period or month column; months are added up to quarters
+    later) give 4 periods a year; a year alone, on a sheet with income, gives one (written in
+    quarter 4, the end of the year the amounts are for); a sheet with income and no period
+    column is a yearly snapshot whose year is in its title or name."""
     if "period" in data:
-        return data["_period_year"].astype("Int64"), data["period"].astype("Int64")
+        return data["_period_year"].astype("Int64"), data["period"].astype("Int64"), 4
     if "quarter" in data:
         year = data["year"] if "year" in data else data["_quarter_year"]
-        return year.fillna(data["_quarter_year"]).astype("Int64"), data["quarter"].astype("Int64")
+        return year.fillna(data["_quarter_year"]).astype("Int64"), data["quarter"].astype("Int64"), 4
     if "month" in data:
         year = data["year"] if "year" in data else data["_month_year"]
-        return year.astype("Int64"), ((data["month"] - 1) // 3 + 1).astype("Int64")
-    return None
+        return year.astype("Int64"), ((data["month"] - 1) // 3 + 1).astype("Int64"), 4
+    if not any(c in data for c in INCOME_INPUTS):
+        return None
+    four = pd.Series(4, index=data.index, dtype="Int64")
+    if "year" in data:
+        return data["year"].astype("Int64"), four, 1
+    year = title_year(p) if p is not None else None
+    if year is None:
+        return None
+    return pd.Series(year, index=data.index, dtype="Int64"), four, 1
 
 
-def _missing_error(sheets: list[ParsedSheet], table: str, missing: list[str],
+def _missing_error(problems: list[tuple[list[ParsedSheet], str, list[str]]],
                    specs: dict[str, ColumnSpec]) -> IngestError:
-    where = "; ".join(sorted({f"{p.file}" + (f" [{p.sheet}]" if p.sheet else "") for p in sheets}))
-    present = [h for p in sheets for h in (*p.header.headers.values(), *p.header.unmatched)]
+    """Every missing required column of every sheet in one message (a user fixes them all
+    at once, not one round after another), each with the headers that come closest."""
     parts = []
-    for col in missing:
-        spec = specs.get(col)
-        names = "/".join(spec.synonyms[1:4]) if spec else col
-        hint = DERIVED_ELSEWHERE.get(col)
-        line = f"required column {col!r} ({names}{'; or from ' + hint if hint else ''}) not found"
-        close = closest_headers(spec, present) if spec else []
-        if close:
-            line += f"; closest headers in the file: {', '.join(close)}"
-        parts.append(line)
-    return IngestError(f"{where}: {table}: " + " | ".join(parts)
-                       + " (add the file's header to config/columns.yaml, or a `default:`)")
+    for sheets, table, missing in problems:
+        where = "; ".join(sorted({f"{p.file}" + (f" [{p.sheet}]" if p.sheet else "") for p in sheets}))
+        present = [h for p in sheets for h in (*p.header.headers.values(), *p.header.unmatched)]
+        lines = []
+        for col in missing:
+            spec = specs.get(col)
+            names = "/".join(spec.synonyms[1:4]) if spec else col
+            hint = DERIVED_ELSEWHERE.get(col)
+            line = f"required column {col!r} ({names}{'; or from ' + hint if hint else ''}) not found"
+            close = closest_headers(spec, present) if spec else []
+            if close:
+                line += f"; closest headers in the file: {', '.join(close)}"
+            lines.append(line)
+        parts.append(f"{where}: {table}: " + " | ".join(lines))
+    return IngestError("; ".join(parts) + " (add the file's header to config/columns.yaml, "
+                       "or a `default:`; `relapse-models columns FILE` shows how each header "
+                       "is read)")
 
 
 def assemble(
@@ -90,13 +125,27 @@ def assemble(
     link = (links.dropna().drop_duplicates("id_pseudonym").set_index("id_pseudonym")["household_id"]
             if len(links) else pd.Series(dtype="string"))
     periods = {}
+    problems: list[tuple[list[ParsedSheet], str, list[str]]] = []
     for p in parsed:
         d = p.data
         if "household_id" not in d:
             if "id_pseudonym" not in d:
-                raise _missing_error([p], "households", ["household_id"], specs)
-            d["household_id"] = d["id_pseudonym"].map(link).astype("string").fillna(d["id_pseudonym"])
-        periods[id(p)] = _period(d)
+                problems.append(([p], "households", ["household_id"]))
+            else:
+                d["household_id"] = d["id_pseudonym"].map(link).astype("string").fillna(
+                    d["id_pseudonym"])
+        periods[id(p)] = _period(d, p)
+    frequencies = {per[2] for per in periods.values() if per is not None}
+    if len(frequencies) > 1:
+        raise IngestError(
+            "the exports mix annual sheets (a year and no quarter or month) with quarterly or "
+            "monthly ones: "
+            + "; ".join(f"{p.file}{' [' + p.sheet + ']' if p.sheet else ''}: "
+                        f"{'annual' if periods[id(p)][2] == 1 else 'quarterly/monthly'}"
+                        for p in parsed if periods.get(id(p)) is not None)
+            + " (give one frequency per county)")
+    ppy = frequencies.pop() if frequencies else 4
+    notes["frequency"] = "annual" if ppy == 1 else "quarterly"
     quarantine.extend(_future_dates(parsed, periods))
     years = [y for y in (per[0] for per in periods.values() if per is not None) if len(y)]
     if age_reference_year is None:
@@ -104,27 +153,43 @@ def assemble(
     notes["age_reference_year"] = age_reference_year
 
     panels, hh_primary, hh_derived, ev_primary, ev_derived = [], [], [], [], []
+    bare: list[pd.DataFrame] = []
     members: list[pd.DataFrame] = []
     kinds: dict[tuple[str, str], str] = {}
     for p in parsed:
         d = p.data
         d["county_id"] = county_id
-        _derive_person(d, age_reference_year, p, specs)
         per = periods[id(p)]
+        if per is None and any(c in d.columns for c in INCOME_INPUTS):
+            problems.append(([p], "panel", ["year"]))  # income of which year?
+            continue
+        if "household_id" not in d:  # already in problems: reported with the rest
+            if per is not None and not any(c in d.columns for c in INCOME_INPUTS):
+                problems.append(([p], "panel", ["income"]))
+            continue
+        _derive_person(d, age_reference_year, p, specs)
         if per is not None:
-            d["year"], d["quarter"] = per
+            d["year"], d["quarter"] = per[0], per[1]
+            if "month" in d or "_period_month" in d:
+                notes["frequency"] = "monthly, added up to quarters"
             d, bad, merged = _months_to_quarters(d, p)
             quarantine.append(bad)
             members.append(merged)
             kinds[(p.file, p.sheet)] = "panel"
-            panel, bad = _panel(d, p, specs)
-            quarantine.append(bad)
+            panel, missing = _panel(d, p, specs)
+            if missing:
+                problems.append(([p], "panel", missing))
+                continue
+            panel["periods_per_year"] = ppy
             panels.append(panel)
             attrs = [c for c in HOUSEHOLD_ATTRS if c in d.columns]
             if attrs:
                 hh, bad = _row_checked_households(d.loc[panel.index], p)
                 quarantine.append(bad)
                 hh_derived.append(hh)
+            else:  # households known from the panel only: their id and county
+                bare.append(d.loc[panel.index, ["household_id", "county_id", *PROV]]
+                            .drop_duplicates("household_id", keep="last"))
             ev_derived.append(_wide_events(d.loc[panel.index]))
         elif "relationship" in d.columns:
             kinds[(p.file, p.sheet)] = "households"
@@ -145,36 +210,68 @@ def assemble(
         else:
             raise IngestError(
                 f"{p.file}{' [' + p.sheet + ']' if p.sheet else ''}: cannot tell what this "
-                "sheet holds: no period (年度+季度), household attributes (家庭人口数, ...) or "
-                f"events (识别日期, ...); recognised headers: {sorted(p.present)}"
+                "sheet holds: no period (年度, 季度 or 月份) with income, household attributes "
+                f"(家庭人口数, ...) or events (识别日期, ...); recognised headers: "
+                f"{sorted(p.header.headers[j] for j in p.header.columns)}"
             )
+    if not panels:  # what no sheet has: a period, an income column
+        have = {c for p in parsed for c in p.data.columns}
+        lacking = ([] if have & {"year", "quarter", "period", "month"} or
+                   any(title_year(p) for p in parsed) else ["year"])
+        lacking += [] if have & set(INCOME_INPUTS) else ["income"]
+        if lacking and not any(t == "panel" for _, t, _ in problems):
+            problems.append((parsed, "panel", lacking))
+    if problems:
+        raise _missing_error(problems, specs)
+    if not hh_primary and not hh_derived:
+        # no sheet says anything about households: the panel's ids are the households (a
+        # household sheet, when there is one, decides which households exist)
+        hh_derived = bare
     households = _combine_households(hh_primary, hh_derived)
     notes["households_with_changing_attributes"] = int(
         sum(getattr(h, "attrs", {}).get("changing", 0) for h in hh_derived))
-    if hh_primary or hh_derived:
-        missing = [c for c in schema.HOUSEHOLDS.columns if c not in households.columns]
-        missing = _apply_defaults(households, missing, specs, notes, "households")
-        if missing:
-            raise _missing_error(parsed, "households", missing, specs)
-    else:
-        raise _missing_error(parsed, "households", ["household_size"], specs)
-    households["village_id"] = _unique_villages(households)
-    panel = pd.concat(panels, ignore_index=True) if panels else pd.DataFrame()
-    if len(panel):
-        panel["village_id"] = panel["household_id"].map(
-            households.drop_duplicates("household_id").set_index("household_id")["village_id"]
-        ).fillna(panel["village_id"])
+    missing = [c for c in schema.HOUSEHOLDS.columns if c not in households.columns]
+    _apply_defaults(households, missing, specs, notes, "households")
+    if "village_id" in households:
+        households["village_id"] = _unique_villages(households)
+    panel = pd.concat(panels, ignore_index=True)
+    if "village_id" in households:
+        by_hh = households.drop_duplicates("household_id").set_index("household_id")["village_id"]
+        mapped = panel["household_id"].map(by_hh)
+        panel["village_id"] = mapped.fillna(panel["village_id"]) if "village_id" in panel else mapped
+    panel = _per_capita_income(panel, households, parsed)
     events = _combine_events(ev_primary, ev_derived)
     tables = {"households": households, "panel": panel, "events": events}
-    for name in ("panel", "events"):
-        if tables[name].empty:
-            tables[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in
-                                         [*schema.OBSERVABLE_SCHEMAS[name].columns, *PROV]})
+    if tables["events"].empty:
+        tables["events"] = pd.DataFrame({c: pd.Series(dtype=object) for c in
+                                         [*schema.EVENTS.columns, *PROV]})
     q = [x for x in quarantine if len(x)]
     merged = [m for m in members if len(m)]
     notes["months_added_to_quarters"] = int(sum(len(m) for m in merged))
     return (tables, (pd.concat(q, ignore_index=True) if q else empty_quarantine()), notes, kinds,
             pd.concat(merged, ignore_index=True) if merged else pd.DataFrame(columns=MEMBER_COLUMNS))
+
+
+def _per_capita_income(panel: pd.DataFrame, households: pd.DataFrame,
+                       parsed: list[ParsedSheet]) -> pd.DataFrame:
+    """Per-capita net income (人均纯收入) times household size gives the household's net
+    income (``income_net``); without a household size it cannot be turned into one."""
+    if "income_net_pc" not in panel:
+        return panel
+    size = panel["household_id"].map(
+        households.drop_duplicates("household_id").set_index("household_id")["household_size"]
+    ) if "household_size" in households else pd.Series(np.nan, index=panel.index)
+    where, written = next(((p.file, _header_of(p)["income_net_pc"]) for p in parsed
+                           if "income_net_pc" in _header_of(p)), ("", "income_net_pc"))
+    if size.isna().all():
+        raise IngestError(
+            f"{where}: {written!r} is income per person: the household size (家庭人口数) is needed to "
+            "compare it with the line per person of other sources and to weight households; "
+            "add a household-size column, or give the household's net income (纯收入)")
+    pc = panel.pop("income_net_pc")
+    total = pc * pd.to_numeric(size, errors="coerce")
+    panel["income_net"] = total if "income_net" not in panel else panel["income_net"].fillna(total)
+    return panel
 
 
 DATE_COLUMNS = ("identified_date", "eliminated_date", "date")
@@ -282,9 +379,11 @@ def _members_to_households(d: pd.DataFrame, p: ParsedSheet) -> tuple[pd.DataFram
 
 def _lines(d: pd.DataFrame, p: ParsedSheet, rows, column: str, rule, message) -> pd.DataFrame:
     """Quarantine lines for rows (labels of ``d``) of sheet ``p``."""
+    written = _header_of(p)
+    header = ",".join(written[c] for c in column.split(",") if c in written)
     return pd.DataFrame({
         "table": "", "source": p.file, "file": p.file, "sheet": p.sheet,
-        "row": d.loc[rows, "_row"].to_numpy(dtype="int64"), "column": column, "header": "",
+        "row": d.loc[rows, "_row"].to_numpy(dtype="int64"), "column": column, "header": header,
         "rule": rule, "message": message, "value": "",
     })
 
@@ -295,7 +394,7 @@ def _future_dates(parsed: list[ParsedSheet], periods: dict) -> list[pd.DataFrame
     and leave ``parsed`` (and ``periods``) here."""
     # quarters counted from year 0, so the latest is one integer maximum
     ends = [int(quarter_index(y[ok].to_numpy(dtype="int64"), q[ok].to_numpy(dtype="int64")).max())
-            for y, q in (per for per in periods.values() if per is not None)
+            for y, q, *_ in (per for per in periods.values() if per is not None)
             for ok in [(y.notna() & q.notna()).to_numpy()] if ok.any()]
     if not ends:
         return []
@@ -322,17 +421,15 @@ def _future_dates(parsed: list[ParsedSheet], periods: dict) -> list[pd.DataFrame
             p.data = d.loc[~late]
             per = periods[id(p)]
             if per is not None:
-                periods[id(p)] = (per[0][~late], per[1][~late])
+                periods[id(p)] = (per[0][~late], per[1][~late], *per[2:])
     return out
 
 
 def _derive_person(d: pd.DataFrame, reference_year: int | None, p: ParsedSheet,
                    specs: dict[str, ColumnSpec]) -> None:
     """Head's age and sex from the ID number when the export does not give them."""
-    if "_birth_year" in d and "head_age" not in d:
-        if reference_year is None:
-            raise IngestError(f"{p.file}: head_age comes from the ID number but no year is known "
-                              "to count age from: pass age_reference_year")
+    if "_birth_year" in d and "head_age" not in d and reference_year is not None:
+        # (no year at all: no panel either, which the missing-column message reports)
         d["head_age"] = (reference_year - d["_birth_year"]).astype("Int64")
     if "_id_sex" in d and "head_sex" not in d:
         d["head_sex"] = d["_id_sex"]
@@ -351,9 +448,11 @@ def _apply_defaults(df: pd.DataFrame, missing: list[str], specs: dict[str, Colum
     return still
 
 
-def _panel(d: pd.DataFrame, p: ParsedSheet, specs: dict[str, ColumnSpec]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Panel rows of a sheet with a period; medical amounts and monitoring status derived
-    when one of them is missing."""
+def _panel(d: pd.DataFrame, p: ParsedSheet, specs: dict[str, ColumnSpec]) -> tuple[pd.DataFrame, list[str]]:
+    """Panel rows of a sheet with a period (medical amounts and monitoring status derived
+    when one of them is missing), and the required columns it lacks (a period and at least
+    one income column; every other domain is optional and stays absent when the sheet does
+    not have it)."""
     d = d.copy()
     med = ["medical_total", "medical_reimbursed", "medical_oop"]
     have = [c for c in med if c in d.columns]
@@ -376,17 +475,20 @@ def _panel(d: pd.DataFrame, p: ParsedSheet, specs: dict[str, ColumnSpec]) -> tup
                 if "eliminated_date" in d else pd.Series(False, index=d.index))
         d["monitoring_status"] = pd.Series("none", index=d.index).mask(ident, "monitored").mask(
             ident & elim.fillna(False), "eliminated")
-    # village from the households table when the quarterly sheet does not repeat it
-    for col in ("monitoring_type", "risk_type", "disaster_type", "village_id"):
-        if col not in d:
+    # a domain's label columns come with the domain (a status without a type is a type unknown)
+    for col, domain in (("monitoring_type", "monitoring_status"), ("risk_type", "monitoring_status"),
+                        ("disaster_type", "disaster_loss")):
+        if col not in d and domain in d:
             d[col] = pd.Series(pd.NA, index=d.index, dtype="string")
-    missing = [c for c in schema.PANEL.columns if c not in d.columns]
-    missing = _apply_defaults(d, missing, specs, {}, "panel")
-    if missing:
-        raise _missing_error([p], "panel", missing, specs)
-    keep = [*schema.PANEL.columns, *[c for c in PANEL_EXTRA if c in d.columns],
+    absent = [c for c in schema.PANEL.columns if c not in d.columns]
+    _apply_defaults(d, absent, specs, {}, "panel")
+    missing = [c for c in schema.REQUIRED_PANEL_COLUMNS if c not in d.columns]
+    if not any(c in d.columns for c in INCOME_INPUTS):
+        missing.append("income")
+    keep = [*[c for c in schema.PANEL.columns if c in d.columns],
+            *[c for c in ("income_net_pc", *PANEL_EXTRA) if c in d.columns],
             *[c for c in d.columns if c.startswith("_res_")], *PROV]
-    return d[keep], empty_quarantine()
+    return d[keep], missing
 
 
 def _row_checked_households(d: pd.DataFrame, p: ParsedSheet) -> tuple[pd.DataFrame, pd.DataFrame]:

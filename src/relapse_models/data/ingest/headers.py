@@ -116,7 +116,12 @@ def match(text: object, lookup: dict[str, str]) -> str | None:
     s = normalise_header(text)
     if not s:
         return None
-    return lookup.get(s) or lookup.get(_strip_unit(s))
+    return (lookup.get(s) or lookup.get(_strip_unit(s))
+            or lookup.get(re.sub(_SUFFIXES, "", _strip_unit(s))))
+
+
+_SUFFIXES = r"(?:合计|金额|总额|情况|数额)$"
+"""Words exports append to a header (工资性收入合计, 灾害损失金额): tried without them last."""
 
 
 def _row_labels(head: list[list[str]], rows: tuple[int, ...], width: int) -> list[tuple[str, str]]:

@@ -21,6 +21,32 @@ import pandas as pd
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 SNIFF_BYTES = 1 << 20
+SNIFF_HEAD = 8192
+"""Bytes read to tell what a file is (magic numbers, zip member names near the start)."""
+
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"BM", None),  # bitmap only with a plausible header, see sniff_kind
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"{\\rtf", "an RTF document"),
+)
+"""File signatures of what users send instead of an export (a scan, a report, an archive)."""
+
+ZIP_KINDS: tuple[tuple[bytes, str | None], ...] = (
+    (b"xl/", None),  # an xlsx workbook: readable
+    (b"word/", "a Word document (docx)"),
+    (b"ppt/", "a PowerPoint presentation (pptx)"),
+    (b"content.xml", None),  # OpenDocument (ods): readable, or refused by the reader
+)
+"""Zip containers by the member names near their start: an xlsx is a zip too."""
 
 
 class ReadError(ValueError):
@@ -40,6 +66,40 @@ class RawSheet:
     """Hidden sheets of the workbook (not read; named in the message when nothing is found)."""
 
 
+def sniff_kind(start: bytes, path: Path) -> str | None:
+    """What a file is from its first bytes, when that is certainly not a spreadsheet or a
+    text export (``None``: a workbook, a text file, or unknown; the reader decides)."""
+    for magic, kind in MAGIC:
+        if start.startswith(magic):
+            if magic == b"BM":  # a bitmap's header gives its size; text may start with "BM"
+                if len(start) > 14 and int.from_bytes(start[2:6], "little") == path.stat().st_size:
+                    return "a BMP image"
+                continue
+            return kind
+    if start.startswith(b"PK\x03\x04"):
+        for marker, kind in ZIP_KINDS:
+            if marker in start:
+                return kind
+        with open(path, "rb") as fh:
+            whole = fh.read(1 << 16)
+        if b"xl/" in whole or b"content.xml" in whole:
+            return None
+        if b"word/" in whole:
+            return "a Word document (docx)"
+        return "a zip archive (unpack it and give the spreadsheets inside)"
+    if start.startswith(b"\xd0\xcf\x11\xe0"):  # OLE: xls, or an old Word document
+        if "WordDocument".encode("utf-16-le") in start or b"W\x00o\x00r\x00d\x00D" in _ole_names(path):
+            return "a Word 97-2003 document (doc)"
+        return None
+    return None
+
+
+def _ole_names(path: Path) -> bytes:
+    """The start of an OLE file's directory area, where stream names (UTF-16) are."""
+    with open(path, "rb") as fh:
+        return fh.read(1 << 16)
+
+
 def _cell_text(value: object) -> str:
     """A cell as text for header detection (floats like 2023.0 lose their ``.0``)."""
     if value is None:
@@ -54,6 +114,15 @@ def read_sheets(path: str | os.PathLike[str], head_rows: int = 40) -> list[RawSh
     p = Path(path)
     if not p.is_file():
         raise ReadError(f"{p}: no such file")
+    with open(p, "rb") as fh:
+        start = fh.read(SNIFF_HEAD)
+    if not start.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise ReadError(f"{p}: the file is empty ({p.stat().st_size} bytes"
+                        + (", blanks only" if start else "") + "): export the data again")
+    kind = sniff_kind(start, p)
+    if kind is not None:
+        raise ReadError(f"{p}: this is {kind}, not a spreadsheet or csv export: save the "
+                        "table itself as xlsx or csv (Excel: 另存为 Excel 工作簿 or CSV)")
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return _excel_sheets(p, head_rows)

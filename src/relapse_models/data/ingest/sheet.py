@@ -5,10 +5,12 @@ plain text goes no further (quarantine shows their length only)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from relapse_models.core.schema import OPTIONAL_COLUMNS
 from relapse_models.data.ingest import dates, values
 from relapse_models.data.ingest.headers import ColumnSpec, Header, find_header
 from relapse_models.data.ingest.idnumbers import age_sex, check_ids
@@ -58,6 +60,9 @@ class ParsedSheet:
     rows_in: int
     blank_rows: int
     present: set[str] = field(default_factory=set)
+    title: str = ""
+    """Text above the header, the sheet's name and the file's name: where a yearly snapshot
+    says its year (“2023年监测户信息”) when no column does."""
 
 
 def empty_quarantine() -> pd.DataFrame:
@@ -145,6 +150,8 @@ def parse_sheet(raw: RawSheet, name: str, specs: dict[str, ColumnSpec],
         file=name, sheet=raw.sheet, header=header, data=data.reset_index(drop=True),
         quarantine=quarantine, rows_in=int(len(blank) - blank.sum()),
         blank_rows=int(blank.sum()), present=set(header.columns.values()),
+        title=" ".join([*(c for r in raw.head[:header.rows[0]] for c in r if c), raw.sheet,
+                        Path(name).stem]),
     )
 
 
@@ -190,7 +197,8 @@ def _parse_column(col: pd.Series, spec: ColumnSpec, unit: float, key: bytes,
     def fn(u: pd.Series) -> list[pd.Series]:
         out_u = pd.DataFrame(index=u.index)
         parsed, rule = _parse(u, spec, unit, key, out_u)
-        missing = is_blank(u) & (not spec.nullable) & (spec.type != "personal")
+        nullable = spec.nullable or spec.name in OPTIONAL_COLUMNS
+        missing = is_blank(u) & (not nullable) & (spec.type != "personal")
         names = list(out_u.columns)
         extra.update(dict.fromkeys(names))
         res = [rule, missing, *(out_u[c] for c in names)]
