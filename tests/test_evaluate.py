@@ -130,8 +130,18 @@ def test_out_of_time_split_no_leakage():
 
 
 def test_out_of_time_split_raises_without_test_labels():
-    with pytest.raises(ValueError, match="horizon runs past"):
+    with pytest.raises(ValueError, match="horizon runs past.*years with known outcomes: 2019-2022"):
         E.out_of_time_split(_feature_frame(), train_until_year=2022)
+
+
+def test_out_of_time_split_names_the_real_cause():
+    f = _feature_frame()
+    with pytest.raises(ValueError, match="no rows in test year 2031: the data cover 2019-2023"):
+        E.out_of_time_split(f, train_until_year=2030)
+    # a feature missing in every test row: said so, not blamed on the horizon
+    f["income_ratio"] = np.where(f["year"] == 2022, np.nan, 1.0)
+    with pytest.raises(ValueError, match="no usable rows in test year 2022.*income_ratio missing in 100%"):
+        E.out_of_time_split(f, train_until_year=2021)
 
 
 def test_leave_one_county_out():

@@ -169,6 +169,16 @@ def _print_summary(result) -> None:
     from relapse_models.stages.clean import files_table
 
     print(files_table(result.report).to_string(index=False))
+    report = result.report
+    if "frequency" in report:
+        print(f"\nfrequency: {report['frequency']}; domains absent (features left out): "
+              f"{', '.join(report.get('domains_absent', [])) or 'none'}")
+        missing = report.get("missing_values") or {}
+        if missing:
+            print("missing values (kept as missing): "
+                  + ", ".join(f"{k} {v}" for k, v in missing.items()))
+        if report.get("unmatched_headers"):
+            print(f"headers not read: {', '.join(report['unmatched_headers'])}")
     rules = pd.DataFrame(result.report["rules"], columns=["table", "rule", "n"])
     if len(rules):
         print("\nquarantined lines by rule:")

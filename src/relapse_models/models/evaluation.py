@@ -431,6 +431,31 @@ def _usable(features: pd.DataFrame, columns: list[str] | None) -> np.ndarray:
     return ok
 
 
+def _no_rows_reason(features: pd.DataFrame, rows: np.ndarray, what: str, h: int,
+                    columns: list[str] | None) -> str:
+    """Why ``rows`` hold no usable row, naming the cause: no rows at all (the years the data
+    cover), no known label (the horizon runs past the data), or features missing."""
+    years = sorted(int(y) for y in pd.unique(features["year"]))
+    labelled = features[LABEL_COLUMN].notna().to_numpy()
+    span = f"{years[0]}-{years[-1]}" if years else "none"
+    with_label = sorted(int(y) for y in pd.unique(features.loc[labelled, "year"]))
+    hint = (f"; years with known outcomes: {with_label[0]}-{with_label[-1]} (set "
+            "models.train_until_year inside them, or null to take it from the data)"
+            if with_label else "")
+    if not rows.any():
+        return f"no rows in {what}: the data cover {span}{hint}"
+    if not (rows & labelled).any():
+        return (f"no labelled rows in {what}: the {h}-quarter horizon runs past the end of "
+                f"the data ({span}){hint}")
+    cols = [c for c in (FEATURE_COLUMNS if columns is None else columns) if c in features]
+    sub = features.loc[rows & labelled, cols]
+    worst = sub.isna().mean().sort_values(ascending=False)
+    worst = worst[worst > 0].head(3)
+    return (f"no usable rows in {what}: every labelled row has a missing feature ("
+            + ", ".join(f"{c} missing in {v:.0%}" for c, v in worst.items())
+            + "): a missing value is not guessed; fill the export's blanks or leave the column out")
+
+
 def out_of_time_split(
     features: pd.DataFrame,
     train_until_year: int,
@@ -458,13 +483,12 @@ def out_of_time_split(
     train = (features["year"].to_numpy() <= train_until_year) & (qidx + h <= t0) & known
     test = (features["year"].to_numpy() == test_year) & known
     if not test.any():
-        raise ValueError(
-            f"no labelled rows in test year {test_year}: the {h}-quarter horizon runs past the "
-            "end of the data. Simulate/collect through the following year, or lower "
-            "models.train_until_year."
-        )
+        raise ValueError(_no_rows_reason(features, features["year"].to_numpy() == test_year,
+                                         f"test year {test_year}", h, columns))
     if not train.any():
-        raise ValueError(f"no labelled training rows up to {train_until_year}")
+        raise ValueError(_no_rows_reason(
+            features, features["year"].to_numpy() <= train_until_year,
+            f"training years up to {train_until_year}", h, columns))
     return pd.Series(train, index=features.index), pd.Series(test, index=features.index)
 
 
