@@ -90,7 +90,7 @@ def test_partial_export_cleans_with_the_mapping_columns_suggests(tmp_path, capsy
     config = load_config(overrides={"models": {"train_until_year": None,
                                                "names": ["rule", "logit", "gbm", "vulnerability",
                                                          "hazard"]}})
-    lines = lines_for_province(config["monitoring"], None)
+    lines = lines_for_province(config["monitoring"], "Shaanxi")
     f = build_features(result.tables["households"], panel, result.tables["events"], lines, config)
     assert "oop_share" in f and "disaster_loss_share" not in f and "head_age" not in f
     assert f["relapse"].notna().sum() == 40 * 2
@@ -172,7 +172,7 @@ def test_fit_takes_the_years_from_the_data(tmp_path):
     config = load_config(overrides={"models": {"train_until_year": None, "names": ["rule", "logit"],
                                                "leave_one_county_out": False, "drivers": False}})
     f = build_features(r.tables["households"], r.tables["panel"], r.tables["events"],
-                       lines_for_province(config["monitoring"], None), config)
+                       lines_for_province(config["monitoring"], "Shaanxi"), config)
     result = fit_models(f, config)
     assert result.metrics["test_year"] == 2023 and result.metrics["train_until_year"] == 2022
     assert json.dumps(result.metrics["out_of_time"], default=str)
