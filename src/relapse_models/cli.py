@@ -1,12 +1,17 @@
 """Command line entry point ``relapse-models``: the commands Snakemake rules call, usable by
 hand too. A user's mistake (bad config, missing file) ends with one clear message and exit
-code 2, never a bare traceback."""
+code 2, never a bare traceback.
+
+Each command imports its stage when it runs: every Snakemake job is a new process, and a
+notebook job should not pay for the generator's scipy and openpyxl or the cleaning step's
+pandera (importing them all at the top makes each job's start several times slower)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -160,8 +165,6 @@ def _key(args: argparse.Namespace, required: bool) -> bytes:
         if required:
             raise UserError(str(err)) from err
         # nothing is written: a throw-away key serves to link the files
-        import os
-
         return os.urandom(32)
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from relapse_models.core.lines import MonitoringLineError, lines_for_province
 from relapse_models.core.quarters import parse_quarter
 
 if TYPE_CHECKING:
@@ -176,8 +177,6 @@ def check_lines(config: dict[str, Any], root: str | os.PathLike[str] = ".") -> N
     """Every county's province has a monitoring line (or the config opts into
     ``monitoring.default_line``), covering every simulated year: checked before the run, so a
     county is refused naming it and its province instead of borrowing another's standard."""
-    from relapse_models.core.lines import MonitoringLineError, lines_for_province
-
     folder = Path(root) / config["profiles_dir"]
     sim = config.get("simulate", {})
     synthetic = config.get("data", {}).get("source", "synthetic") == "synthetic"

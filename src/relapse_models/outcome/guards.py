@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from relapse_models.core.lines import line_provenance, lines_for_province
 from relapse_models.core.panel import sort_panel
-from relapse_models.core.profiles import figure, param
+from relapse_models.core.profiles import check_sources, figure, param
 from relapse_models.outcome.relapse import add_relapse_state
 
 FIGURES = ("identification_rate", "elimination_rate", "relapse_rate")
@@ -235,9 +236,6 @@ def calibration_record(profile: Mapping[str, Any], config: Mapping[str, Any],
     calibration warnings, the lines used (published, assumed or a named default), whether
     the profile's sentences were checked against its source text, the yearly rates and every
     guard result. Does not raise; :func:`enforce` on ``record["guards"]`` does."""
-    from relapse_models.core.lines import line_provenance, lines_for_province
-    from relapse_models.core.profiles import check_sources
-
     county, province = profile["county_id"], profile["province_en"]
     lines = lines_for_province(config["monitoring"], province, county)
     provenance = line_provenance(config["monitoring"], province, county)

@@ -7,6 +7,7 @@ import html
 import pandas as pd
 
 from relapse_models.data.reconcile import published_rows
+from relapse_models.report.capacity import at_capacity
 from relapse_models.report.tables import format_interval, format_metric, format_number
 from relapse_models.report.words import indicator_label, model_label, t
 
@@ -61,8 +62,6 @@ def threshold_matrix(
     the one-variable baseline and the best model, from the same table a county page reads
     (:func:`relapse_models.report.capacity.at_capacity`); baselines the file does not hold
     are left out."""
-    from relapse_models.report.capacity import at_capacity
-
     rows = []
     for cid, name in names.items():
         rec = recommended[cid]

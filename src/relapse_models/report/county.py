@@ -15,6 +15,7 @@ from relapse_models.report.tables import format_interval, format_metric, format_
 from relapse_models.report.words import (
     TEXT,
     code_label,
+    feature_label,
     group_label,
     indicator_label,
     model_label,
@@ -205,8 +206,6 @@ def odds_ratio_table(coefficients: pd.DataFrame, language: str = "zh", top: int 
     """The logit's odds ratios with 95 % intervals, strongest evidence first (smallest p),
     factors named in ``language``, two decimals, and unstable estimates flagged
     (:data:`UNSTABLE_SPAN`)."""
-    from relapse_models.report.words import feature_label
-
     rows = coefficients[coefficients["term"] != "Intercept"].sort_values("p_value").head(top)
     odds, low, high = (rows[c].to_numpy(dtype=float) for c in ("odds_ratio", "ci_low", "ci_high"))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 
+import matplotlib.pyplot as plt
 import pandas as pd
+
+from relapse_models.report.tables import html_table
 
 
 def figure_png(fig) -> bytes:
     """The figure as PNG bytes; the figure is closed (a notebook shows it once, here)."""
-    import matplotlib.pyplot as plt
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
@@ -31,8 +32,6 @@ def show_figure(fig, alt: str) -> None:
 def show_table(df: pd.DataFrame, caption: str) -> None:
     """Display ``df`` as a report table with its caption."""
     from IPython.display import HTML, display
-
-    from relapse_models.report.tables import html_table
 
     if df is None or df.empty:
         return

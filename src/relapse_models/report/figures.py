@@ -75,9 +75,7 @@ def gain_small_multiples(table, counties: list[str], names: dict[str, str],
                          capacity: dict[str, float], language: str = "zh", ncols: int = 3):
     """One panel of recall curves per county on the same axes, one legend for all panels
     below them, each panel's capacity line labelled."""
-    import math
 
-    from relapse_models.report.words import t
 
     nrows = max(1, math.ceil(len(counties) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows), sharey=True,

@@ -4,12 +4,13 @@ reader who reads nothing else."""
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
 
 from relapse_models.report.tables import format_interval
-from relapse_models.report.words import group_label, model_label
+from relapse_models.report.words import group_label, model_label, t
 
 
 def _pct(value: float) -> str:
@@ -119,8 +120,6 @@ def _certainty(r: pd.Series, language: str) -> str:
 def summary_html(sentences: list[str], language: str = "zh") -> str:
     """The summary as the page shows it: one paragraph in a box (sentences joined as the
     language writes them), text escaped."""
-    import html
-
     text = ("" if language == "zh" else " ").join(sentences)
     return f'<div class="plain-summary"><p>{html.escape(text)}</p></div>'
 
@@ -136,8 +135,6 @@ def data_statement(config: dict, households: int, first_period: str | None = Non
     headline counts are scaled up while every other section counts the sample), or real
     exports with their date range. From the ``data`` and ``simulate`` sections the report job
     receives; a config without them is read as the default (synthetic)."""
-    from relapse_models.report.words import t
-
     source = (config.get("data") or {}).get("source", "synthetic")
     if source == "synthetic":
         scale = float((config.get("simulate") or {}).get("scale", 1.0))

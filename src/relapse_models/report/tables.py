@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -61,7 +62,5 @@ def html_table(df: pd.DataFrame, caption: str | None = None) -> str:
     shown = df.astype(object).where(df.notna(), "—")  # None in text columns too
     out = shown.to_html(index=False, escape=True)
     if caption:
-        import html
-
         out = out.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
     return out

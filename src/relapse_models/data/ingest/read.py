@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import python_calamine as pc
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -132,8 +133,6 @@ def read_sheets(path: str | os.PathLike[str], head_rows: int = 40) -> list[RawSh
 
 
 def _excel_sheets(p: Path, head_rows: int) -> list[RawSheet]:
-    import python_calamine as pc
-
     try:
         book = pc.CalamineWorkbook.from_path(str(p))
         metas = [m for m in book.sheets_metadata if str(m.visible).endswith(".Visible")
