@@ -195,7 +195,7 @@ def test_logit_drops_collinear_columns(logit_data):
     assert m.dropped_ == ["x1_plus_flag"]
     tab = m.odds_ratios().set_index("term")
     assert tab.loc["x1", "ci_low"] < np.exp(0.8) < tab.loc["x1", "ci_high"]
-    from relapse_models.models.logit import collinear_columns
+    from relapse_models.models.glm import collinear_columns
 
     assert collinear_columns(d[["x1", "x2", "flag"]]) == []
 
@@ -251,7 +251,7 @@ def test_logit_drops_separated_flag_and_keeps_the_others(logit_data):
 
 
 def test_separated_columns_by_hand():
-    from relapse_models.models.logit import separated_columns
+    from relapse_models.models.glm import separated_columns
 
     X = pd.DataFrame({"sep": [0, 0, 0, 1, 1], "ok": [0, 1, 0, 1, 0], "cont": [1.0, 2, 3, 4, 5]})
     y = np.array([1.0, 0, 1, 0, 0])
@@ -267,7 +267,7 @@ def test_separated_columns_by_hand():
 def test_separated_columns_many_valued_and_its_fit():
     """A many-valued column whose positives all sit at its minimum (no relapsing household has
     an elderly member) has an infinite MLE: flagged, and the clustered fit stays finite."""
-    from relapse_models.models.logit import separated_columns
+    from relapse_models.models.glm import separated_columns
 
     rng = np.random.default_rng(3)
     n = 400

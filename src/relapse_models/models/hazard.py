@@ -36,7 +36,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 
-from relapse_models.models.logit import _FormulaGLM
+from relapse_models.models.glm import FormulaGLM
 from relapse_models.outcome.features import (
     ELIMINATION_CAP,
     SHOCK_CAP,
@@ -49,7 +49,7 @@ TIME_TO_EVENT = "relapse_in_quarters"
 """Column of X with the quarters from t to the first relapse-state quarter (label positive)."""
 
 
-class HazardModel(_FormulaGLM):
+class HazardModel(FormulaGLM):
     """Person-period cloglog GLM; cluster-robust SEs by ``groups`` (villages).
 
     ``fit(X, y, groups)`` takes the H-quarter label ``y`` and reads ``relapse_in_quarters``

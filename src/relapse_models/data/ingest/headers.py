@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from relapse_models.core.config import PROJECT_ROOT
-from relapse_models.data.ingest.units import _FULLWIDTH, unit_from_text
+from relapse_models.data.ingest.units import FULLWIDTH, unit_from_text
 
 COLUMNS_PATH = PROJECT_ROOT / "config" / "columns.yaml"
 HEAD_ROWS = 40
@@ -69,7 +69,7 @@ class Header:
 def normalise_header(text: object) -> str:
     """Header text without what varies between exports: spaces and line breaks, brackets
     and what they hold (units, notes), required-field stars, case, full-width forms."""
-    s = str(text).translate(_FULLWIDTH).strip().lower()
+    s = str(text).translate(FULLWIDTH).strip().lower()
     s = re.sub(r"[(\[【〔].*?[)\]】〕]", "", s)
     s = re.sub(r"单位\s*:?\s*(千元|万元|亿元|元)", "", s)
     s = re.sub(r"[\s_\-*※:.。]+", "", s)

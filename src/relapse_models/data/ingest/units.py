@@ -13,10 +13,12 @@ import pandas as pd
 UNIT_FACTORS: dict[str, float] = {"元": 1.0, "千元": 1_000.0, "万元": 10_000.0, "亿元": 1e8}
 """Multipliers to yuan, keyed by the unit as written."""
 
-_FULLWIDTH = str.maketrans(
+FULLWIDTH = str.maketrans(
     {**{chr(0xFF10 + i): str(i) for i in range(10)}, "．": ".", "，": ",", "－": "-", "＋": "+",
      "−": "-", "（": "(", "）": ")", "　": " ", "／": "/", "：": ":", "Ｘ": "X", "ｘ": "x"}
 )
+"""``str.translate`` table: full-width digits and punctuation (as Chinese input methods type
+them) to their ASCII forms, for values and headers alike."""
 
 # a unit in brackets or after 单位 / unit / a slash, e.g. "工资性收入（万元）", "收入/万元", "单位：万元"
 _UNIT_RE = re.compile(r"(?:[(（\[【]\s*|(?:单位|unit|units)\s*[:：]?\s*|/\s*)(千元|万元|亿元|元)",
@@ -27,12 +29,12 @@ _ZERO = {"-", "--", "—", "——", "无", "/"}
 
 def to_halfwidth(text: pd.Series) -> pd.Series:
     """Full-width digits and punctuation (common in Chinese input methods) to ASCII."""
-    return text.str.translate(_FULLWIDTH)
+    return text.str.translate(FULLWIDTH)
 
 
 def unit_from_text(text: str) -> float | None:
     """The yuan multiplier a header or title line states (``None`` when it states none)."""
-    match = _UNIT_RE.search(str(text).translate(_FULLWIDTH))
+    match = _UNIT_RE.search(str(text).translate(FULLWIDTH))
     return UNIT_FACTORS[match.group(1)] if match else None
 
 
