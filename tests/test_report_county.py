@@ -91,6 +91,8 @@ def test_model_table_shows_no_interval_artefacts_and_no_recall():
     row = table.iloc[0].tolist()
     assert row == ["梯度提升树（校准）", "0.900（无区间）", "0.200 [0.000, 0.300]", "0.0100", "—"]
     assert not any(c.startswith("召回率") for c in table.columns)  # one source per page
+    metrics["out_of_time"]["a"]["gbm"].update(o_e=1.23, o_e_ci=[0.9, 1.6])
+    assert rc.model_table(metrics, "a", "zh").iloc[0, -1] == "1.23 [0.90, 1.60]"
 
 
 def _capacity_json():

@@ -134,6 +134,9 @@ def model_table(
                     format_metric(m.get("ece"), ".4f"),
             }
         )
+        if "o_e" in m:  # calibration in the large, when the metrics file has it
+            rows[-1][("观测/预期病例比 O/E（1为完美）" if zh else
+                      "Observed / expected O/E (1 is perfect)")] = iv("o_e", ".2f")
     return pd.DataFrame(rows)
 
 
