@@ -71,6 +71,10 @@ def test_summary_without_a_baseline_or_equity_still_reads():
     assert 3 <= len(sentences) <= 5 and "单变量" not in "".join(sentences)
     none = plain_summary(at_capacity({"by_score": {}}), pd.DataFrame(), 0.1, None, "zh")
     assert none == ["本县检验年没有返贫案例，无法评价预警阈值。"]
+    no_case = _recommended()
+    no_case["intervals"]["threshold"]["logit"]["recall"] = None
+    no_case["by_score"]["logit"]["recall"] = None
+    assert plain_summary(at_capacity(no_case), _equity(), 0.1, None, "zh") == none
 
 
 def test_most_missed_is_the_lowest_shown_recall():

@@ -131,8 +131,10 @@ def explorer_chart(grid: pd.DataFrame, equity: pd.DataFrame, capacity_share: flo
         ("flagged", t("flagged_share", language),
          "format(datum.flagged_share, '.1%') + ' (' + format(datum.flagged_households, ',.0f')"
          + (" + '户)'" if zh else " + ' households)'")),
-        ("recall", t("recall_rows", language), f"format(datum.recall, '{nf}')"),
-        ("precision", t("precision", language), f"format(datum.precision, '{nf}')"),
+        ("recall", t("recall_rows", language),
+         f"isValid(datum.recall) ? format(datum.recall, '{nf}') : '—'"),
+        ("precision", t("precision", language),
+         f"isValid(datum.precision) ? format(datum.precision, '{nf}') : '—'"),
         ("lead", t("lead_time", language),
          "isValid(datum.lead_time_median) ? format(datum.lead_time_median, '.1f') : '—'"),
         ("tiers", t("explorer_tier_households", language),

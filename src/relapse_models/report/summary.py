@@ -52,7 +52,7 @@ def plain_summary(table: pd.DataFrame, equity: pd.DataFrame, capacity_share: flo
     table as the threshold stage publishes it."""
     zh = language == "zh"
     rec = table[table["recommended"]]
-    if rec.empty:
+    if rec.empty or math.isnan(rec.iloc[0]["recall"]):
         return ["本县检验年没有返贫案例，无法评价预警阈值。" if zh else
                 "The county has no relapse case in the test year: no threshold can be judged."]
     r = rec.iloc[0]
