@@ -383,8 +383,11 @@ def test_explorer_moves_with_the_slider(browser, browser_reports):
 
         step = rx.CAPACITY_STEP
         start = round(recommended["capacity_share"] / step) * step
+        def number(value: float) -> str:
+            return "—" if pd.isna(value) else f"{value:.3f}"
+
         row = expected(start)
-        assert shown("recall_rows") == f"{row['recall']:.3f}"
+        assert shown("recall_rows") == number(row["recall"])
         assert shown("threshold") == f"{row['threshold']:.3f}"
         tables = page.evaluate(_TABLES_JS)
         capacity = next(x for x in tables if x["caption"] == t("caption_capacity", "zh"))
@@ -392,7 +395,7 @@ def test_explorer_moves_with_the_slider(browser, browser_reports):
         assert best_row[0].startswith(model_label(best, "zh"))
         # the same recall as the page's table
         assert best_row[capacity["headers"].index(t("recall_ci", "zh"))].startswith(
-            f"{row['recall']:.3f}")
+            number(row["recall"]))
         target = round(max(step, start / 3) / step) * step
         page.evaluate(
             "v => { const s = document.querySelector('#threshold-explorer input[type=range]');"
@@ -402,7 +405,7 @@ def test_explorer_moves_with_the_slider(browser, browser_reports):
         page.wait_for_function(
             "w => Array.from(document.querySelectorAll('#threshold-explorer svg text'))"
             ".some(e => e.textContent === w)", arg=want, timeout=10_000)
-        assert shown("recall_rows") == f"{moved['recall']:.3f}"
+        assert shown("recall_rows") == number(moved["recall"])
         assert shown("flagged_share").startswith(f"{100 * moved['flagged_share']:.1f}%")
         assert not errors, errors
         page.close()

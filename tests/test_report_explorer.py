@@ -70,6 +70,9 @@ def test_equity_rows_join_the_overall_flagged_share():
     assert eq["group"].tolist() == ["有老年人口户", "有残疾人口户"]
     assert eq["flagged_share"].tolist() == [0.08, 0.08]
     assert eq["overall_recall"].tolist() == [0.5, 0.5]
+    # a county without cases: undefined recall ranks last, as in at_share
+    empty = rx.explorer_grid(_thresholds().assign(recall=np.nan), households=200)
+    assert (empty["overall_recall"] == -1).all() and empty["recall"].isna().all()
 
 
 def test_chart_is_offline_html_with_the_grid_inline():

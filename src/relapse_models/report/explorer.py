@@ -56,7 +56,9 @@ def explorer_grid(thresholds: pd.DataFrame, households: int,
     out["flagged_households"] = out["flagged_share"] * households
     # the county's recall and precision under the names the explorer selects on (an equity
     # row's own recall is its group's)
-    out["overall_recall"], out["overall_precision"] = out["recall"], out["precision"]
+    # (undefined values, a county without cases, rank last: -1, as at_share's na_position)
+    out["overall_recall"] = out["recall"].fillna(-1.0)
+    out["overall_precision"] = out["precision"].fillna(-1.0)
     out = pd.concat([out, tier_split(out["flagged_households"].to_numpy())], axis=1)
     return out.sort_values(["score", "flagged_share", "threshold"],
                            ascending=[True, True, False]).reset_index(drop=True)
