@@ -126,3 +126,20 @@ def test_show_figure_requires_alt_text():
     with pytest.raises(ValueError, match="alt text"):
         show_figure(fig, " ")
     assert figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_embedded_font_covers_what_scripts_draw():
+    """The explorer draws its labels from a script: those characters are in the font too."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from relapse_models.report.render import embed_font
+
+    html = embed_font("<html><head></head><body><p>甲</p>"
+                      "<script>var label = '虚线';</script></body></html>")
+    data = re.search(r"base64,([^)]+)\)", html).group(1)
+    cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
+    assert all(ord(c) in cmap for c in "甲虚线")

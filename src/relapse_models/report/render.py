@@ -120,8 +120,11 @@ def font_subset(text: str) -> bytes:
 
 def embed_font(html: str) -> str:
     """Add ``@font-face`` for :data:`REPORT_FONT` (the page's characters, base64) to the
-    page head; the template's CSS names that family first."""
-    data = base64.b64encode(font_subset(page_text(html))).decode("ascii")
+    page head; the template's CSS names that family first. Characters that scripts draw
+    (the explorer's labels, inside its chart spec) are covered too."""
+    drawn = "".join(m.group(0) for m in _SCRIPT_STYLE.finditer(html))
+    extra = "".join(sorted({c for c in drawn if ord(c) > 0x7F}))
+    data = base64.b64encode(font_subset(page_text(html) + extra)).decode("ascii")
     face = (
         f'<style type="text/css">@font-face {{ font-family: "{REPORT_FONT}"; '
         f'src: url(data:font/woff;base64,{data}) format("woff"); }}</style>'
