@@ -286,6 +286,8 @@ def test_pipeline_on_real_exports_refuses_to_start_without_a_key(tmp_path, monke
     cfg.write_text(yaml.safe_dump({"data": {"source": "files",
                                             "files": {c: [str(tmp_path / f"{c}.xlsx")] for c in counties}}}),
                    encoding="utf-8")
+    for c in counties:  # the exports exist: the key is what is missing
+        (tmp_path / f"{c}.xlsx").write_bytes(b"")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAPSE_PSEUDONYM_KEY")}
     run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--snakefile", str(root / "Snakefile"),
                           "--directory", str(tmp_path), "--configfile", str(cfg), "--cores", "1"],
