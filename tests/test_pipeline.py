@@ -139,7 +139,7 @@ def test_reports_are_self_contained_chinese_with_provenance(project):
         assert '<html lang="zh">' in html
         assert not external_references(html), page
         assert "import relapse_models" not in html, f"input code leaked into {page}"
-        assert "config hash" in html.lower() or "配置哈希" in html
+        assert "config hash" in html.lower() or "配置指纹" in html
         assert "data:image/png;base64" in html, f"no embedded figure in {page}"
 
 
