@@ -226,6 +226,7 @@ def make_feature_frame(
     )
     feats = pd.DataFrame(rng.random((n, len(FEATURE_COLUMNS))), columns=FEATURE_COLUMNS)
     feats["income_ratio"] = rng.uniform(0.8, 3.0, n)
+    feats["log_income_ratio"] = np.log(feats["income_ratio"])
     feats["any_chronic_ill"] = (rng.random(n_hh) < 0.3).astype(float)[hh]
     feats["disaster_hh_4q"] = (rng.random(n) < 0.2).astype(float)
     t = FEATURE_FRAME_TRUTH

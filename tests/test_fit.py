@@ -223,7 +223,8 @@ def test_one_county_metrics_equal_that_county_scored_among_others(result, config
     alone = fit.evaluate_predictions(one, ("rule", "logit"), config)
     among = fit.evaluate_predictions(result.predictions, ("rule", "logit"), config)
     assert set(alone) == {"pooled", "c1"}
-    assert alone["c1"] == alone["pooled"] == among["c1"]
+    as_text = json.dumps  # NaN (a withheld interval) is not equal to itself in a dict
+    assert as_text(alone["c1"]) == as_text(alone["pooled"]) == as_text(among["c1"])
     assert alone["pooled"]["logit"]["n"] == int((one["relapse"].notna()).sum())
 
 

@@ -59,7 +59,8 @@ def periods():
 @pytest.fixture(scope="module")
 def fitted(periods):
     return HazardModel(features=["x", "z", "quarters_since_elimination"]).fit(
-        periods, periods["relapse"], groups=periods["village_id"]
+        periods, periods["relapse"], groups=periods["village_id"],
+        time_to_event=periods["relapse_in_quarters"],
     )
 
 
@@ -92,8 +93,8 @@ def test_hazard_ratio_differs_from_the_horizon_logit(periods, fitted):
     assert lg.result_.params["x"] > fitted.result_.params["x"]
 
 
-def test_needs_time_to_event_column(periods):
-    with pytest.raises(ValueError, match="relapse_in_quarters"):
+def test_needs_time_to_event_apart_from_x(periods):
+    with pytest.raises(ValueError, match="time_to_event"):
         HazardModel(features=["x"]).fit(periods[["x", "quarters_since_elimination"]],
                                          periods["relapse"])
 

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from relapse_models.models import MODELS, GBMModel, LogitModel, RuleModel
+from relapse_models.models import MODELS, GBMModel, IncomeRatioModel, LogitModel, RuleModel
+from relapse_models.models.logit import ModelNotFitted
+from relapse_models.models.rule import rule_params
 from relapse_models.outcome.features import FEATURE_COLUMNS
 
 
@@ -18,29 +20,62 @@ def test_registry_names():
 def test_rule_triggers_by_hand():
     X = pd.DataFrame(
         {
-            "income_ratio": [0.9, 1.2, 1.2, 1.2, 1.2, 0.5, np.nan, 1.0],
-            "income_yoy_drop": [0.0, 0.30, 0.29, 0.0, 0.0, 0.6, 0.9, 0.0],
-            "oop_share": [0.0, 0.0, 0.0, 0.50, 0.0, 0.7, 0.9, 0.0],
-            "disaster_loss_share": [0.0, 0.0, 0.0, 0.0, 0.30, 0.4, 0.9, 0.0],
+            "income_ratio": [0.9, 1.2, 1.2, 1.2, 1.2, 0.5, np.nan, 1.0, 1.6, 1.6],
+            "income_yoy_drop": [0.0, 0.30, 0.29, 0.0, 0.0, 0.6, 0.9, 0.0, 0.0, 0.0],
+            "oop_share": [0.0, 0.0, 0.0, 0.50, 0.0, 0.7, 0.9, 0.0, 0.0, 0.0],
+            "medical_oop_4q": [0, 0, 0, 0, 0, 30000, 0, 0, 12000, 12000],
+            "disaster_loss_share": [0.0, 0.0, 0.0, 0.0, 0.30, 0.4, 0.9, 0.0, 0.0, 0.0],
+            # the Xi'an burden: 1万 for low-income households, 2.6万 for the others
+            "poverty_alleviated": [0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+            "dibao": [0] * 10,
+            "monitored_now": [0] * 10,
         }
     )
-    m = RuleModel(
-        income_multiple=1.0, income_drop=0.30, oop_share=0.50, disaster_loss_share=0.30
-    ).fit(X)
+    m = RuleModel(income_multiple=1.0, income_drop=0.30, oop_share=0.50,
+                  disaster_loss_share=0.30).fit(X)
+    assert m.triggers_ == ["income", "drop", "oop", "medical_burden", "disaster"]
     p = m.predict_proba(X)
-    np.testing.assert_allclose(p[:, 1], [0.25, 0.25, 0.0, 0.25, 0.25, 1.0, np.nan, 0.0])
-    known = [0, 1, 2, 3, 4, 5, 7]
+    np.testing.assert_allclose(
+        p[:, 1], [0.2, 0.2, 0.0, 0.2, 0.2, 1.0, np.nan, 0.0, 0.2, 0.0])
+    known = [0, 1, 2, 3, 4, 5, 7, 8, 9]
     np.testing.assert_allclose(p[known, 0] + p[known, 1], 1.0)
-    assert m.predict(X).tolist() == [True, True, False, True, True, True, True, False]
-    # the multiple moves the income trigger: 1.0 < 1.5 x line
-    assert RuleModel(income_multiple=1.5).fit(X).predict_proba(X)[7, 1] == 0.25
+    assert m.predict(X).tolist() == [True, True, False, True, True, True, True, False, True,
+                                     False]
+    # the multiple moves the income trigger: 1.0 < 1.5 x line, 1.6 is not
+    edge = RuleModel(income_multiple=1.5).fit(X).predict_proba(X)[:, 1]
+    assert edge[7] == 0.2 and edge[9] == 0.0
+    # a subset of triggers
+    only = RuleModel(triggers=["income", "disaster"]).fit(X).predict_proba(X)[:, 1]
+    np.testing.assert_allclose(only[[0, 4, 5, 7, 8]], [0.5, 1.0, 1.0, 0.5, 0.0])
 
 
-def test_rule_takes_config_section():
-    cfg = {"income_multiple": 1.0, "income_drop": 0.3, "oop_share": 0.5, "disaster_loss_share": 0.3}
-    assert RuleModel(**cfg).income_drop == 0.3
-    with pytest.raises(KeyError, match="income_ratio"):  # income is the one trigger it needs
+def test_rule_takes_config_section_and_missing_domains():
+    cfg = {"income_multiple": None, "income_drop": 0.3, "oop_share": 0.5,
+           "disaster_loss_share": 0.3}
+    params = rule_params({"rule": cfg, "monitoring": {"edge_multiple": 1.4}})
+    assert params["income_multiple"] == 1.4 and RuleModel(**params).income_drop == 0.3
+    with pytest.raises(KeyError, match="income_ratio"):
         RuleModel().fit(pd.DataFrame({"oop_share": [1.0]}))
+    with pytest.warns(RuntimeWarning, match="left out"):
+        m = RuleModel().fit(pd.DataFrame({"income_ratio": [1.0, 2.0]}))
+    assert m.triggers_ == ["income"] and "medical_burden" in m.unavailable_triggers_
+    with pytest.raises(ValueError, match="unknown trigger"):
+        RuleModel(triggers=["income", "rain"]).fit(pd.DataFrame({"income_ratio": [1.0]}))
+
+
+def test_income_ratio_baseline_ranks_by_income():
+    rng = np.random.default_rng(3)
+    r = rng.lognormal(0.5, 0.4, 5000)
+    y = rng.random(5000) < 1 / (1 + np.exp(-(-1.0 - 3.0 * np.log(r))))
+    X = pd.DataFrame({"income_ratio": r})
+    m = IncomeRatioModel().fit(X, y)
+    assert m.slope_ == pytest.approx(-3.0, abs=0.3)
+    p = m.predict_proba(X)[:, 1]
+    # the same ranking as the income ratio itself (lower income, higher risk)
+    assert roc_auc_score(y, p) == pytest.approx(roc_auc_score(y, -r))
+    assert abs(p.mean() - y.mean()) < 0.005
+    with pytest.raises(ModelNotFitted, match="slope"):
+        IncomeRatioModel().fit(X, ~y)
 
 
 def test_logit_recovers_true_coefficients(logit_data):
@@ -119,18 +154,21 @@ def _random_feature_frame(n=3000, seed=5):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.random((n, len(FEATURE_COLUMNS))), columns=FEATURE_COLUMNS)
     X["income_ratio"] = rng.uniform(0.5, 3.0, n)
+    X["log_income_ratio"] = np.log(X["income_ratio"])
     y = rng.random(n) < 1 / (1 + np.exp(-(2.0 - 2.0 * X["income_ratio"])))
+    X["medical_oop_4q"] = rng.uniform(0, 30000, n)
     # the hazard model's next-quarter event: a positive's first relapse quarter, 1..4
-    X["relapse_in_quarters"] = pd.Series(rng.integers(1, 5, n), dtype="Int64").where(y, pd.NA)
-    return X, pd.Series(y), rng.integers(0, 40, n)
+    to_event = pd.Series(rng.integers(1, 5, n), dtype="Int64").where(y, pd.NA)
+    return X, pd.Series(y), rng.integers(0, 40, n), to_event
 
 
-@pytest.mark.parametrize("name", ["rule", "logit", "hazard", "gbm"])
+@pytest.mark.parametrize("name", ["rule", "income_ratio", "logit", "hazard", "gbm"])
 def test_shared_api_on_feature_columns(name):
-    X, y, groups = _random_feature_frame()
+    X, y, groups, to_event = _random_feature_frame()
     params = {"max_iter": 30} if name == "gbm" else {}
+    extra = {"time_to_event": to_event} if name == "hazard" else {}
     model = MODELS[name](**params)
-    assert model.fit(X, y, groups=groups) is model
+    assert model.fit(X, y, groups=groups, **extra) is model
     p = model.predict_proba(X)
     assert p.shape == (len(X), 2)
     assert np.all((p >= 0) & (p <= 1))

@@ -110,7 +110,27 @@ def reliability_curve(
 
 # --- all metrics with clustered intervals --------------------------------------------------
 
-_METRICS = ("auc", "pr_auc", "brier", "ece", "recall_at_capacity", "precision_at_capacity")
+_METRICS = ("recall_at_capacity", "precision_at_capacity", "pr_auc", "auc", "brier", "ece",
+            "ece_relative", "o_e")
+"""Every metric of :func:`score_metrics`, the lead ones first. ``ece``: equal-count bins;
+``ece_relative``: ECE / prevalence (an ECE of 0.005 is small at 20 % prevalence and as large
+as the rate itself at 0.5 %); ``o_e``: observed / expected cases (sum of labels / sum of
+probabilities)."""
+
+MIN_CLUSTERS = 20
+"""Fewest clusters (villages) for a bootstrap interval; fewer: withheld, with the reason."""
+
+MIN_POSITIVE_CLUSTERS = 10
+"""Fewest clusters holding a positive for a bootstrap interval: with fewer, the replicates'
+recall and PR-AUC take a handful of values and percentile intervals do not cover."""
+
+
+def quantile_edges(s: np.ndarray, n_bins: int = 10) -> np.ndarray:
+    """Interior edges of ``n_bins`` equal-count bins of ``s`` (ties can merge bins); a row's
+    bin is ``searchsorted(edges, s, side="right")``."""
+    if not len(s):
+        return np.zeros(0)
+    return np.unique(np.quantile(s, np.linspace(0, 1, n_bins + 1)[1:-1]))
 _DENSE_CELLS = 1 << 24
 """Largest (cluster x tie group) table the bootstrap sums densely (8 bytes a cell)."""
 
@@ -131,9 +151,11 @@ def _ties(y: np.ndarray, s: np.ndarray) -> _Ties:
     return _Ties(values, inverse, n, np.bincount(inverse, weights=y, minlength=len(values)))
 
 
-def _point(y, s, w, capacity_share, is_prob, n_bins, ties: _Ties | None = None) -> dict[str, float]:
+def _point(y, s, w, capacity_share, is_prob, n_bins, ties: _Ties | None = None,
+           ece_edges: np.ndarray | None = None) -> dict[str, float]:
     """Point estimates; with ``ties`` (unit weights ``w``) the ranking metrics are read from
-    the counts per distinct score instead of sorting the rows again."""
+    the counts per distinct score instead of sorting the rows again. ECE on equal-width bins,
+    or on the bins of ``ece_edges`` (see :func:`quantile_edges`)."""
     out = dict.fromkeys(_METRICS, float("nan"))
     if 0 < (w * y).sum() < w.sum():
         if ties is None:
@@ -154,7 +176,16 @@ def _point(y, s, w, capacity_share, is_prob, n_bins, ties: _Ties | None = None) 
             out["pr_auc"] = average_precision_score(label, value, sample_weight=weight)
     if is_prob:
         out["brier"] = brier_score_loss(y, s, sample_weight=w)
-        out["ece"] = expected_calibration_error(y, s, n_bins=n_bins, sample_weight=w)
+        if ece_edges is None:
+            out["ece"] = expected_calibration_error(y, s, n_bins=n_bins, sample_weight=w)
+        else:
+            b = np.searchsorted(ece_edges, s, side="right")
+            k = len(ece_edges) + 1
+            gap = np.abs(np.bincount(b, w * y, k) - np.bincount(b, w * s, k)).sum()
+            out["ece"] = float(gap / w.sum()) if w.sum() > 0 else float("nan")
+        pos, expected = float((w * y).sum()), float((w * s).sum())
+        out["ece_relative"] = out["ece"] * w.sum() / pos if pos > 0 else float("nan")
+        out["o_e"] = pos / expected if expected > 0 else float("nan")
     if capacity_share is not None:
         if ties is None:
             r, p = at_share(y, s, capacity_share, w)
@@ -190,42 +221,105 @@ def score_metrics(
     n_bins: int = 10,
     level: float = 0.95,
     max_bins: int = 4096,
+    min_clusters: int = 0,
+    min_positive_clusters: int = 0,
 ) -> dict:
-    """AUC, PR-AUC, Brier, ECE, recall and precision at capacity, each with a percentile
-    interval from a bootstrap clustered by ``groups`` (villages; rows if ``None``).
+    """Recall and precision at capacity, PR-AUC, AUC, Brier, ECE (equal-count bins), ECE
+    relative to prevalence and observed/expected, each with a percentile interval from a
+    bootstrap clustered by ``groups`` (villages; rows if ``None``).
 
-    Rows with a missing label or score are dropped (``n`` counts the rest). Brier and ECE are
-    NaN when the score is not within [0, 1]. Returns plain floats and ``[low, high]`` lists
-    (JSON-ready): keys ``n, n_pos, prevalence, capacity_share, n_boot`` and for each metric
-    ``m`` both ``m`` and ``m_ci``. Replicates come from :func:`bootstrap_metrics` (exact for
-    scores with at most ``max_bins`` distinct values, binned above that). The scores are
-    sorted once; the point estimates and the replicates share that sort.
+    Rows with a missing label or score are dropped (``n`` counts the rest). Brier, ECE and
+    observed/expected are NaN when the score is not within [0, 1]. With fewer than
+    ``min_clusters`` clusters or ``min_positive_clusters`` clusters holding a positive, the
+    intervals are withheld (NaN) and ``ci_withheld`` says why (else it is ``None``).
+    Returns plain floats and ``[low, high]`` lists (JSON-ready): keys ``n, n_pos,
+    prevalence, capacity_share, n_boot, n_clusters, n_positive_clusters, ci_withheld``, for
+    each metric ``m`` both ``m`` and ``m_ci``, and ``calibration_deciles`` (equal-count
+    deciles: n, expected, observed, o_e). Replicates come from :func:`bootstrap_metrics`.
     """
-    y = as_float_label(y_true)
-    s = np.asarray(score, dtype=float)
-    keep = ~np.isnan(y) & ~np.isnan(s)
-    y, s = y[keep], s[keep]
+    point, reps, info = metrics_and_replicates(
+        y_true, score, groups, capacity_share, n_boot, seed, n_bins, max_bins,
+        min_clusters, min_positive_clusters,
+    )
+    res = {**info, **point}
+    for k in _METRICS:
+        res[f"{k}_ci"] = _percentile_ci(reps[k], level)
+        res[k] = float(res[k])
+    return res
+
+
+def metrics_and_replicates(
+    y_true: ArrayLike,
+    score: ArrayLike,
+    groups: ArrayLike | None = None,
+    capacity_share: float | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    n_bins: int = 10,
+    max_bins: int = 4096,
+    min_clusters: int = 0,
+    min_positive_clusters: int = 0,
+    keep: np.ndarray | None = None,
+) -> tuple[dict[str, float], dict[str, np.ndarray], dict]:
+    """The point estimates, the bootstrap replicates of every metric and the counts of
+    :func:`score_metrics`. The replicates resample the clusters of *all* rows (codes before
+    dropping rows with a missing label or score; ``keep`` narrows the rows further), so two
+    scores of the same rows share replicates: their differences are paired."""
+    y_all = as_float_label(y_true)
+    s_all = np.asarray(score, dtype=float)
+    codes_all = _cluster_codes(groups, np.ones(len(y_all), dtype=bool))
+    ok = ~np.isnan(y_all) & ~np.isnan(s_all)
+    if keep is not None:
+        ok &= np.asarray(keep, dtype=bool)
+    y, s, codes = y_all[ok], s_all[ok], codes_all[ok]
     is_prob = bool(len(s)) and s.min() >= 0 and s.max() <= 1
-    w1 = np.ones_like(s)
-    res: dict = {
+    n_clusters = len(np.unique(codes))
+    n_pos_clusters = len(np.unique(codes[y == 1]))
+    withheld = None
+    if n_clusters < min_clusters:
+        withheld = (f"{n_clusters} cluster(s), fewer than {min_clusters}: "
+                    "a cluster bootstrap would not cover")
+    elif n_pos_clusters < min_positive_clusters:
+        withheld = (f"relapses in {n_pos_clusters} cluster(s), fewer than "
+                    f"{min_positive_clusters}: too few for an interval")
+    info: dict = {
         "n": int(len(y)),
         "n_pos": int(y.sum()),
         "prevalence": float(y.mean()) if len(y) else float("nan"),
         "capacity_share": capacity_share,
         "n_boot": int(n_boot),
+        "n_clusters": int(n_clusters),
+        "n_positive_clusters": int(n_pos_clusters),
+        "ci_withheld": withheld,
     }
     ties = _ties(y, s)
-    res.update(_point(y, s, w1, capacity_share, is_prob, n_bins, ties=ties))
-    codes = _cluster_codes(groups, keep)
+    edges = quantile_edges(s, n_bins)
+    point = _point(y, s, np.ones_like(s), capacity_share, is_prob, n_bins, ties=ties,
+                   ece_edges=edges)
+    if is_prob:
+        info["calibration_deciles"] = calibration_deciles(y, s, edges)
+    boot = 0 if withheld else n_boot
+    counts = cluster_bootstrap_counts(codes_all, boot, seed)
     reps = bootstrap_metrics(
-        y, s, codes, cluster_bootstrap_counts(codes, n_boot, seed),
-        capacity_share=capacity_share, is_prob=is_prob, n_bins=n_bins, max_bins=max_bins,
-        ties=(ties.values, ties.inverse),
+        y, s, codes, counts, capacity_share=capacity_share, is_prob=is_prob, n_bins=n_bins,
+        max_bins=max_bins, ties=(ties.values, ties.inverse), ece_edges=edges,
     )
-    for k in _METRICS:
-        res[f"{k}_ci"] = _percentile_ci(reps[k], level)
-        res[k] = float(res[k])
-    return res
+    return point, reps, info
+
+
+def calibration_deciles(y: np.ndarray, p: np.ndarray, edges: np.ndarray) -> list[dict]:
+    """Per equal-count bin of the predictions: rows, expected and observed cases and their
+    ratio (observed / expected)."""
+    b = np.searchsorted(edges, p, side="right")
+    k = len(edges) + 1
+    n = np.bincount(b, minlength=k)
+    exp_ = np.bincount(b, p, k)
+    obs = np.bincount(b, y, k)
+    return [
+        {"n": int(n[i]), "expected": float(exp_[i]), "observed": float(obs[i]),
+         "o_e": float(obs[i] / exp_[i]) if exp_[i] > 0 else float("nan")}
+        for i in range(k) if n[i]
+    ]
 
 
 def cluster_bootstrap_counts(codes: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
@@ -268,6 +362,7 @@ def bootstrap_metrics(
     n_bins: int = 10,
     max_bins: int = 4096,
     ties: tuple[np.ndarray, np.ndarray] | None = None,
+    ece_edges: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every metric of :func:`score_metrics` for each replicate (row of ``counts``, see
     :func:`cluster_bootstrap_counts`), without a pass over the rows per replicate.
@@ -279,6 +374,8 @@ def bootstrap_metrics(
     ``max_bins`` distinct values; otherwise scores are grouped in ``max_bins`` quantile bins,
     which moves an AUC by at most the share of pairs within one bin (about 1 / max_bins).
     ``ties``: ``np.unique(s, return_inverse=True)`` if the caller has it (saves a sort).
+    ``ece_edges``: fixed bins for the ECE (:func:`quantile_edges` of the sample: equal-count
+    bins); ``None``: ``n_bins`` equal-width bins.
     """
     n_boot, n_groups = counts.shape
     out = {m: np.full(n_boot, np.nan) for m in _METRICS}
@@ -341,10 +438,17 @@ def bootstrap_metrics(
             zero = np.zeros(len(y), dtype=int)
             sq = by_cluster((y - s) ** 2, zero, 1)[:, 0]
             out["brier"] = sq / total
-            b = np.minimum((s * n_bins).astype(int), n_bins - 1)
-            y_b = whole_by_cluster(y, b, n_bins) if whole else by_cluster(y, b, n_bins)
-            gap = np.abs(y_b - by_cluster(s, b, n_bins)).sum(axis=1)
+            if ece_edges is None:
+                b, nb = np.minimum((s * n_bins).astype(int), n_bins - 1), n_bins
+            else:
+                b, nb = np.searchsorted(ece_edges, s, side="right"), len(ece_edges) + 1
+            y_b = whole_by_cluster(y, b, nb) if whole else by_cluster(y, b, nb)
+            s_b = by_cluster(s, b, nb)
+            gap = np.abs(y_b - s_b).sum(axis=1)
             out["ece"] = gap / total
+            out["ece_relative"] = np.where(n_pos > 0, gap / np.where(n_pos > 0, n_pos, 1), np.nan)
+            expected = s_b.sum(axis=1)
+            out["o_e"] = np.where(expected > 0, n_pos / np.where(expected > 0, expected, 1), np.nan)
     return out
 
 
@@ -410,6 +514,105 @@ def compare_scores(
     for k, v in reps.items():
         res[f"{k}_ci"] = _percentile_ci(v, level)
     return res
+
+
+# --- every score on the same replicates: metrics and paired comparisons ---------------------
+
+HEADLINE = ("recall_at_capacity", "precision_at_capacity", "pr_auc", "auc")
+"""The metrics every comparison reports, the lead ones first."""
+
+
+def _verdict(ci: list[float], a: str, b: str) -> str | None:
+    """``b`` when the interval of ``b - a`` lies above 0, ``a`` when below, else ``None``."""
+    lo, hi = ci
+    if np.isnan(lo) or np.isnan(hi):
+        return None
+    return b if lo > 0 else a if hi < 0 else None
+
+
+def evaluate_scores(
+    y_true: ArrayLike,
+    scores: dict[str, ArrayLike],
+    groups: ArrayLike | None = None,
+    capacity_share: float | None = None,
+    baselines: tuple[str, ...] = ("rule", "income_ratio"),
+    oracle: str | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+    min_clusters: int = MIN_CLUSTERS,
+    min_positive_clusters: int = MIN_POSITIVE_CLUSTERS,
+) -> tuple[dict[str, dict], list[dict]]:
+    """Metrics of every score (as :func:`score_metrics`) and the paired comparisons that
+    carry a claim, all on the same village replicates:
+
+    - each model (not a baseline, not the oracle) against the best baseline, per headline
+      metric (:data:`HEADLINE`; the best is the baseline with the higher value of that
+      metric, the harder comparison);
+    - ``gbm`` against ``logit`` when both are scored;
+    - each score's recall at capacity and AUC as a ratio to the oracle's (``oracle``: the
+      true probability, on synthetic data).
+
+    A comparison row: ``a``, ``b``, ``metric``, ``kind`` (``difference`` b - a, or
+    ``ratio`` b / a), ``a_value``, ``b_value``, ``estimate``, ``ci``, ``excludes_null``
+    (the interval excludes 0, or 1 for a ratio) and ``winner`` (the better of the two when
+    it does, else ``None``: no winner is named), and ``ci_withheld`` when too few clusters.
+    """
+    y = as_float_label(y_true)
+    arrays = {k: np.asarray(v, dtype=float) for k, v in scores.items()}
+    masks = {k: ~np.isnan(y) & ~np.isnan(v) for k, v in arrays.items()}
+    kw = dict(groups=groups, capacity_share=capacity_share, n_boot=n_boot, seed=seed,
+              min_clusters=min_clusters, min_positive_clusters=min_positive_clusters)
+    cache: dict[tuple[str, bytes], tuple[dict, dict, dict]] = {}
+
+    def on(name: str, mask: np.ndarray) -> tuple[dict, dict, dict]:
+        key = (name, np.packbits(mask).tobytes())
+        if key not in cache:
+            cache[key] = metrics_and_replicates(y, arrays[name], keep=mask, **kw)
+        return cache[key]
+
+    metrics: dict[str, dict] = {}
+    for name in arrays:
+        point, reps, info = on(name, masks[name])
+        res = {**info, **point}
+        for k in _METRICS:
+            res[f"{k}_ci"] = _percentile_ci(reps[k], level)
+            res[k] = float(res[k])
+        metrics[name] = res
+
+    def compare(a: str, b: str, metric: str, kind: str = "difference") -> dict:
+        both = masks[a] & masks[b]
+        pa, ra, ia = on(a, both)
+        pb, rb, _ = on(b, both)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if kind == "ratio":
+                est = pb[metric] / pa[metric]
+                ci = _percentile_ci(rb[metric] / ra[metric], level)
+                excludes = bool(ci[0] > 1 or ci[1] < 1)
+                winner = None
+            else:
+                est = pb[metric] - pa[metric]
+                ci = _percentile_ci(rb[metric] - ra[metric], level)
+                excludes = bool(ci[0] > 0 or ci[1] < 0)
+                winner = _verdict(ci, a, b)
+        return {"a": a, "b": b, "metric": metric, "kind": kind,
+                "a_value": float(pa[metric]), "b_value": float(pb[metric]),
+                "estimate": float(est), "ci": ci, "excludes_null": excludes,
+                "winner": winner, "ci_withheld": ia["ci_withheld"]}
+
+    present = [b for b in baselines if b in arrays]
+    models = [m for m in arrays if m not in present and m != oracle]
+    rows: list[dict] = []
+    if present:
+        for metric in HEADLINE:
+            best = max(present, key=lambda b: np.nan_to_num(metrics[b][metric], nan=-np.inf))
+            rows += [{**compare(best, m, metric), "against": "best_baseline"} for m in models]
+    if "gbm" in arrays and "logit" in arrays:
+        rows += [{**compare("logit", "gbm", metric), "against": "logit"} for metric in HEADLINE]
+    if oracle is not None and oracle in arrays:
+        rows += [{**compare(oracle, m, metric, "ratio"), "against": "oracle"}
+                 for m in [*present, *models] for metric in ("recall_at_capacity", "auc")]
+    return metrics, rows
 
 
 # --- splits ---------------------------------------------------------------------------------

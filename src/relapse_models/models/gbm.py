@@ -6,26 +6,19 @@ calibration rows are grouped by ``groups`` (villages) when given, so a village i
 in the trees' training part and the calibration part. Missing feature values are handled by
 the trees natively.
 
-Cost: by default (``cv=1``) the trees are fitted once, on all villages but a held-out share
-(``calibration_share``), and that held-out share serves twice: boosting stops when its
-log-loss has not improved for ``n_iter_no_change`` rounds, and the sigmoid is fitted on it.
-Stopping on held-out *villages* matters: a random row split puts the same households on both
-sides, so its loss keeps falling while the trees learn households, not risk (measured at scale
-0.02: 300 rounds without stopping, test AUC 0.918; stopped on villages after 76 rounds, 0.925,
-at an eighth of the 3-fold ensemble's CPU time). With ``refit`` the trees are then grown
-again, as many rounds, on every row (the held-out villages too) and the sigmoid is fitted on
-the held-out villages' scores of that refit. With ``cv=k >= 2`` it is the classic k-fold
-``CalibratedClassifierCV`` ensemble (k tree fits; early stopping, if on, on random rows).
+Cost and honesty (``cv=1``, the default): the villages are split three ways. The trees are
+grown on the first part; boosting stops when the log-loss on the second part (other
+villages) has not improved for ``n_iter_no_change`` rounds; the sigmoid is fitted on the
+third part (``calibration_share`` of the villages), which neither grew nor stopped the
+trees. Stopping on held-out *villages* matters: a random row split puts the same households
+on both sides, so its loss keeps falling while the trees learn households, not risk. With
+``refit`` the trees are grown again, as many rounds, on the first two parts (never on the
+calibration villages). With ``cv=k >= 2`` it is the classic k-fold ``CalibratedClassifierCV``
+ensemble (k tree fits; early stopping, if on, on random rows).
 
-Defaults (16 leaves, at least 100 rows a leaf, L2 penalty 10; refit): the panel repeats each
-household over quarters, and large, loosely regularised trees learn households. With the
-shock-timing features (:data:`relapse_models.outcome.features.SHOCK_FEATURES`) the risk has more
-interactions (a shock's effect depends on income), which 16 penalised leaves learn better than
-the former 8 leaves, 200 rows, L2 1: on the scale-0.02 synthetic panel out of time (test 2024,
-three seeds of the village split) 0.976 x the oracle's AUC (0.9756-0.9765) against 0.970
-(0.9694-0.9696); 31 leaves or a learning rate of 0.03 were no better. Trained on a third of
-the rows (train <= 2022, test 2023) the two settings are within 0.002 of each other (0.952-0.954
-against 0.954-0.956), so the gain needs the larger training set and costs little without it.
+The tree settings are hyper-parameters: the model stage chooses them among
+:data:`GBM_GRID` on the tuning year (:func:`relapse_models.steps.fit.tune`), never on the
+test year.
 """
 
 from __future__ import annotations
@@ -37,7 +30,6 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
-from sklearn.inspection import partial_dependence, permutation_importance
 from sklearn.model_selection import (
     GroupKFold,
     GroupShuffleSplit,
@@ -47,6 +39,13 @@ from sklearn.model_selection import (
 
 from relapse_models.outcome.features import model_columns
 from relapse_models.outcome.relapse import as_float_label
+
+GBM_GRID: tuple[dict, ...] = (
+    {"max_leaf_nodes": 8, "min_samples_leaf": 200, "l2_regularization": 1.0},
+    {"max_leaf_nodes": 16, "min_samples_leaf": 100, "l2_regularization": 10.0},
+    {"max_leaf_nodes": 31, "min_samples_leaf": 50, "l2_regularization": 10.0},
+)
+"""Tree settings the tuning year chooses among (small to large trees)."""
 
 
 class GBMModel:
@@ -124,27 +123,22 @@ class GBMModel:
         )
         g = None if groups is None else np.asarray(groups)[keep]
         if self.cv <= 1:
-            if g is not None:
-                split = GroupShuffleSplit(
-                    n_splits=1, test_size=self.calibration_share, random_state=self.random_state
-                ).split(Xa, ya, g)
-            else:
-                split = StratifiedShuffleSplit(
-                    n_splits=1, test_size=self.calibration_share, random_state=self.random_state
-                ).split(Xa, ya)
-            fit_rows, cal_rows = next(split)
-            if self.early_stopping:  # stop on the held-out villages, not on random rows
+            fit_rows, cal_rows = self._split(Xa, ya, g, np.arange(len(ya)), self.calibration_share)
+            if self.early_stopping:  # stop on other held-out villages, not on random rows
+                share = self.calibration_share / max(1.0 - self.calibration_share, 1e-9)
+                grow, stop = self._split(Xa, ya, g, fit_rows, share)
                 base.set_params(early_stopping=True, scoring="loss")
-                base.fit(Xa[fit_rows], ya[fit_rows], X_val=Xa[cal_rows], y_val=ya[cal_rows])
+                base.fit(Xa[grow], ya[grow], X_val=Xa[stop], y_val=ya[stop])
             else:
                 base.fit(Xa[fit_rows], ya[fit_rows])
-            if self.refit:  # the same number of rounds on every row
+            if self.refit:  # the same number of rounds on every row but the calibration part
                 base = clone(base).set_params(max_iter=base.n_iter_, early_stopping=False)
-                base.fit(Xa, ya)
+                base.fit(Xa[fit_rows], ya[fit_rows])
             self.estimator_ = CalibratedClassifierCV(FrozenEstimator(base), method=method).fit(
                 Xa[cal_rows], ya[cal_rows]
             )
             self.n_iter_ = [int(base.n_iter_)]
+            self.n_calibration_rows_ = int(len(cal_rows))
         else:
             if g is not None:
                 n_splits = min(self.cv, len(np.unique(g)))
@@ -162,6 +156,23 @@ class GBMModel:
         self.feature_names_in_ = cols
         return self
 
+    def _split(
+        self, Xa: np.ndarray, ya: np.ndarray, g: np.ndarray | None, rows: np.ndarray,
+        share: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``rows`` split into (kept, held out ``share``): by village when ``g`` is given,
+        else stratified by outcome."""
+        if g is not None:
+            split = GroupShuffleSplit(n_splits=1, test_size=share,
+                                      random_state=self.random_state).split(
+                Xa[rows], ya[rows], g[rows])
+        else:
+            split = StratifiedShuffleSplit(n_splits=1, test_size=share,
+                                           random_state=self.random_state).split(
+                Xa[rows], ya[rows])
+        a, b = next(split)
+        return rows[a], rows[b]
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of relapse within the horizon in column 1."""
         return self.estimator_.predict_proba(X[self.feature_names_in_].to_numpy(dtype=float))
@@ -170,6 +181,8 @@ class GBMModel:
         self, X: pd.DataFrame, y: ArrayLike, n_repeats: int = 5, scoring: str = "roc_auc"
     ) -> pd.DataFrame:
         """Risk drivers: drop in ``scoring`` when a feature is shuffled (mean, sd)."""
+        from sklearn.inspection import permutation_importance
+
         y = as_float_label(y)
         keep = ~np.isnan(y)
         r = permutation_importance(
@@ -200,6 +213,8 @@ class GBMModel:
         """How the average calibrated risk moves with one feature, the others as observed
         (sklearn's brute-force partial dependence): feature, grid_value, value.
         ``max_rows`` rows are drawn (seeded) to bound the cost (grid x rows predictions)."""
+        from sklearn.inspection import partial_dependence
+
         Xa = X[self.feature_names_in_]
         if max_rows is not None and len(Xa) > max_rows:
             Xa = Xa.sample(max_rows, random_state=self.random_state)

@@ -36,7 +36,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 
-from relapse_models.models.glm import FormulaGLM
+from relapse_models.models.glm import LOGIT_FEATURES, FormulaGLM
 from relapse_models.outcome.features import (
     ELIMINATION_CAP,
     SHOCK_CAP,
@@ -52,8 +52,8 @@ TIME_TO_EVENT = "relapse_in_quarters"
 class HazardModel(FormulaGLM):
     """Person-period cloglog GLM; cluster-robust SEs by ``groups`` (villages).
 
-    ``fit(X, y, groups)`` takes the H-quarter label ``y`` and reads ``relapse_in_quarters``
-    from X to get the next-quarter event. ``duration``: the duration column (None: no
+    ``fit(X, y, groups, time_to_event)`` takes the H-quarter label ``y`` and the quarters to
+    relapse (``relapse_in_quarters``, never part of X) to get the next-quarter event. ``duration``: the duration column (None: no
     baseline bands, a constant hazard), cut at ``duration_edges`` (left-closed bands, the last
     open above) and capped at ``duration_cap``; data without the duration column (no
     monitoring records) are fitted with a constant baseline (``duration_`` is then None).
@@ -85,8 +85,10 @@ class HazardModel(FormulaGLM):
         return [f"duration_{lo}_{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
 
     def _covariates(self, X: pd.DataFrame) -> list[str]:
-        cols = model_columns(X, self.features)
-        return [c for c in cols if c not in (self.duration, TIME_TO_EVENT)]
+        features = self.features
+        if features is None:
+            features = [c for c in LOGIT_FEATURES if c in X.columns and c != self.duration]
+        return [c for c in model_columns(X, features) if c != self.duration]
 
     def _design(self, X: pd.DataFrame, ahead: int = 0) -> pd.DataFrame:
         """Covariates, plus duration band dummies with the duration moved ``ahead`` quarters."""
@@ -108,24 +110,49 @@ class HazardModel(FormulaGLM):
     def _columns(self, X: pd.DataFrame) -> list[str]:
         return list(X.columns)
 
+    def _inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        return 1.0 - np.exp(-np.exp(eta))
+
+    def _penalised(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Ridge cloglog GLM on standardised columns (statsmodels ``fit_regularized``)."""
+        mean, sd = Z.mean(axis=0), Z.std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+        design = np.column_stack([np.ones(len(Z)), (Z - mean) / sd])
+        family = sm.families.Binomial(link=sm.families.links.CLogLog())
+        alpha = np.r_[0.0, np.full(Z.shape[1], 1.0 / len(Z))]
+        b = np.asarray(sm.GLM(y, design, family=family).fit_regularized(
+            alpha=alpha, L1_wt=0.0).params)
+        slope = b[1:] / sd
+        return np.concatenate([[b[0] - float(slope @ mean)], slope])
+
     def _fit_formula(self, formula: str, data: pd.DataFrame, fit_kw: dict):
         fit_kw = {k: v for k, v in fit_kw.items() if k != "disp"}
         family = sm.families.Binomial(link=sm.families.links.CLogLog())
         return smf.glm(formula, data, family=family).fit(**fit_kw)
 
-    def fit(self, X: pd.DataFrame, y: ArrayLike, groups: ArrayLike | None = None) -> Self:
-        """Fit on the rows with a known label: event = relapse state first reached at t+1."""
-        if TIME_TO_EVENT not in X:
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: ArrayLike,
+        groups: ArrayLike | None = None,
+        time_to_event: ArrayLike | None = None,
+    ) -> Self:
+        """Fit on the rows with a known label: event = relapse state first reached at t+1.
+        ``time_to_event``: quarters to the first relapse-state quarter (``relapse_in_quarters``
+        from :mod:`relapse_models.outcome.relapse`), given apart from X: it is derived from the label
+        and never a model input."""
+        if time_to_event is None:
             raise ValueError(
-                f"hazard model: X needs the column {TIME_TO_EVENT!r} (quarters to the first "
-                "relapse-state quarter, from relapse_models.outcome.relapse) for the next-quarter event"
+                f"hazard model: fit needs time_to_event ({TIME_TO_EVENT!r}, quarters to the "
+                "first relapse-state quarter, from relapse_models.outcome.relapse) for the next-quarter "
+                "event"
             )
         # without monitoring records there is no time since elimination: a constant baseline
         self.duration_ = self.duration if self.duration in X else None
         label = as_float_label(y)
-        first = pd.to_numeric(X[TIME_TO_EVENT], errors="coerce").to_numpy(dtype=float)
-        event = np.where(np.isnan(label), np.nan,
-                         ((label > 0) & (first == self.step)).astype(float))
+        first = pd.to_numeric(pd.Series(np.asarray(time_to_event)), errors="coerce").to_numpy(
+            dtype=float)
+        event = np.where(np.isnan(label), np.nan, ((label > 0) & (first == self.step)).astype(float))
         super().fit(self._design(X), event, groups=groups)
         return self
 

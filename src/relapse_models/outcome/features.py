@@ -135,10 +135,17 @@ TRIGGER_COLUMNS: dict[str, str] = {
     "income": "income_ratio",
     "drop": "income_yoy_drop",
     "oop": "oop_share",
+    "medical_burden": "medical_oop_4q",
     "disaster": "disaster_loss_share",
 }
 """The official screening rule's triggers (:class:`relapse_models.models.RuleModel`, the
 official tiers, the line sensitivity) -> the feature column each reads."""
+
+LOW_INCOME_COLUMNS: tuple[str, ...] = ("poverty_alleviated", "dibao", "monitored_now")
+"""Flags that put a household in the low-income group of the rule's medical-burden trigger."""
+
+RULE_INPUTS: list[str] = [*TRIGGER_COLUMNS.values(), *LOW_INCOME_COLUMNS]
+"""The columns the rule may read (its allow-list)."""
 
 
 LABEL_COLUMN = "relapse"
@@ -148,16 +155,31 @@ EXTRA_COLUMNS: list[str] = [
     "relapse_event",  # relapse state in quarter t (income below line or identified now)
     "at_risk",  # relapse_event known and False: the population an early warning is for
     "relapse_in_quarters",  # quarters to the first relapse-state quarter when relapse is True
+    "medical_oop_4q",  # the household's out-of-pocket medical spending, last 4 quarters (yuan)
 ]
+
+LABEL_DERIVED_COLUMNS: frozenset[str] = frozenset(
+    {"relapse", "relapse_in_quarters", "relapse_next_4q", "true_prob", "true_hazard"}
+)
+"""Columns computed from the outcome or from the generator's hidden state: never a model
+input (:func:`model_columns` refuses them)."""
 
 
 def model_columns(X: pd.DataFrame, features: list[str] | None = None) -> list[str]:
-    """The columns a model uses: ``features`` when given, else every FEATURE_COLUMNS column
-    present in ``X``, else (a frame from elsewhere, e.g. a public dataset) its numeric columns."""
-    if features is not None:
-        return list(features)
-    cols = [c for c in FEATURE_COLUMNS if c in X.columns]
-    return cols if cols else list(X.select_dtypes("number").columns)
+    """The columns a model uses: ``features`` when given, else every :data:`FEATURE_COLUMNS`
+    column present in ``X`` (the allow-list; there is no fallback to other columns). Raises
+    when a requested column is label-derived (:data:`LABEL_DERIVED_COLUMNS`) or when no
+    allowed column is present."""
+    cols = list(features) if features is not None else [c for c in FEATURE_COLUMNS if c in X]
+    leaked = sorted(set(cols) & LABEL_DERIVED_COLUMNS)
+    if leaked:
+        raise ValueError(f"label-derived column(s) {leaked} cannot be model inputs")
+    if not cols:
+        raise ValueError(
+            "no model input: the frame has none of the allowed feature columns "
+            f"(relapse_models.outcome.features.FEATURE_COLUMNS); it has {list(X.columns)[:20]}"
+        )
+    return cols
 
 
 def safe_share(num: np.ndarray, den: np.ndarray, cap: float = SHARE_CAP) -> np.ndarray:
@@ -351,6 +373,7 @@ def build_features(
         oop_4q = roll("medical_oop")
         out["oop_share"] = safe_share(oop_4q, net_4q)
         out["oop_to_line"] = oop_4q / size / line
+        out["medical_oop_4q"] = oop_4q
         base = net_4q - line * size if che_basis == "capacity" else net_4q
         che = np.where(base > 0, oop_4q >= che_share * base, oop_4q > 0).astype(float)
         che[np.isnan(oop_4q) | np.isnan(base)] = np.nan

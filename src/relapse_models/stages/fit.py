@@ -35,19 +35,28 @@ from tqdm import tqdm
 from relapse_models.core.config import config_hash
 from relapse_models.core.io import read_parquet, write_csv, write_json, write_parquet
 from relapse_models.core.panel import periods_per_year
-from relapse_models.models import MODELS
-from relapse_models.models.evaluation import leave_one_county_out, out_of_time_split, score_metrics
-from relapse_models.outcome.features import FEATURE_COLUMNS, LABEL_COLUMN
+from relapse_models.models import BASELINES, MODELS, model_inputs
+from relapse_models.models.evaluation import (
+    MIN_CLUSTERS,
+    MIN_POSITIVE_CLUSTERS,
+    evaluate_scores,
+    leave_one_county_out,
+    out_of_time_split,
+)
+from relapse_models.models.logit import ModelNotFitted
+from relapse_models.models.rule import rule_params
+from relapse_models.outcome.features import FEATURE_COLUMNS, LABEL_COLUMN, LABEL_DERIVED_COLUMNS
 from relapse_models.warning.capacity import capacity_share
 
 KEYS = ["household_id", "county_id", "town_id", "village_id", "year", "quarter"]
 PREDICTION_EXTRAS = ["at_risk", "relapse_in_quarters"]
-DEFAULT_MODELS = ("rule", "logit", "gbm", "vulnerability")
-MODEL_INPUTS = [*FEATURE_COLUMNS, "income_pc_4q", "line", "relapse_in_quarters"]
-"""What every model is given: the features, plus income and line for the vulnerability model
-and the quarters to relapse for the hazard model's next-quarter event (the others select
-:data:`FEATURE_COLUMNS` and ignore the three)."""
-NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk", "periods_per_year"]
+DEFAULT_MODELS = ("rule", "income_ratio", "logit", "gbm", "vulnerability")
+MODEL_INPUTS = [*FEATURE_COLUMNS, "income_pc_4q", "line", "medical_oop_4q"]
+"""Every column some model may be given (each model gets only its own allow-list,
+:data:`relapse_models.models.MODEL_INPUTS`); the hazard model's time to event is passed to
+its fit apart from X."""
+NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk", "relapse_in_quarters",
+                  "periods_per_year"]
 """Feature-file columns the model stage reads."""
 DRIVER_COLUMNS = ["method", "feature", "rank", "grid_value", "value", "sd"]
 POPULATION_MODELS = frozenset({"vulnerability"})
@@ -78,6 +87,7 @@ def load_features(paths: list[str], truth_paths: list[str] | None = None) -> pd.
     last horizon have none). Id columns come as categories (the truth joined on their codes):
     a province's panel then fits in memory (an object string per row and id column would
     not). Row order is the files' order."""
+
     tables = []
     for path in paths:
         file = pq.ParquetFile(path)
@@ -134,7 +144,7 @@ def sample_households(
 def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
     """Constructor parameters of model ``name`` from the config."""
     if name == "rule":
-        return dict(config["rule"])
+        return rule_params(config)
     if name == "gbm":
         return {"random_state": int(config["seed"]) % (2**31)}
     if name == "vulnerability":  # the probability over the label's horizon
@@ -151,35 +161,143 @@ def _fit_and_score(
     models: tuple[str, ...],
     config: dict[str, Any],
     desc: str = "fitting models",
+    tuned: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit each model on the ``train`` rows (the at-risk ones, except for
-    :data:`POPULATION_MODELS`); the ``test`` rows' keys, label and scores."""
-    inputs = [c for c in MODEL_INPUTS if c in features]
-    X_test = features.loc[test, inputs]
+    :data:`POPULATION_MODELS`); the ``test`` rows' keys, label and scores. ``tuned``: model
+    name -> settings chosen on the tuning year (see :func:`tune`)."""
+    tuned = tuned or {}
     at_risk = _at_risk(features)
     keep = KEYS + [LABEL_COLUMN] + [c for c in [*PREDICTION_EXTRAS, "true_prob"] if c in features]
     predictions = features.loc[test, keep].reset_index(drop=True)
     for c in KEYS:  # the ids as plain strings in the output, as the features files have them
         if isinstance(predictions[c].dtype, pd.CategoricalDtype):
             predictions[c] = predictions[c].astype(object)
-    fitted = {}
+    fitted: dict[str, Any] = {}
     settings = config["models"]
     for name in tqdm(models, desc=desc, unit="model"):
+        inputs = checked_inputs(name, list(features.columns))
         rows = train if name in POPULATION_MODELS else train & at_risk
         rows = sample_households(
             features, rows, settings.get("max_train_rows"), int(config["seed"]) % (2**32)
         )
-        groups = cluster_groups(features.loc[rows, "village_id"], f"{desc}: {name}")
-        params = model_params(name, config)
-        if name == "hazard":  # one period per row: a year on an annual panel
-            params["step"] = 4 // periods_per_year(features)
-        model = MODELS[name](**params).fit(
-            features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups
-        )
-        predictions[f"score_{name}"] = model.predict_proba(X_test)[:, 1]
+        villages = features.loc[rows, "village_id"]
+        # the GLMs choose their inference by the number of clusters themselves (CR1, CR2 or
+        # withheld); the gbm's held-out calibration villages need enough villages
+        groups = (villages if name in GLM_MODELS else None if name in BASELINES
+                  else cluster_groups(villages, f"{desc}: {name}"))
+        extra = ({"time_to_event": features.loc[rows, "relapse_in_quarters"]}
+                 if name == "hazard" else {})
+        try:
+            params = {**model_params(name, config), **tuned.get(name, {})}
+            if name == "hazard":  # one period per row: a year on an annual panel
+                params["step"] = 4 // periods_per_year(features)
+            model = MODELS[name](**params).fit(
+                features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups,
+                **extra,
+            )
+        except ModelNotFitted as err:  # reported as not fitted, never scored
+            warnings.warn(f"{desc}: {name} not fitted: {err}", RuntimeWarning, stacklevel=2)
+            fitted[name] = NotFittedModel(name, str(err))
+            continue
+        predictions[f"score_{name}"] = model.predict_proba(features.loc[test, inputs])[:, 1]
         fitted[name] = model
     return predictions, fitted
 
+
+def tune(
+    features: pd.DataFrame, config: dict[str, Any], models: tuple[str, ...]
+) -> dict[str, Any]:
+    """Hyper-parameters chosen on the tuning year, never on the test year: each candidate of
+    :data:`relapse_models.models.gbm.GBM_GRID` is trained on the years before
+    ``models.tune_year`` (default ``train_until_year``; horizon ended by its first quarter)
+    and scored on its at-risk rows; the highest PR-AUC wins (the lead metric for a rare
+    outcome). Returns the candidates' tuning-year metrics, the choice, and
+    ``settings`` (model -> parameters) for the final fit; no choice (the defaults, with the
+    reason) when the tuning split has no rows or no positive."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from relapse_models.models.gbm import GBM_GRID
+
+    settings = config["models"]
+    until = train_until_year(features, config)
+    tune_year = int(settings.get("tune_year") or until)
+    report: dict[str, Any] = {"tune_year": tune_year, "train_until_year": tune_year - 1,
+                              "settings": {}}
+    if "gbm" not in models:
+        return report
+    if tune_year > until:
+        raise ValueError(f"models.tune_year {tune_year} is after the last training year "
+                         f"{until}: it would tune on the test year")
+    try:
+        train, val = out_of_time_split(features, tune_year - 1,
+                                       horizon=config["monitoring"]["horizon_quarters"],
+                                       test_year=tune_year)
+    except ValueError as err:
+        report["skipped"] = f"no tuning split: {err}"
+        return report
+    at_risk = _at_risk(features)
+    rows = sample_households(features, train & at_risk, settings.get("max_train_rows"),
+                             int(config["seed"]) % (2**32))
+    val = val & at_risk
+    y_val = features.loc[val, LABEL_COLUMN].astype(float).to_numpy()
+    y_fit = features.loc[rows, LABEL_COLUMN].astype(float).to_numpy()
+    if not (0 < y_val.sum() < len(y_val)) or not (0 < y_fit.sum() < len(y_fit)):
+        report["skipped"] = "the tuning split holds one outcome only: defaults kept"
+        return report
+    inputs = checked_inputs("gbm", list(features.columns))
+    groups = cluster_groups(features.loc[rows, "village_id"], "tuning: gbm")
+    candidates = []
+    for params in GBM_GRID:
+        model = MODELS["gbm"](**model_params("gbm", config), **params).fit(
+            features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups)
+        p = model.predict_proba(features.loc[val, inputs])[:, 1]
+        candidates.append({"params": dict(params),
+                           "pr_auc": float(average_precision_score(y_val, p)),
+                           "auc": float(roc_auc_score(y_val, p))})
+    best = max(candidates, key=lambda c: c["pr_auc"])
+    report.update(candidates=candidates, n_train=int(rows.sum()), n_tune=int(val.sum()))
+    report["settings"] = {"gbm": best["params"]}
+    return report
+
+
+@dataclass
+class NotFittedModel:
+    """A model that could not be estimated: its name and why (in models.json)."""
+
+    name: str
+    reason: str
+
+
+def checked_inputs(name: str, available: list[str]) -> list[str]:
+    """The allow-listed inputs of model ``name`` present in the data; raises if a
+    label-derived column would reach the model (a guard on the allow-list itself)."""
+    inputs = model_inputs(name, available)
+    leaked = sorted(set(inputs) & LABEL_DERIVED_COLUMNS)
+    if leaked:
+        raise ValueError(f"{name}: label-derived column(s) {leaked} among the model inputs")
+    return inputs
+
+
+def fit_reports(models: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per model: fitted or not (with the reason), penalised fallback, inference method and
+    the warnings of the fit, for models.json and the pages."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, model in models.items():
+        if isinstance(model, NotFittedModel):
+            out[name] = {"fitted": False, "reason": model.reason}
+        elif hasattr(model, "fit_report"):
+            out[name] = model.fit_report()
+        else:
+            report: dict[str, Any] = {"fitted": True}
+            if getattr(model, "unavailable_triggers_", None):
+                report["warnings"] = [f"triggers left out (no data): {model.unavailable_triggers_}"]
+            out[name] = report
+    return out
+
+
+GLM_MODELS = frozenset({"logit", "hazard"})
+"""Models given the villages whatever their number (see :mod:`relapse_models.models.logit`)."""
 
 MIN_VILLAGE_CLUSTERS = 10
 """Fewest villages for village-clustered fits. Below it cluster-robust standard errors by
@@ -272,7 +390,8 @@ def fit_models(
     ``models.leave_one_county_out`` and ``models.drivers``.
     """
     settings = config["models"]
-    models = tuple(settings.get("names", DEFAULT_MODELS)) if models is None else models
+    if models is None:  # the baselines are always compared, whatever the config lists
+        models = tuple(dict.fromkeys([*BASELINES, *settings.get("names", DEFAULT_MODELS)]))
     if county_holdout is None:
         county_holdout = settings.get("leave_one_county_out", True)
     drivers = settings.get("drivers", True) if drivers is None else drivers
@@ -291,7 +410,10 @@ def fit_models(
         timings[name], timings[f"{name}_cpu"] = round(now - clock, 2), round(now_cpu - cpu, 2)
         clock, cpu = now, now_cpu
 
-    predictions, fitted = _fit_and_score(features, train, test, models, config)
+    tuning = tune(features, config, models)
+    lap("tune")
+    predictions, fitted = _fit_and_score(features, train, test, models, config,
+                                         tuned=tuning["settings"])
     lap("fit_out_of_time")
     metrics = {
         "config_hash": config_hash(config),
@@ -301,10 +423,12 @@ def fit_models(
         "n_train_population": int(train.sum()),
         "n_train_villages": int(features.loc[train & at_risk, "village_id"].nunique()),
         "n_test": int(test.sum()),
+        "tuning": tuning,
         "out_of_time": evaluate_predictions(predictions, models, config),
     }
     lap("evaluate_out_of_time")
-    if "vulnerability" in fitted:
+    metrics["fits"] = fit_reports(fitted)
+    if "vulnerability" in fitted and not isinstance(fitted["vulnerability"], NotFittedModel):
         metrics["vulnerability"] = vulnerability_summary(
             fitted["vulnerability"], features.loc[test], features.loc[test, LABEL_COLUMN]
         )
@@ -315,7 +439,8 @@ def fit_models(
             **config, "models": {**settings, "max_train_rows": loco_cap}
         }
         parts = [
-            _fit_and_score(features, tr, te, models, loco_config, desc=f"leaving out {county}")[0]
+            _fit_and_score(features, tr, te, models, loco_config, desc=f"leaving out {county}",
+                           tuned=tuning["settings"])[0]
             for county, tr, te in county_holdout_splits(features, config)
         ]
         county_predictions = pd.concat(parts, ignore_index=True) if parts else None
@@ -325,7 +450,7 @@ def fit_models(
         )
         lap("evaluate_leave_one_county_out")
     table = None
-    if drivers and "gbm" in fitted:
+    if drivers and "gbm" in fitted and not isinstance(fitted["gbm"], NotFittedModel):
         X_test = features.loc[test, fitted["gbm"].feature_names_in_]
         rows = int(settings.get("drivers_rows", 20000))
         table = fitted["gbm"].risk_drivers(
@@ -358,12 +483,17 @@ def vulnerability_summary(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str
 def evaluate_predictions(
     predictions: pd.DataFrame, models: tuple[str, ...], config: dict[str, Any]
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """Metrics per scope (``pooled`` and each county) and model; ``oracle`` and each model's
-    AUC as a share of the oracle's when the true probability is known."""
+    """Metrics per scope (``pooled`` and each county) and scored model, all on the same
+    village replicates (:func:`relapse_models.models.evaluation.evaluate_scores`); ``oracle`` when
+    the true probability is known. Each model's ``comparisons`` are its paired differences
+    with the best baseline (and, for gbm, with the logit) and its ratios to the oracle, each
+    with an interval and the winner when the interval excludes 0. A model that was not
+    fitted has no score column and is left out here (``fits`` in models.json says why)."""
+    settings = config["models"]
     scopes = {"pooled": np.ones(len(predictions), dtype=bool)}
     scopes |= {c: (predictions["county_id"] == c).to_numpy() for c in predictions["county_id"].unique()}
     has_truth = "true_prob" in predictions and predictions["true_prob"].notna().any()
-    scores = list(models) + (["oracle"] if has_truth else [])
+    scored = [m for m in models if f"score_{m}" in predictions]
     if len(scopes) == 2:  # one county: its scope is the pooled one, computed once below
         scopes = {c: m for c, m in scopes.items() if c != "pooled"}
     out: dict[str, dict[str, dict[str, Any]]] = {}
@@ -371,30 +501,42 @@ def evaluate_predictions(
         part = predictions[mask]
         n_households = part["household_id"].nunique()
         share = capacity_share(n_households, config["capacity"])
-        out[scope] = {}
-        for name in scores:
-            column = "true_prob" if name == "oracle" else f"score_{name}"
-            out[scope][name] = score_metrics(
-                part[LABEL_COLUMN],
-                part[column],
-                groups=part["village_id"],
-                capacity_share=share,
-                n_boot=config["models"]["bootstrap"],
-                seed=config["seed"],
-            )
+        scores = {name: part[f"score_{name}"] for name in scored}
         if has_truth:
-            oracle_auc = out[scope]["oracle"]["auc"]
-            for name in models:
-                out[scope][name]["oracle_auc"] = oracle_auc
-                out[scope][name]["auc_to_oracle"] = out[scope][name]["auc"] / oracle_auc
+            scores["oracle"] = part["true_prob"]
+        metrics, comparisons = evaluate_scores(
+            part[LABEL_COLUMN], scores, groups=part["village_id"], capacity_share=share,
+            baselines=BASELINES, oracle="oracle" if has_truth else None,
+            n_boot=settings["bootstrap"], seed=config["seed"],
+            min_clusters=int(settings.get("min_clusters", MIN_CLUSTERS)),
+            min_positive_clusters=int(settings.get("min_positive_clusters",
+                                                   MIN_POSITIVE_CLUSTERS)),
+        )
+        for name, m in metrics.items():
+            m["comparisons"] = [c for c in comparisons if c["b"] == name]
+        if has_truth:
+            oracle_auc = metrics["oracle"]["auc"]
+            for name in scored:
+                metrics[name]["oracle_auc"] = oracle_auc
+                metrics[name]["auc_to_oracle"] = metrics[name]["auc"] / oracle_auc
+                ratio = next(c for c in metrics[name]["comparisons"]
+                             if c["against"] == "oracle" and c["metric"] == "auc")
+                metrics[name]["auc_to_oracle_ci"] = ratio["ci"]
+        out[scope] = metrics
     if "pooled" not in out:  # same rows, same bootstrap seed: the same metrics
         out = {"pooled": next(iter(out.values())), **out}
     return out
 
 
 def coefficient_table(result: FitResult) -> pd.DataFrame:
-    """Odds ratios of the logit with cluster-robust 95 % intervals, as researchers publish."""
-    table = result.models["logit"].odds_ratios()
+    """Odds ratios of the logit with 95 % intervals (the inference its number of clusters
+    allows; see :mod:`relapse_models.models.logit`), as researchers publish. Empty (same
+    columns) when the logit was not fitted."""
+    model = result.models.get("logit")
+    if model is None or isinstance(model, NotFittedModel):
+        return pd.DataFrame(columns=["term", "coef", "se", "odds_ratio", "ci_low", "ci_high",
+                                     "p_value", "flag"])
+    table = model.odds_ratios()
     return table.reset_index(names="term") if "term" not in table.columns else table
 
 

@@ -21,7 +21,8 @@ import pyarrow.parquet as pq
 
 from relapse_models.core.io import read_parquet, write_csv, write_json
 from relapse_models.core.quarters import quarter_index
-from relapse_models.outcome.features import LABEL_COLUMN, TRIGGER_COLUMNS
+from relapse_models.models.rule import TRIGGERS, rule_params
+from relapse_models.outcome.features import LABEL_COLUMN, RULE_INPUTS
 from relapse_models.report.suppression import publishable
 from relapse_models.warning import decision, equity
 from relapse_models.warning.capacity import capacity_share
@@ -41,8 +42,8 @@ from relapse_models.warning.tiers import (
 
 log = logging.getLogger(__name__)
 
-OFFICIAL_RULE_THRESHOLD = 0.25
-"""The official decision: flag when any of the rule's four triggers fires (score >= 1/4)."""
+OFFICIAL_RULE_THRESHOLD = 1e-9
+"""The official decision: flag when any of the rule's triggers fires (score > 0)."""
 
 DETAIL_TABLES = (
     "intervals", "decision_curve", "equity", "tiers", "line_sensitivity", "lead_times",
@@ -168,7 +169,7 @@ def chosen_flags(
     }
     if "rule" in scores:
         flags["rule_official"] = part[scores["rule"]].to_numpy(dtype=float) >= (
-            OFFICIAL_RULE_THRESHOLD - 1e-9
+            OFFICIAL_RULE_THRESHOLD
         )
     return flags
 
@@ -205,6 +206,7 @@ def _details(
         schemes = {
             "official": official_tiers(
                 part[scores["rule"]], settings["official_tier_min_triggers"],
+                n_triggers=len(rule_params(config).get("triggers") or TRIGGERS),
                 visits_per_month=TIER_VISITS_PER_MONTH,
             ),
             **schemes,
@@ -411,7 +413,7 @@ def load_inputs(
         # the rule's triggers too: the line sensitivity reads those that do not move with
         # the line instead of rebuilding the features (when present)
         have = set(pq.read_schema(fpath).names)
-        triggers = [c for c in TRIGGER_COLUMNS.values() if c in have]
+        triggers = [c for c in RULE_INPUTS if c in have]
         cols = ["household_id", "year", "quarter", "line", *equity.SUBGROUP_COLUMNS, *triggers]
         features = read_parquet(fpath, columns=cols)
     else:

@@ -15,8 +15,9 @@ from relapse_models.core.panel import KEY_STRIDE, sort_panel
 from relapse_models.core.quarters import quarter_index
 from relapse_models.core.schema import INCOME_COLUMNS
 from relapse_models.models import RuleModel
+from relapse_models.models.rule import rule_params
 from relapse_models.outcome import relapse as lab
-from relapse_models.outcome.features import TRIGGER_COLUMNS, build_features
+from relapse_models.outcome.features import RULE_INPUTS, build_features
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def _features_at_lines(
     key counts. When it lacks a needed row or column, the features are rebuilt."""
 
     horizon = int(((config or {}).get("monitoring") or {}).get("horizon_quarters", 4))
-    triggers = list(TRIGGER_COLUMNS.values())
+    triggers = list(RULE_INPUTS)
     columns = ["household_id", "year", "quarter", *triggers, "line", "relapse_event", "at_risk",
                "relapse_in_quarters", "relapse"]
     # blocks of whole households in id order (the row order of one build on all of them)
@@ -197,7 +198,7 @@ def line_sensitivity(
     Long format: one row per (multiplier, score); ``line`` is ``year``'s scaled line.
     """
 
-    rule = RuleModel(**dict((config or {}).get("rule") or {}))
+    rule = RuleModel(**rule_params(dict(config or {})))
     rows = []
     keys = ["household_id", "year", "quarter"]
     at_lines = _features_at_lines(households, panel, events, lines, multipliers, config, year,
