@@ -77,8 +77,20 @@ print("seconds:", result.timings)
 
 # %%
 pooled = pd.DataFrame(result.metrics["out_of_time"]["pooled"]).T
-display(pooled[["auc", "auc_ci", "pr_auc", "brier", "ece", "recall_at_capacity"]
-               + [c for c in ("auc_to_oracle",) if c in pooled]])
+display(pooled[["recall_at_capacity", "recall_at_capacity_ci", "precision_at_capacity",
+                "precision_at_capacity_ci", "pr_auc", "pr_auc_ci", "auc", "auc_ci", "o_e",
+                "ece_relative", "ci_withheld"]
+               + [c for c in ("auc_to_oracle", "auc_to_oracle_ci") if c in pooled]])
+for name, report in result.metrics["fits"].items():
+    if not report.get("fitted", True) or report.get("warnings"):
+        print(model_label(name), report.get("reason") or "; ".join(report["warnings"]))
+
+# %% [markdown]
+# ## 配对比较 · Paired differences (against the best baseline, gbm against logit, ratio to
+# the oracle; village bootstrap; a winner only when the interval excludes 0)
+
+# %%
+display(fit.comparison_table(result.metrics).query("scope == 'pooled'").round(4))
 
 # %% [markdown]
 # ## ROC 与校准 · ROC and reliability
@@ -86,7 +98,7 @@ display(pooled[["auc", "auc_ci", "pr_auc", "brier", "ece", "recall_at_capacity"]
 # %%
 pred = result.predictions.dropna(subset=["relapse"])
 fig, (ax_roc, ax_cal) = plt.subplots(1, 2, figsize=(11, 4.5))
-for name in result.models:
+for name in [m for m in result.models if f"score_{m}" in pred]:
     scored = pred.dropna(subset=[f"score_{name}"])
     RocCurveDisplay.from_predictions(
         scored["relapse"].astype(bool), scored[f"score_{name}"], name=model_label(name), ax=ax_roc
@@ -111,9 +123,9 @@ fig = plots.odds_ratio_forest(shown, language="zh", title="返贫风险因素：
 plt.show()
 if len(not_estimable):
     print("区间不可估计（事件太少），未画出:", ", ".join(not_estimable["term"]))
-if result.metrics["n_train_villages"] < fit.MIN_VILLAGE_CLUSTERS:
-    print(f"训练数据仅 {result.metrics['n_train_villages']} 个村（少于 {fit.MIN_VILLAGE_CLUSTERS}）："
-          "标准误未按村聚类")
+if "logit" in result.metrics["fits"]:
+    print("推断方法 · inference:", result.metrics["fits"]["logit"].get("inference")
+          or result.metrics["fits"]["logit"].get("reason"))
 display(coefficients)
 
 # %% [markdown]
@@ -123,7 +135,7 @@ display(coefficients)
 # state, with a baseline by quarters since risk elimination. Hazard ratios are per quarter.
 
 # %%
-if "hazard" in result.models:
+if result.metrics["fits"].get("hazard", {}).get("fitted"):
     hazard_ratios, not_estimable = fit.forest_rows(
         result.models["hazard"].hazard_ratios(), effect="hazard_ratio"
     )
@@ -174,7 +186,7 @@ if len(drivers):
 # observed relapse rate.
 
 # %%
-if "vulnerability" in result.models:
+if "vulnerability" in result.metrics:
     vul = result.metrics["vulnerability"]
     display(pd.DataFrame({"阈值": vul["lines"], "脆弱户占比": vul["share_vulnerable"]})
             .rename(index={"0.5": "0.5", "headcount": "贫困发生率"}))

@@ -285,3 +285,114 @@ def test_bootstrap_metrics_reuse_a_sort_and_dense_sums_are_exact(monkeypatch):
         for k in plain:
             np.testing.assert_array_equal(plain[k], shared[k], err_msg=k)
             np.testing.assert_array_equal(plain[k], sparse[k], err_msg=k)
+
+
+# --- paired comparisons, calibration, few clusters -------------------------------------------
+
+
+def test_calibration_by_hand():
+    """Observed/expected, equal-count deciles and ECE relative to the prevalence."""
+    y = np.array([0, 0, 1, 0, 1, 1, 0, 0])
+    p = np.array([0.1, 0.1, 0.2, 0.2, 0.4, 0.6, 0.3, 0.1])
+    m = E.score_metrics(y, p, n_boot=0, n_bins=2)
+    assert m["o_e"] == pytest.approx(3 / 2.0)  # 3 cases, 2.0 expected
+    # two equal-count bins split at the median 0.2 (side right): {0.1 x3} and the rest
+    assert [d["n"] for d in m["calibration_deciles"]] == [3, 5]
+    low, high = m["calibration_deciles"]
+    assert (low["observed"], low["expected"]) == (0, pytest.approx(0.3))
+    assert (high["observed"], high["expected"]) == (3, pytest.approx(1.7))
+    assert m["ece"] == pytest.approx((0.3 + 1.3) / 8)
+    assert m["ece_relative"] == pytest.approx(m["ece"] / (3 / 8))
+
+
+def test_bootstrap_replicates_of_equal_count_ece_and_o_e():
+    y, s, codes = _replicate_fixture()
+    counts = E.cluster_bootstrap_counts(codes, 10, 4)
+    edges = E.quantile_edges(s, 10)
+    reps = E.bootstrap_metrics(y, s, codes, counts, ece_edges=edges)
+    for b in range(len(counts)):
+        w = counts[b, codes]
+        k = np.searchsorted(edges, s, side="right")
+        gap = np.abs(np.bincount(k, w * y) - np.bincount(k, w * s)).sum()
+        assert reps["ece"][b] == pytest.approx(gap / w.sum())
+        assert reps["o_e"][b] == pytest.approx((w * y).sum() / (w * s).sum())
+        assert reps["ece_relative"][b] == pytest.approx(gap / (w * y).sum())
+
+
+def _clustered(n_villages=80, per=50, seed=0):
+    rng = np.random.default_rng(seed)
+    v = np.repeat(np.arange(n_villages), per)
+    x = rng.normal(size=len(v))
+    y = (rng.random(len(v)) < 1 / (1 + np.exp(-(-2.5 + 1.5 * x)))).astype(float)
+    return v, x, y, rng
+
+
+def test_paired_comparisons_name_a_winner_only_when_the_interval_excludes_zero():
+    v, x, y, rng = _clustered()
+    good = 1 / (1 + np.exp(-(-2.5 + 1.5 * x)))
+    scores = {"rule": (x > 1).astype(float), "income_ratio": good + rng.normal(0, 0.3, len(x)),
+              "strong": good, "twin": good + 1e-12 * rng.random(len(x)), "oracle": good}
+    metrics, rows = E.evaluate_scores(y, scores, groups=v, capacity_share=0.1, n_boot=200,
+                                      oracle="oracle")
+    by = {(r["b"], r["against"], r["metric"]): r for r in rows}
+    for metric in E.HEADLINE:
+        strong = by[("strong", "best_baseline", metric)]
+        # the best baseline is the stronger one for this metric (the harder comparison)
+        best = max(("rule", "income_ratio"), key=lambda b: metrics[b][metric])
+        assert strong["a"] == best
+        assert strong["estimate"] == pytest.approx(metrics["strong"][metric] - metrics[best][metric])
+        assert strong["ci"][0] <= strong["estimate"] <= strong["ci"][1]
+        assert strong["winner"] == ("strong" if strong["ci"][0] > 0 else best if strong["ci"][1] < 0
+                                    else None)
+    # the same ranking twice: difference 0, no winner
+    same = by[("twin", "best_baseline", "auc")]
+    twin_vs_strong = E.evaluate_scores(y, {"rule": scores["strong"], "income_ratio": scores["rule"],
+                                           "twin": scores["twin"]}, groups=v, n_boot=100)[1]
+    auc_row = next(r for r in twin_vs_strong if r["metric"] == "auc")
+    assert auc_row["a"] == "rule" and abs(auc_row["estimate"]) < 1e-9 and auc_row["winner"] is None
+    assert same["excludes_null"] == (same["winner"] is not None)
+    # the oracle ratios: 1 for the oracle's own score, with an interval
+    ratio = by[("strong", "oracle", "auc")]
+    assert ratio["kind"] == "ratio" and ratio["estimate"] == pytest.approx(1.0)
+    assert ratio["winner"] is None
+
+
+def test_intervals_withheld_with_few_clusters_and_say_why():
+    v, x, y, _ = _clustered(n_villages=8)
+    m = E.score_metrics(y, 1 / (1 + np.exp(-x)), groups=v, capacity_share=0.1, n_boot=50,
+                        min_clusters=20, min_positive_clusters=10)
+    assert m["n_clusters"] == 8 and "fewer than 20" in m["ci_withheld"]
+    assert np.isnan(m["auc_ci"]).all() and np.isfinite(m["auc"])
+    v, x, y, _ = _clustered(n_villages=40)
+    y[v >= 5] = 0  # relapses in 5 villages only
+    m = E.score_metrics(y, 1 / (1 + np.exp(-x)), groups=v, n_boot=50, min_clusters=20,
+                        min_positive_clusters=10)
+    assert m["n_positive_clusters"] == 5 and "relapses in 5" in m["ci_withheld"]
+    v, x, y, _ = _clustered(n_villages=40)
+    ok = E.score_metrics(y, x, groups=v, n_boot=50, min_clusters=20, min_positive_clusters=10)
+    assert ok["ci_withheld"] is None and np.isfinite(ok["auc_ci"]).all()
+
+
+@pytest.mark.slow
+def test_bootstrap_intervals_cover_the_population_values():
+    """A simulation study with a known truth: a population of 4,000 villages (village effects
+    the score does not see); samples of 30 villages; the 95 % village-bootstrap intervals of
+    AUC and recall at capacity cover the population's values in 90-98 % of 200 samples."""
+    rng = np.random.default_rng(0)
+    n_vill, per = 4000, 40
+    v = np.repeat(np.arange(n_vill), per)
+    x = rng.normal(size=len(v)) + 0.5 * rng.normal(size=n_vill)[v]
+    eta = -4.0 + 1.2 * x + rng.normal(0, 0.7, n_vill)[v]
+    y = (rng.random(len(v)) < 1 / (1 + np.exp(-eta))).astype(float)
+    s = 1 / (1 + np.exp(-(-4.0 + 1.2 * x)))
+    truth = {"auc": roc_auc_score(y, s), "recall_at_capacity": E.at_share(y, s, 0.05)[0]}
+    rows_of = np.arange(len(v)).reshape(n_vill, per)
+    hits: dict[str, list[bool]] = {k: [] for k in truth}
+    for r in range(200):
+        rows = rows_of[rng.choice(n_vill, 30)].ravel()
+        m = E.score_metrics(y[rows], s[rows], groups=np.repeat(np.arange(30), per),
+                            capacity_share=0.05, n_boot=300, seed=r)
+        for k, t in truth.items():
+            hits[k].append(m[f"{k}_ci"][0] <= t <= m[f"{k}_ci"][1])
+    for k, h in hits.items():
+        assert 0.90 <= np.mean(h) <= 0.98, (k, np.mean(h))

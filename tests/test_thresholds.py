@@ -258,7 +258,7 @@ def test_line_sensitivity_by_hand(tiny_tables, tiny_lines):
                           "m": [True, True, False]})
     out = LS.line_sensitivity(
         tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"], tiny_lines,
-        [1.0, 1.2], year=2022, flags=flags,
+        [1.0, 1.2], year=2022, flags=flags, config={"rule": {"income_multiple": 1.0}},
     ).set_index(["multiplier", "score"])
     one, up = out.loc[(1.0, "rule")], out.loc[(1.2, "rule")]
     assert (one["line"], one["rows"], one["n"], one["n_pos"]) == (6000, 12, 10, 8)
@@ -415,11 +415,12 @@ def _small_xunyi():
 def test_features_at_scaled_lines_equal_a_full_rebuild():
     """line_sensitivity rebuilds only what moves with the line: every column it reads equals
     build_features run afresh on the scaled lines (the reference), exactly."""
-    from relapse_models.outcome.features import TRIGGER_COLUMNS, build_features
+    from relapse_models.outcome.features import RULE_INPUTS, build_features
 
     config, sim, lines = _small_xunyi()
-    read = ["household_id", "year", "quarter", "income_ratio", "line", "relapse_event",
-            "at_risk", "relapse_in_quarters", "relapse", *TRIGGER_COLUMNS.values()]
+    read = list(dict.fromkeys(["household_id", "year", "quarter", "income_ratio", "line",
+                               "relapse_event", "at_risk", "relapse_in_quarters", "relapse",
+                               *RULE_INPUTS]))
     got = dict(LS._features_at_lines(sim.households, sim.panel, sim.events, lines,
                                     [1.0, 1.2, 1.5], config, max_rows=1000))
     in_2023 = dict(LS._features_at_lines(sim.households, sim.panel, sim.events, lines,

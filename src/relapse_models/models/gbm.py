@@ -17,7 +17,7 @@ calibration villages). With ``cv=k >= 2`` it is the classic k-fold ``CalibratedC
 ensemble (k tree fits; early stopping, if on, on random rows).
 
 The tree settings are hyper-parameters: the model stage chooses them among
-:data:`GBM_GRID` on the tuning year (:func:`relapse_models.steps.fit.tune`), never on the
+:data:`GBM_GRID` on the tuning year (:func:`relapse_models.stages.fit.tune`), never on the
 test year.
 """
 

@@ -147,8 +147,8 @@ def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
         return rule_params(config)
     if name == "gbm":
         return {"random_state": int(config["seed"]) % (2**31)}
-    if name == "vulnerability":  # the probability over the label's horizon
-        return {"years": config["monitoring"]["horizon_quarters"] / 4}
+    if name == "vulnerability":  # the probability over the label's horizon, panel variance
+        return {"years": config["monitoring"]["horizon_quarters"] / 4, "variance": "within"}
     if name == "hazard":
         return {"horizon": config["monitoring"]["horizon_quarters"]}
     return {}
@@ -424,14 +424,16 @@ def fit_models(
         "n_train_villages": int(features.loc[train & at_risk, "village_id"].nunique()),
         "n_test": int(test.sum()),
         "tuning": tuning,
-        "out_of_time": evaluate_predictions(predictions, models, config),
+        "fits": fit_reports(fitted),
     }
-    lap("evaluate_out_of_time")
-    metrics["fits"] = fit_reports(fitted)
     if "vulnerability" in fitted and not isinstance(fitted["vulnerability"], NotFittedModel):
         metrics["vulnerability"] = vulnerability_summary(
             fitted["vulnerability"], features.loc[test], features.loc[test, LABEL_COLUMN]
         )
+        if not metrics["vulnerability"]["in_comparisons"]:
+            predictions = predictions.drop(columns="score_vulnerability")
+    metrics["out_of_time"] = evaluate_predictions(predictions, models, config)
+    lap("evaluate_out_of_time")
     county_predictions = None
     if county_holdout:
         loco_cap = settings.get("loco_max_train_rows")
@@ -444,6 +446,9 @@ def fit_models(
             for county, tr, te in county_holdout_splits(features, config)
         ]
         county_predictions = pd.concat(parts, ignore_index=True) if parts else None
+        if county_predictions is not None and "score_vulnerability" not in predictions:
+            county_predictions = county_predictions.drop(columns="score_vulnerability",
+                                                         errors="ignore")
         lap("fit_leave_one_county_out")
         metrics["leave_one_county_out"] = (
             evaluate_predictions(county_predictions, models, config) if parts else {}
@@ -472,12 +477,28 @@ def vulnerability_summary(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str
     """Share of test rows at or above each vulnerability line (0.5, the training headcount),
     mean vulnerability over the horizon and the observed relapse rate, for models.json."""
     tab = model.vulnerability_summary(X, y)
+    mean, observed = tab.attrs["mean_vulnerability"], tab.attrs["observed_headcount"]
+    ratio = mean / observed if observed > 0 else float("nan")
+    within = bool(np.isfinite(ratio) and 1 / VULNERABILITY_MAX_FACTOR <= ratio
+                  <= VULNERABILITY_MAX_FACTOR)
     return {
         "lines": {r.line: r.threshold for r in tab.itertuples()},
         "share_vulnerable": {r.line: r.share_vulnerable for r in tab.itertuples()},
-        "mean_vulnerability": tab.attrs["mean_vulnerability"],
-        "observed_rate": tab.attrs["observed_headcount"],
+        "mean_vulnerability": mean,
+        "observed_rate": observed,
+        "mean_to_observed": ratio,
+        "variance": model.variance,
+        "in_comparisons": within,
+        "note": None if within else (
+            f"mean vulnerability {mean:.4f} is {ratio:.2f} x the observed rate {observed:.4f} "
+            f"(outside 1/{VULNERABILITY_MAX_FACTOR}-{VULNERABILITY_MAX_FACTOR}): a probability "
+            "this far off is not a risk score to compare; left out of the comparisons"),
     }
+
+
+VULNERABILITY_MAX_FACTOR = 1.5
+"""The vulnerability model stays in the comparisons only when its mean is within this factor
+of the observed relapse rate of the test year."""
 
 
 def evaluate_predictions(
@@ -526,6 +547,25 @@ def evaluate_predictions(
     if "pooled" not in out:  # same rows, same bootstrap seed: the same metrics
         out = {"pooled": next(iter(out.values())), **out}
     return out
+
+
+COMPARISON_COLUMNS = ["scope", "b", "against", "a", "metric", "kind", "b_value", "a_value",
+                      "estimate", "ci_low", "ci_high", "winner", "ci_withheld"]
+
+
+def comparison_table(metrics: dict[str, Any], scheme: str = "out_of_time") -> pd.DataFrame:
+    """Every paired comparison of ``scheme`` (all scopes) as one table: model ``b`` against
+    ``a`` (the best baseline, the logit or the oracle), the metric, both values, the
+    difference (or ratio) with its interval and the winner (empty when the interval spans 0,
+    or the reason the interval is withheld)."""
+    rows = [
+        {"scope": scope, **{k: c[k] for k in ("b", "against", "a", "metric", "kind", "b_value",
+                                                "a_value", "estimate", "winner", "ci_withheld")},
+         "ci_low": c["ci"][0], "ci_high": c["ci"][1]}
+        for scope, by_model in metrics.get(scheme, {}).items()
+        for m in by_model.values() for c in m.get("comparisons", [])
+    ]
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
 def coefficient_table(result: FitResult) -> pd.DataFrame:

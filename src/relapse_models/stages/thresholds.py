@@ -414,7 +414,8 @@ def load_inputs(
         # the line instead of rebuilding the features (when present)
         have = set(pq.read_schema(fpath).names)
         triggers = [c for c in RULE_INPUTS if c in have]
-        cols = ["household_id", "year", "quarter", "line", *equity.SUBGROUP_COLUMNS, *triggers]
+        cols = list(dict.fromkeys(["household_id", "year", "quarter", "line",
+                                   *equity.SUBGROUP_COLUMNS, *triggers]))
         features = read_parquet(fpath, columns=cols)
     else:
         log.warning("%s: no features at %s; equity by subgroup and line sensitivity skipped",
