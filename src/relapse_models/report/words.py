@@ -261,7 +261,6 @@ TEXT: dict[str, tuple[str, str]] = {
 
 MODEL_LABELS: dict[str, tuple[str, str]] = {
     "rule": ("官方筛查规则", "Official screening rule"),
-    "income_ratio": ("收入/监测线（单变量基线）", "Income / line (one-variable baseline)"),
     "logit": ("Logit 回归（村聚类稳健标准误）", "Logit (village-clustered SE)"),
     "hazard": ("离散时间风险模型", "Discrete-time hazard"),
     "gbm": ("梯度提升树（校准）", "Gradient boosting (calibrated)"),
