@@ -117,8 +117,9 @@ def test_domain_report_names_what_is_absent():
 
 def test_rule_uses_the_triggers_the_data_have():
     X = pd.DataFrame({"income_ratio": [0.9, 1.2, 1.2], "income_yoy_drop": [0.0, 0.5, 0.0]})
-    rule = RuleModel().fit(X)
-    assert rule.triggers_used_ == ["income", "drop"]
+    with pytest.warns(RuntimeWarning, match="left out"):
+        rule = RuleModel(income_multiple=1.0).fit(X)
+    assert rule.triggers_ == ["income", "drop"]
     assert rule.predict_proba(X)[:, 1].tolist() == [0.5, 0.5, 0.0]
 
 
@@ -128,8 +129,9 @@ def test_hazard_on_annual_rows_counts_the_next_year_as_the_event():
     n = 400
     x = rng.normal(size=n)
     y = rng.random(n) < 1 / (1 + np.exp(-(x - 1)))
-    X = pd.DataFrame({"income_ratio": x, "relapse_in_quarters": np.where(y, 4, np.nan)})
-    annual = HazardModel(duration=None, step=4, horizon=4, cov_type="nonrobust").fit(X, y)
+    X = pd.DataFrame({"log_income_ratio": x})
+    annual = HazardModel(duration=None, step=4, horizon=4, cov_type="nonrobust").fit(
+        X, y, time_to_event=np.where(y, 4, np.nan))
     p = annual.predict_proba(X)[:, 1]
     assert 0 < p.min() < p.max() < 1 and np.corrcoef(p, x)[0, 1] > 0.9
     # one period ahead: the annual hazard is the label's probability itself
