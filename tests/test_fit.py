@@ -95,6 +95,9 @@ def test_metrics_for_both_schemes_have_one_structure(result):
     # the logit is the true model here: near the oracle under both schemes
     for scheme in (oot, loco):
         assert scheme["pooled"]["logit"]["auc_to_oracle"] > 0.95
+    # the rule's score is no probability: no calibration figures for it
+    assert np.isnan(oot["pooled"]["rule"]["o_e"]) and "calibration_note" in oot["pooled"]["rule"]
+    assert set(result.metrics["fits"]) == set(MODELS) | {"income_ratio"}
     vul = result.metrics["vulnerability"]
     assert set(vul["lines"]) == {"0.5", "headcount"}
     assert vul["share_vulnerable"]["headcount"] >= vul["share_vulnerable"]["0.5"]

@@ -535,6 +535,12 @@ def evaluate_predictions(
         )
         for name, m in metrics.items():
             m["comparisons"] = [c for c in comparisons if c["b"] == name]
+        if "rule" in metrics:  # a share of triggers met is not a probability
+            rule = metrics["rule"]
+            for k in ("brier", "ece", "ece_relative", "o_e"):
+                rule[k], rule[f"{k}_ci"] = float("nan"), [float("nan"), float("nan")]
+            rule.pop("calibration_deciles", None)
+            rule["calibration_note"] = "the rule's score is a share of triggers, not a probability"
         if has_truth:
             oracle_auc = metrics["oracle"]["auc"]
             for name in scored:
