@@ -97,7 +97,7 @@ def test_metrics_for_both_schemes_have_one_structure(result):
         assert scheme["pooled"]["logit"]["auc_to_oracle"] > 0.95
     # the rule's score is no probability: no calibration figures for it
     assert np.isnan(oot["pooled"]["rule"]["o_e"]) and "calibration_note" in oot["pooled"]["rule"]
-    assert set(result.metrics["fits"]) == set(MODELS) | {"income_ratio"}
+    assert set(result.metrics["fits"]) == set(MODELS)
     vul = result.metrics["vulnerability"]
     assert set(vul["lines"]) == {"0.5", "headcount"}
     assert vul["share_vulnerable"]["headcount"] >= vul["share_vulnerable"]["0.5"]
