@@ -68,7 +68,7 @@ config = config_from_json(config_json)
 lang = config["report"]["language"]
 min_cell = config["report"]["min_cell"]
 horizon = config["monitoring"]["horizon_quarters"]
-synthetic = config.get("data", {}).get("source", "synthetic") == "synthetic"
+synthetic = config["data"]["source"] == "synthetic"
 profile = load_profile(profile_path)
 name = profile["name_zh"] if lang == "zh" else profile["name_en"]
 panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type",

@@ -170,17 +170,35 @@ def test_county_seed_is_stable_and_county_specific():
     assert 0 <= county_seed(2**40, "x") < 2**32
 
 
-def test_from_json_overlays_sections_on_the_file():
+def test_a_job_sees_only_the_sections_it_was_given(tmp_path, monkeypatch):
+    """No section comes from config/config.yaml or a default: a job that reads a section its
+    rule did not pass stops, naming the section."""
     import json
 
     from relapse_models.core.config import from_json
 
+    monkeypatch.chdir(tmp_path)  # a project whose file says otherwise is not read
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text("report: {language: zh}\n", "utf-8")
     config = from_json(json.dumps({"report": {"language": "en"}}))
-    assert config["report"] == {"language": "en", "min_cell": 5}
-    assert config["simulate"]["scale"] == load_config()["simulate"]["scale"]
-    assert from_json("") == load_config()
+    assert config == {"report": {"language": "en", "min_cell": 5}}  # keys filled in the section
+    with pytest.raises(ConfigError, match="not given the config section 'data'"):
+        config["data"]
     with pytest.raises(ConfigError, match="JSON"):
         from_json("{not json")
+    with pytest.raises(ConfigError, match=r"report.min_cell"):
+        from_json(json.dumps({"report": {"min_cell": 0}}))
+
+
+def test_a_notebook_opened_by_hand_sees_its_projects_config(tmp_path, monkeypatch):
+    from relapse_models.core.config import from_json
+
+    assert from_json("") == load_config()  # in the repository
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text("report: {language: en}\n", "utf-8")
+    assert from_json("")["report"]["language"] == "en"
+    assert from_json("")["seed"] == load_config()["seed"]  # the rest at the schema's defaults
 
 
 def test_json_sections_replace_yaml_years_instead_of_doubling_them():
@@ -188,7 +206,8 @@ def test_json_sections_replace_yaml_years_instead_of_doubling_them():
 
     from relapse_models.core.config import from_json
 
-    sections = json.dumps({"monitoring": {"line_by_province_year": {"default": {2021: 6100}}}})
+    monitoring = {"line_by_province_year": {"default": {2021: 6100}}, "line_published": {}}
+    sections = json.dumps({"monitoring": monitoring})
     lines = from_json(sections)["monitoring"]["line_by_province_year"]["default"]
     assert lines[2021] == 6100
     assert all(isinstance(year, int) for year in lines)

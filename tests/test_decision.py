@@ -84,7 +84,10 @@ def test_add_costs_and_min_cost_threshold(ten_households):
 
 
 def test_costs_from_config_and_when_visits_never_pay():
-    c = D.DecisionCosts.from_config({"thresholds": {"visit_cost": 100, "missed_relapse_cost": 200}})
-    assert c.visit_cost == 100 and c.visit_effect == 1.0
+    from relapse_models.core.config import from_json
+
+    sections = from_json('{"thresholds": {"visit_cost": 100, "missed_relapse_cost": 200}}')
+    c = D.DecisionCosts.from_config(sections)
+    assert c.visit_cost == 100 and c.visit_effect == 1.0  # the schema's default
     assert np.isnan(c.threshold_probability)  # a flag costs 300 > 200 averted
-    assert D.DecisionCosts.from_config({}) == D.DecisionCosts()
+    assert D.DecisionCosts.from_config(None) == D.DecisionCosts(50, 3000, 1.0)

@@ -6,12 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from relapse_models.core.config import validate_config
 from relapse_models.core.quarters import quarter_index
 from relapse_models.outcome import features as F
 
 
 def _build(t, lines, config=None):
-    return F.build_features(t["households"], t["panel"], t["events"], lines, config or {})
+    return F.build_features(t["households"], t["panel"], t["events"], lines,
+                            validate_config(config or {}))
 
 
 def _row(f, hid, year, quarter):
@@ -165,14 +167,14 @@ def test_no_look_ahead(tiny_tables, tiny_lines):
 
 def test_no_events_and_unknown_household(tiny_tables, tiny_lines):
     empty = tiny_tables["events"].iloc[:0]
-    f = F.build_features(tiny_tables["households"], tiny_tables["panel"], empty, tiny_lines, {})
+    f = F.build_features(tiny_tables["households"], tiny_tables["panel"], empty, tiny_lines, None)
     assert (f["ever_identified"] == 0).all() and (f["quarters_since_elimination"] == 12).all()
     # without B's identification its 2021Q3-2022Q1 labels turn negative
     b = f[f["household_id"] == "B"]["relapse"].tolist()
     assert b[2:5] == [False, False, False]
     with pytest.raises(ValueError, match="missing from the households table"):
         F.build_features(
-            tiny_tables["households"].iloc[1:], tiny_tables["panel"], empty, tiny_lines, {}
+            tiny_tables["households"].iloc[1:], tiny_tables["panel"], empty, tiny_lines, None
         )
 
 
@@ -310,7 +312,7 @@ def test_shock_flags_by_hand(tiny_tables):
     from relapse_models.core.panel import sort_panel
 
     df = sort_panel(tiny_tables["panel"], tiny_tables["households"])
-    flags = F.shock_flags(df, {"features": {"serious_illness_cost": 5000}})
+    flags = F.shock_flags(df, validate_config({"features": {"serious_illness_cost": 5000}}))
     quarter = df["year"].astype(str) + "Q" + df["quarter"].astype(str)
     where = {k: sorted(zip(df.loc[v, "household_id"], quarter[v], strict=True))
              for k, v in flags.items()}

@@ -84,7 +84,8 @@ def test_most_missed_is_the_lowest_shown_recall():
 
 
 def test_data_statement_says_sample_and_scale_or_the_exports_range():
-    zh = data_statement({"simulate": {"scale": 0.02}}, 119, language="zh")
+    zh = data_statement({"data": {"source": "synthetic"}, "simulate": {"scale": 0.02}}, 119,
+                        language="zh")
     assert "合成" in zh and "2%" in zh and "119户" in zh and "放大" in zh
     en = data_statement({"data": {"source": "synthetic"}, "simulate": {"scale": 0.02}}, 1199,
                         language="en")

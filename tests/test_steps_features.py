@@ -157,10 +157,10 @@ def test_features_command_writes_the_blocked_table(county, tmp_path: Path, capsy
     folder = _write(tables, tmp_path / "interim")
     profile = ROOT / "config" / "counties" / "xunyi.yaml"
     args = ["features", "--county", "xunyi", "--profile", str(profile), "--interim-dir",
-            str(folder), "--config-json", json.dumps({"monitoring": config["monitoring"]})]
+            str(folder), "--config-json",
+            json.dumps({s: config[s] for s in ("monitoring", "features")})]
     assert main([*args, "--out", str(tmp_path / "f.parquet"), "--block-rows", str(BLOCK)]) == 0
-    whole = build_features(tables["households"], tables["panel"], tables["events"], lines,
-                           {"monitoring": config["monitoring"]})
+    whole = build_features(tables["households"], tables["panel"], tables["events"], lines, config)
     pd.testing.assert_frame_equal(_read(tmp_path / "f.parquet"), _as_written(whole),
                                   check_exact=True)
     (folder / "events.parquet").unlink()

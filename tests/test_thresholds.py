@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from relapse_models.core.config import validate_config
 from relapse_models.warning import capacity as CAP
 from relapse_models.warning import intervals as IV
 from relapse_models.warning import lead_times as LT
@@ -154,7 +155,7 @@ def test_pipeline_on_tiny_features(tiny_tables, tiny_lines):
     from relapse_models.outcome.features import build_features
 
     f = build_features(
-        tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"], tiny_lines, {}
+        tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"], tiny_lines, None
     )
     f["rule"] = RuleModel().fit(f).predict_proba(f)[:, 1]
     tab = T.threshold_table(f, "rule", [0.25])
@@ -275,12 +276,14 @@ def test_line_sensitivity_by_hand(tiny_tables, tiny_lines):
 
 
 def test_threshold_settings_add_the_edge_multiple():
-    s = TS.threshold_settings({"monitoring": {"edge_multiple": 1.5}})
+    from relapse_models.core.config import default_config, from_json
+
+    s = TS.threshold_settings(default_config())
     assert s["line_multipliers"] == [1.0, 1.1, 1.2, 1.5]
     assert s["visit_cost"] == 50.0
-    s2 = TS.threshold_settings(
-        {"thresholds": {"line_multipliers": [1.5, 1.0]}, "monitoring": {"edge_multiple": 1.5}}
-    )
+    s2 = TS.threshold_settings(from_json(
+        '{"thresholds": {"line_multipliers": [1.5, 1.0]}, "monitoring": {"edge_multiple": 1.5}}'
+    ))
     assert s2["line_multipliers"] == [1.0, 1.5]
 
 
@@ -293,7 +296,7 @@ def test_threshold_step_writes_every_detail(tmp_path, tiny_tables, tiny_lines):
     from relapse_models.outcome.features import build_features
     from relapse_models.stages import thresholds as step
 
-    f = build_features(*tiny_tables.values(), tiny_lines, {})
+    f = build_features(*tiny_tables.values(), tiny_lines, None)
     pred = f[(f["year"] == 2022) & f["at_risk"] & f["relapse"].notna()
              & f["income_ratio"].notna()].reset_index(drop=True)
     pred["score_rule"] = RuleModel().fit(pred).predict_proba(pred)[:, 1]
@@ -304,10 +307,10 @@ def test_threshold_step_writes_every_detail(tmp_path, tiny_tables, tiny_lines):
     write_parquet(f, paths["feat"])
     for name, table in tiny_tables.items():
         write_parquet(table, paths["interim"] / f"{name}.parquet")
-    config = {"seed": 1, "capacity": {"grid_workers_per_1000_households": 100,
-                                      "visits_per_worker_per_month": 3},
-              "models": {"bootstrap": 20}, "report": {"min_cell": 2},
-              "monitoring": {"edge_multiple": 1.5}}
+    config = validate_config({"seed": 1, "capacity": {"grid_workers_per_1000_households": 100,
+                                                       "visits_per_worker_per_month": 3},
+                              "models": {"bootstrap": 20}, "report": {"min_cell": 2},
+                              "monitoring": {"edge_multiple": 1.5}})
     res = step.run("c1", paths["pred"], config, tmp_path / "t" / "c1.csv",
                    tmp_path / "r" / "c1.json", features_path=paths["feat"],
                    interim_dir=paths["interim"], detail_dir=tmp_path / "d")
@@ -487,7 +490,7 @@ def test_features_at_lines_from_base_features_equal_the_rebuild():
 def test_line_sensitivity_with_base_features_equals_without(tiny_tables, tiny_lines):
     from relapse_models.outcome.features import build_features
 
-    feats = build_features(*tiny_tables.values(), tiny_lines, {})
+    feats = build_features(*tiny_tables.values(), tiny_lines, None)
     flags = pd.DataFrame({"household_id": ["A", "B", "D"], "year": 2022, "quarter": [1, 3, 1],
                           "m": [True, True, False]})
     args = (tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"],

@@ -121,5 +121,9 @@ def threshold_params(wildcards):
     )
 
 
+def reconcile_params(wildcards):
+    return config_json("data", "simulate")
+
+
 def report_params(wildcards):
     return config_json("report", "capacity", "monitoring", "data", "simulate")

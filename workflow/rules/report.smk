@@ -12,7 +12,7 @@ rule reconcile:
     output:
         "reports/metrics/reconciliation/{county}.csv",
     params:
-        config=simulate_params,
+        config=reconcile_params,
         calibration=calibration_option,
     log:
         "reports/logs/reconcile/{county}.log",

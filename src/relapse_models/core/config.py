@@ -215,29 +215,56 @@ def _normalise(config: dict[str, Any]) -> dict[str, Any]:
 
 def load_config(
     path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Load a YAML config, apply ``overrides`` (merged recursively), validate, fill defaults."""
+) -> RunConfig:
+    """Load a YAML config, apply ``overrides`` (merged recursively), validate, fill defaults:
+    the whole resolved run, as Snakemake resolves it at the start of a run."""
     path = Path(path) if path else DEFAULT_CONFIG_PATH
     with open(path, encoding="utf-8") as fh:
         config = _normalise(yaml.safe_load(fh) or {})
     if overrides:
         config = merge(config, _normalise(overrides))
-    return validate_config(config)
+    return RunConfig(validate_config(config))
 
 
-def from_json(text: str | None, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The config a pipeline job sees: ``path`` (default: ``config/config.yaml`` of the current
-    project folder, else the package's) overlaid with the JSON sections Snakemake passes to
-    it; empty text gives the file's config, which is what a notebook opened by hand uses."""
-    if path is None and Path("config/config.yaml").is_file():
-        path = Path("config/config.yaml")
+def default_config() -> RunConfig:
+    """Every section at the schema's defaults (for library calls without a run)."""
+    return RunConfig(validate_config({}))
+
+
+class RunConfig(dict):
+    """The resolved sections a job was given. Reading a section it was not given is an
+    error naming the section, never a silent default or a read of ``config/config.yaml``:
+    the rule's params must list every section the job reads (and a change to any of them
+    reruns it)."""
+
+    def __missing__(self, key: str) -> Any:
+        raise ConfigError(
+            f"this job was not given the config section '{key}' (it has {sorted(self)}): "
+            "add it to the sections its rule passes (workflow/rules/common.smk)"
+        )
+
+
+def from_json(text: str | None) -> RunConfig:
+    """The config a pipeline job sees: exactly the resolved sections Snakemake passes to it
+    as JSON (checked against the schema, which fills in keys missing inside a given
+    section). Empty text, as in a notebook opened by hand, gives the project's
+    ``config/config.yaml`` resolved as a run would resolve it."""
     if not text:
-        return load_config(path)
+        project = Path("config/config.yaml")
+        return load_config(project if project.is_file() else None)
     try:
         sections = json.loads(text)
     except json.JSONDecodeError as err:
         raise ConfigError(f"config JSON is not valid: {err}") from err
-    return load_config(path, overrides=sections)
+    if not isinstance(sections, dict):
+        raise ConfigError(f"config JSON must be an object of sections, not {type(sections).__name__}")
+    schema = load_schema()
+    # the given sections only: no section is added from its default
+    schema = {**schema, "properties": {
+        key: {k: v for k, v in sub.items() if k != "default"}
+        for key, sub in schema["properties"].items()
+    }}
+    return RunConfig(validate_config(_normalise(sections), schema))
 
 
 def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

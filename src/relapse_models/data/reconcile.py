@@ -248,8 +248,8 @@ def reconcile(profile: Mapping[str, Any], households: pd.DataFrame, panel: pd.Da
     figures. A published figure with an unknown name stops the run: it would otherwise
     vanish from the reconciliation unnoticed.
     """
-    synthetic = (config.get("data") or {}).get("source", "synthetic") == "synthetic"
-    scale = float(config.get("simulate", {}).get("scale", 1.0)) if synthetic else 1.0
+    synthetic = config["data"]["source"] == "synthetic"
+    scale = float(config["simulate"]["scale"]) if synthetic else 1.0
     t = _Tables(profile, households, panel, events)
     funcs = _indicators(t)
     source_file = profile["source"].get("file") or "(no source text)"

@@ -46,6 +46,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from relapse_models.core.config import default_config
 from relapse_models.core.lines import Lines
 from relapse_models.core.panel import KEY_STRIDE
 from relapse_models.core.schema import INCOME_COLUMNS as INCOME_COMPONENTS
@@ -231,10 +232,10 @@ def shock_flags(df: pd.DataFrame, config: Mapping | None = None) -> dict[str, np
     panel without medical costs has no illness flag, rather than one that never fires).
     A missing amount counts as no shock. The wage collapse compares a period's wage with
     the mean of the year before it (4 quarters, or the previous year)."""
-    fcfg = (config or {}).get("features") or {}
-    cost = float(fcfg.get("serious_illness_cost", 20000.0))
-    dis_share = float(fcfg.get("severe_disaster_share", 0.5))
-    wage_share = float(fcfg.get("wage_collapse_share", 0.5))
+    fcfg = (default_config() if config is None else config)["features"]
+    cost = float(fcfg["serious_illness_cost"])
+    dis_share = float(fcfg["severe_disaster_share"])
+    wage_share = float(fcfg["wage_collapse_share"])
     ppy = int(df.attrs.get("periods_per_year", 4))
     hh, q = df["_hh"].to_numpy(), df["qidx"].to_numpy()
     out: dict[str, np.ndarray] = {}
@@ -297,11 +298,11 @@ def build_features(
     features that read it (such rows are not fitted or scored: :func:`usable_rows`). Without
     villages, each household is its own cluster (``village_id`` = ``household_id``).
     """
-    config = config or {}
-    horizon = int((config.get("monitoring") or {}).get("horizon_quarters", 4))
-    fcfg = config.get("features") or {}
-    che_share = float(fcfg.get("che_share", 0.40))
-    che_basis = str(fcfg.get("che_basis", "capacity"))
+    config = default_config() if config is None else config
+    horizon = int(config["monitoring"]["horizon_quarters"])
+    fcfg = config["features"]
+    che_share = float(fcfg["che_share"])
+    che_basis = str(fcfg["che_basis"])
     if che_basis not in {"capacity", "income"}:
         raise ValueError(f"features.che_basis must be 'capacity' or 'income', not {che_basis!r}")
 

@@ -30,7 +30,7 @@ def notebook_language(nb: nbformat.NotebookNode, default: str = "zh") -> str:
         config = json.loads(params.get("config_json") or "{}")
     except (TypeError, ValueError):
         return default
-    return str((config.get("report") or {}).get("language") or default)
+    return str(config["report"]["language"]) if "report" in config else default
 
 
 def notebook_to_html(

@@ -134,10 +134,10 @@ def data_statement(config: dict, households: int, first_period: str | None = Non
     """What the data behind a page are: a synthetic sample at scale x of the county (and that
     headline counts are scaled up while every other section counts the sample), or real
     exports with their date range. From the ``data`` and ``simulate`` sections the report job
-    receives; a config without them is read as the default (synthetic)."""
-    source = (config.get("data") or {}).get("source", "synthetic")
+    receives."""
+    source = config["data"]["source"]
     if source == "synthetic":
-        scale = float((config.get("simulate") or {}).get("scale", 1.0))
+        scale = float(config["simulate"]["scale"])
         key = "data_synthetic_index" if comparative else "data_synthetic"
         return t(key, language, scale=_scale_text(scale), households=f"{households:,}")
     key = "data_files_index" if comparative else "data_files"

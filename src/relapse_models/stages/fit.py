@@ -179,7 +179,7 @@ def _fit_and_score(
         inputs = checked_inputs(name, list(features.columns))
         rows = train if name in POPULATION_MODELS else train & at_risk
         rows = sample_households(
-            features, rows, settings.get("max_train_rows"), int(config["seed"]) % (2**32)
+            features, rows, settings["max_train_rows"], int(config["seed"]) % (2**32)
         )
         villages = features.loc[rows, "village_id"]
         # the GLMs choose their inference by the number of clusters themselves (CR1, CR2 or
@@ -391,10 +391,10 @@ def fit_models(
     """
     settings = config["models"]
     if models is None:  # the baselines are always compared, whatever the config lists
-        models = tuple(dict.fromkeys([*BASELINES, *settings.get("names", DEFAULT_MODELS)]))
+        models = tuple(dict.fromkeys([*BASELINES, *settings["names"]]))
     if county_holdout is None:
-        county_holdout = settings.get("leave_one_county_out", True)
-    drivers = settings.get("drivers", True) if drivers is None else drivers
+        county_holdout = settings["leave_one_county_out"]
+    drivers = settings["drivers"] if drivers is None else drivers
     until = train_until_year(features, config)
     train, test = out_of_time_split(
         features, until, horizon=config["monitoring"]["horizon_quarters"],
@@ -436,7 +436,7 @@ def fit_models(
     lap("evaluate_out_of_time")
     county_predictions = None
     if county_holdout:
-        loco_cap = settings.get("loco_max_train_rows")
+        loco_cap = settings["loco_max_train_rows"]
         loco_config = config if loco_cap is None else {
             **config, "models": {**settings, "max_train_rows": loco_cap}
         }
@@ -457,7 +457,7 @@ def fit_models(
     table = None
     if drivers and "gbm" in fitted and not isinstance(fitted["gbm"], NotFittedModel):
         X_test = features.loc[test, fitted["gbm"].feature_names_in_]
-        rows = int(settings.get("drivers_rows", 20000))
+        rows = int(settings["drivers_rows"])
         table = fitted["gbm"].risk_drivers(
             X_test, features.loc[test, LABEL_COLUMN], max_rows=rows, pdp_rows=max(rows // 10, 100)
         )

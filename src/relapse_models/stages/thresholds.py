@@ -187,9 +187,9 @@ def _details(
     tables: dict[str, pd.DataFrame] | None,
 ) -> None:
     """Intervals, decision curve, equity, tier comparison and line sensitivity, in place."""
-    n_boot = int((config.get("models") or {}).get("bootstrap", 200))
-    seed = int(config.get("seed", 0))
-    min_cell = int((config.get("report") or {}).get("min_cell", 5))
+    n_boot = int(config["models"]["bootstrap"])
+    seed = int(config["seed"])
+    min_cell = int(config["report"]["min_cell"])
     y, villages = part[LABEL_COLUMN], bootstrap_clusters(part)
     flags = chosen_flags(part, scores, result.best)
     pt = costs.threshold_probability
@@ -461,7 +461,7 @@ def run(
     detail = Path(detail_dir) if detail_dir else (
         Path(table_path).parent.parent / "thresholds_detail" / county
     )
-    min_cell = int((config.get("report") or {}).get("min_cell", 5))
+    min_cell = int(config["report"]["min_cell"])
     for name, frame in result.details().items():
         if name == "equity" and not frame.empty:
             frame = publishable(frame, min_cell)

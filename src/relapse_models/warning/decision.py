@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from relapse_models.core.config import default_config
 from relapse_models.outcome.relapse import as_float_label
 
 DEFAULT_PT_GRID: np.ndarray = np.round(np.arange(0.01, 0.5001, 0.01), 4)
@@ -123,7 +124,7 @@ def decision_curve(
 
 @dataclass(frozen=True)
 class DecisionCosts:
-    """Prices of the two errors, in yuan (assumed defaults: see the config schema).
+    """Prices of the two errors, in yuan (assumed: the config schema's ``thresholds`` section).
 
     ``visit_cost``: one household visit (a grid worker's time and travel);
     ``missed_relapse_cost``: a household-quarter that relapses within the horizon without a
@@ -132,18 +133,18 @@ class DecisionCosts:
     ``visits_per_flag_per_month`` times in each of the quarter's ``months_per_period`` months.
     """
 
-    visit_cost: float = 50.0
-    missed_relapse_cost: float = 3000.0
-    visit_effect: float = 1.0
+    visit_cost: float
+    missed_relapse_cost: float
+    visit_effect: float
     visits_per_flag_per_month: float = 1.0
     months_per_period: float = 3.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> DecisionCosts:
-        """From the config's ``thresholds`` section (defaults where a key is absent)."""
-        section = (config or {}).get("thresholds") or {}
+        """From the config's ``thresholds`` section (the schema's defaults when None)."""
+        section = (default_config() if config is None else config)["thresholds"]
         keys = ("visit_cost", "missed_relapse_cost", "visit_effect")
-        return cls(**{k: float(section[k]) for k in keys if k in section})
+        return cls(**{k: float(section[k]) for k in keys})
 
     @property
     def cost_per_flag(self) -> float:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from relapse_models.core.config import default_config
 from relapse_models.core.lines import line_for_years
 from relapse_models.core.panel import KEY_STRIDE, sort_panel
 from relapse_models.core.quarters import quarter_index
@@ -57,7 +58,8 @@ def _features_at_lines(
     with the line are taken from it instead of rebuilding every feature; the first row per
     key counts. When it lacks a needed row or column, the features are rebuilt."""
 
-    horizon = int(((config or {}).get("monitoring") or {}).get("horizon_quarters", 4))
+    config = default_config() if config is None else config
+    horizon = int(config["monitoring"]["horizon_quarters"])
     triggers = list(RULE_INPUTS)
     columns = ["household_id", "year", "quarter", *triggers, "line", "relapse_event", "at_risk",
                "relapse_in_quarters", "relapse"]
@@ -198,7 +200,8 @@ def line_sensitivity(
     Long format: one row per (multiplier, score); ``line`` is ``year``'s scaled line.
     """
 
-    rule = RuleModel(**rule_params(dict(config or {})))
+    config = default_config() if config is None else config
+    rule = RuleModel(**rule_params(dict(config)))
     rows = []
     keys = ["household_id", "year", "quarter"]
     at_lines = _features_at_lines(households, panel, events, lines, multipliers, config, year,

@@ -85,10 +85,10 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
     """Simulate one county: see the package docstring for the process and the truth."""
     rng = np.random.default_rng(seed)
     scfg, mcfg = config["simulate"], config["monitoring"]
-    scale = float(scfg.get("scale", 1.0))
-    mode = scfg.get("mode", "realistic")
-    horizon = int(mcfg.get("horizon_quarters", 4))
-    edge_multiple = float(mcfg.get("edge_multiple", 1.5))
+    scale = float(scfg["scale"])
+    mode = scfg["mode"]
+    horizon = int(mcfg["horizon_quarters"])
+    edge_multiple = float(mcfg["edge_multiple"])
     profile["county_id"]
     q_start, q_end = (int(quarter_index(*parse_quarter(scfg[k]))) for k in ("start", "end"))
     if q_end < q_start:
