@@ -133,7 +133,7 @@ def cleaned_exports(
         assert run.returncode == 0, run.stderr[-3000:]
 
     cli("simulate", "--county", COUNTY, "--profile", str(ROOT / "config" / "counties" /
-        f"{COUNTY}.yaml"), "--config-json", '{"simulate": {"scale": 0.002}}',
+        f"{COUNTY}.yaml"), "--config-json", '{"seed": 20240601, "simulate": {"scale": 0.002}, "monitoring": {}}',
         "--raw-dir", "raw", "--truth-dir", "truth", "--messy-dir", str(exports),
         log=root / "simulate.log")
     files = sorted(str(p) for p in exports.iterdir() if p.suffix in (".csv", ".xlsx"))

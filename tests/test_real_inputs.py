@@ -37,7 +37,7 @@ def exports(tmp_path_factory, pipeline_environment) -> dict[str, list[str]]:
         run = subprocess.run(
             [sys.executable, "-m", "relapse_models", "simulate", "--county", county,
              "--profile", str(ROOT / "config" / "counties" / f"{county}.yaml"),
-             "--config-json", '{"simulate": {"scale": 0.002}}', "--raw-dir", "raw",
+             "--config-json", '{"seed": 20240601, "simulate": {"scale": 0.002}, "monitoring": {}}', "--raw-dir", "raw",
              "--truth-dir", "truth", "--messy-dir", str(root / county)],
             cwd=root, env=pipeline_environment, capture_output=True, text=True, timeout=600,
         )
