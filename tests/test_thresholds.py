@@ -259,7 +259,8 @@ def test_line_sensitivity_by_hand(tiny_tables, tiny_lines):
                           "m": [True, True, False]})
     out = LS.line_sensitivity(
         tiny_tables["households"], tiny_tables["panel"], tiny_tables["events"], tiny_lines,
-        [1.0, 1.2], year=2022, flags=flags, config={"rule": {"income_multiple": 1.0}},
+        [1.0, 1.2], year=2022, flags=flags,
+        config=validate_config({"rule": {"income_multiple": 1.0}}),
     ).set_index(["multiplier", "score"])
     one, up = out.loc[(1.0, "rule")], out.loc[(1.2, "rule")]
     assert (one["line"], one["rows"], one["n"], one["n_pos"]) == (6000, 12, 10, 8)
