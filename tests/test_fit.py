@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.core.config import config_hash, default_config, load_config
+from relapse_models.core.config import config_hash, load_config
 from relapse_models.models.evaluation import out_of_time_split
 from relapse_models.stages import fit
 
@@ -26,9 +26,6 @@ def small_gbm():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fit, "model_params", params)
         yield
-
-
-DEFAULT_MODELS = tuple(default_config()["models"]["names"])
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +142,10 @@ def test_run_writes_every_output(config, tmp_path):
     drivers = pd.read_csv(out / "drivers.csv")
     assert set(drivers["method"]) == {"permutation_importance", "partial_dependence"}
     h = config_hash(small)
-    for name in DEFAULT_MODELS:
+    for name in fit.DEFAULT_MODELS:
         assert (pred.parent / f"{name}-{h}.pkl").is_file()
         assert metrics["model_files"][name].endswith(f"{name}-{h}.pkl")
-    assert set(res.models) == set(DEFAULT_MODELS)
+    assert set(res.models) == set(fit.DEFAULT_MODELS)
 
 
 def _household_frame(n_per_county=(300, 100), quarters=8, seed=0):
@@ -250,7 +247,7 @@ def test_run_for_one_county_is_lean(config, tmp_path):
     metrics = json.loads((out / "c1.json").read_text())
     assert "leave_one_county_out" not in metrics
     assert set(metrics["out_of_time"]) == {"pooled", "c1"}
-    assert set(metrics["out_of_time"]["c1"]) == set(DEFAULT_MODELS)
+    assert set(metrics["out_of_time"]["c1"]) == set(fit.DEFAULT_MODELS)
     assert not list(tmp_path.rglob("drivers*.csv"))
     scored = pd.read_parquet(pred)
     # 50 households of c1, four quarters of 2024 each, all at risk with a known label
