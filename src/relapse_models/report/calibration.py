@@ -41,25 +41,29 @@ HEADERS: dict[str, tuple[str, str]] = {
 }
 
 
-ANCHOR_ZH: list[tuple[str, str]] = [
+ANCHOR_WORDS: list[tuple[str, str, str]] = [
     (r"published\.monitoring_households_new \((\d{4})\) / structure\.households",
-     r"公开的\1年新增监测户数 / 农户总数"),
+     r"公开的\1年新增监测户数 / 农户总数",
+     r"published new monitoring households (\1) / rural households"),
     (r"published\.monitoring_households_cumulative x \(1 - initial_stock_share\) / (\d+) years "
-     r"/ structure\.households", r"公开的累计监测户数 ×（1 − 面板前已识别比例）/ \1年 / 农户总数"),
-    (r"published\.elimination_rate", "公开的风险消除率"),
-    (r"generator\.elimination_rate \(assumed\)", "假设的风险消除率"),
-    (r"national anchor \(about 70 % in 2021\)", "全国参考值（2021年约70%）"),
-    (r"identification anchor", "新识别率的锚定值"),
+     r"/ structure\.households", r"公开的累计监测户数 ×（1 − 面板前已识别比例）/ \1年 / 农户总数",
+     r"published cumulative monitoring households x (1 - share identified before the panel)"
+     r" / \1 years / rural households"),
+    (r"published\.elimination_rate", "公开的风险消除率", "published risk-elimination rate"),
+    (r"generator\.elimination_rate \(assumed\)", "假设的风险消除率",
+     "assumed risk-elimination rate"),
+    (r"national anchor \(about 70 % in 2021\)", "全国参考值（2021年约70%）",
+     "national anchor (about 70 % in 2021)"),
+    (r"identification anchor", "新识别率的锚定值", "identification anchor"),
 ]
-"""Where an anchor comes from (:func:`relapse_models.outcome.guards.anchors`), in Chinese."""
+"""Where an anchor comes from (:func:`relapse_models.outcome.guards.anchors`): the recorded
+formula in words, Chinese and English, so no config key reaches a page."""
 
 
 def anchor_source(text: str, language: str = "zh") -> str:
-    """The anchor's source as the page shows it (Chinese first; English as recorded)."""
-    if language != "zh":
-        return text
-    for pattern, repl in ANCHOR_ZH:
-        text = re.sub(pattern, repl, text)
+    """The anchor's source as the page shows it, in the page's language."""
+    for pattern, zh, en in ANCHOR_WORDS:
+        text = re.sub(pattern, zh if language == "zh" else en, text)
     return text
 
 
