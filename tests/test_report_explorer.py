@@ -89,3 +89,14 @@ def test_chart_is_offline_html_with_the_grid_inline():
     assert 'id="threshold-explorer"' in html and 'data-ready' in html
     assert external_references(html) == []
     assert '"flagged_households"' in html  # the grid travels inside the page
+
+
+def test_data_text_cannot_close_the_explorer_script():
+    """A place name holding ``</script>`` or ``<!--`` stays text inside the script: the
+    element closes once, at its end, and the JavaScript string still reads the same."""
+    import re
+
+    hostile = 'x</SCRIPT><img src=x onerror=alert(1)><!--'
+    safe = rx.script_safe(f"var s = {hostile!r};")
+    assert not re.search(r"</script|<!--", safe, flags=re.IGNORECASE)
+    assert safe.replace("<\\/", "</").replace("<\\!", "<!") == f"var s = {hostile!r};"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -224,6 +225,15 @@ def explorer_chart(grid: pd.DataFrame, equity: pd.DataFrame, capacity_share: flo
         font="Report CJK, Noto Sans CJK SC, sans-serif")
 
 
+def script_safe(code: str) -> str:
+    """JavaScript made safe inside an HTML ``<script>``: data text (group and place names) in
+    the bundled spec can neither close the element nor open an HTML comment. ``</script`` and
+    ``<!--`` occur only inside strings, regular expressions or comments, where a backslash
+    before the ``/`` or the ``!`` leaves the characters the same."""
+    code = re.sub(r"</(?=script)", lambda _: "<\\/", code, flags=re.IGNORECASE)
+    return code.replace("<!--", "<\\!--")
+
+
 def explorer_html(chart, element_id: str = "threshold-explorer",
                   description: str = "") -> str:
     """The chart as HTML for a notebook output: a ``<div>``, the Vega libraries inline from
@@ -237,7 +247,7 @@ def explorer_html(chart, element_id: str = "threshold-explorer",
         ".then(function () { document.getElementById("
         f"{json.dumps(element_id)}).setAttribute('data-ready', '1'); }});"
     )
-    bundle = vlc.javascript_bundle(snippet)
+    bundle = script_safe(vlc.javascript_bundle(snippet))
     label = html.escape(description, quote=True)
     return (
         f'<figure class="explorer" aria-label="{label}">'
