@@ -6,8 +6,6 @@ named families), then the full model run (metrics finite; a model better than no
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -218,15 +216,25 @@ def fitted(real):
 
 
 def test_real_model_run_reports_finite_metrics(fitted):
+    """Every model and both baselines are scored with finite metrics, or reported not fitted
+    (the vulnerability model's variance step fails numerically on this panel). The test year
+    holds 8 relapsing families: the interval is withheld and the reason says why."""
     features, result = fitted
     assert (features["quarter"] == 4).all()
     assert result.metrics["test_year"] == 2024
     table = pb.metrics_table(result.metrics)
     pooled = table[table["scope"] == "pooled"].set_index("model")
-    assert list(pooled.index) == list(pp.PUBLIC_MODELS)
-    cols = ["auc", "auc_low", "auc_high", "pr_auc", "brier", "ece", "recall_at_capacity"]
+    assert {"rule", "income_ratio", "logit", "gbm"} <= set(pooled.index)
+    not_scored = set(pp.PUBLIC_MODELS) - set(pooled.index)
+    fits = result.metrics["fits"]
+    assert all(not fits[m]["fitted"] and fits[m]["reason"] for m in not_scored), fits
+    cols = ["auc", "pr_auc", "recall_at_capacity"]
     assert np.isfinite(pooled[cols].to_numpy(dtype=float)).all()
+    probabilities = pooled.drop(index="rule")  # the rule's score is a share of triggers
+    assert np.isfinite(probabilities["brier"].to_numpy(dtype=float)).all()
     assert (pooled["n"] == result.metrics["n_test"]).all() and (pooled["n_pos"] > 0).all()
+    oot = result.metrics["out_of_time"]["pooled"]
+    assert all("too few" in oot[m]["ci_withheld"] for m in pooled.index), oot
 
 
 def test_real_leave_one_site_out_logit(real, fitted):
@@ -244,24 +252,24 @@ def test_real_leave_one_site_out_logit(real, fitted):
 
 
 def test_real_best_model_beats_no_skill(fitted):
-    """Measured: logit AUC 0.96 (family-bootstrap 95 % interval 0.94-0.99), gbm 0.92; the
-    official rule cannot see medical risk of families above the line (AUC 0.5)."""
+    """Measured: logit AUC 0.96, gbm 0.92, the one-variable income baseline 0.88 (the label
+    is nearly a function of what the models see, so this is a smoke test, not a result; the
+    paired comparison with intervals is in docs/real_data.md)."""
     _, result = fitted
     pooled = pb.metrics_table(result.metrics).query("scope == 'pooled'").set_index("model")
     best = pooled["auc"].idxmax()
-    assert best in {"logit", "gbm"}
-    assert pooled.loc[best, "auc_low"] > 0.5
-    assert math.isclose(pooled.loc["rule", "auc"], 0.5)
+    assert best in {"logit", "gbm", "hazard"}
+    assert pooled.loc[best, "auc"] > pooled.loc["income_ratio", "auc"] > 0.5
 
 
 def test_real_sdg_trigger_beats_no_skill(raw):
     """With the SDG 3.8.2 trigger (OOP >= 10 % of income, no near-line mechanism) the signal
-    is weaker but real: measured logit 0.85 (0.64-0.97), gbm 0.77 (0.62-0.87)."""
+    is weaker but real: measured logit 0.85, gbm 0.77 (point estimates)."""
     data = pp.map_randhie(raw, trigger_share=0.10, trigger_basis="income")
     config = pb.public_config(data)
     result = fit_models(pb.public_features(data, config), config)
     pooled = pb.metrics_table(result.metrics).query("scope == 'pooled'").set_index("model")
-    assert pooled.loc[["logit", "gbm"], "auc_low"].min() > 0.5
+    assert pooled.loc[["logit", "gbm"], "auc"].min() > 0.5
 
 
 def test_build_features_takes_the_annual_panel_as_it_is(real):

@@ -196,9 +196,11 @@ def _fit_and_score(
                 features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups,
                 **extra,
             )
-        except ModelNotFitted as err:  # reported as not fitted, never scored
-            warnings.warn(f"{desc}: {name} not fitted: {err}", RuntimeWarning, stacklevel=2)
-            fitted[name] = NotFittedModel(name, str(err))
+        except (ModelNotFitted, np.linalg.LinAlgError) as err:  # not fitted, never scored
+            reason = (f"numerical failure ({err})" if isinstance(err, np.linalg.LinAlgError)
+                      else str(err))
+            warnings.warn(f"{desc}: {name} not fitted: {reason}", RuntimeWarning, stacklevel=2)
+            fitted[name] = NotFittedModel(name, reason)
             continue
         predictions[f"score_{name}"] = model.predict_proba(features.loc[test, inputs])[:, 1]
         fitted[name] = model
