@@ -101,9 +101,12 @@ def test_income_net_total_is_used_as_given():
 
 
 def test_annual_horizon_must_be_whole_years():
+    from relapse_models.core.config import default_config
+
+    config = default_config()
+    config["monitoring"]["horizon_quarters"] = 2
     with pytest.raises(ValueError, match="multiple of 4 for annual data"):
-        build_features(_households(1), _annual({"h0": 7000.0}), _no_events(), LINES,
-                       {"monitoring": {"horizon_quarters": 2}})
+        build_features(_households(1), _annual({"h0": 7000.0}), _no_events(), LINES, config)
 
 
 def test_domain_report_names_what_is_absent():

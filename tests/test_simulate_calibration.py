@@ -118,7 +118,7 @@ def screened():
     key = ["household_id", "year", "quarter"]
     m = f.merge(sim.truth.astype({"household_id": str}), on=key)
     m = m[m["at_risk"] & m["relapse"].notna() & m["income_ratio"].notna()]
-    rule = RuleModel(**rule_params(cfg))
+    rule = RuleModel(**rule_params(cfg)).fit(m)
     return m["relapse"].astype(bool).to_numpy(), rule.predict_proba(m)[:, 1], m["true_prob"].to_numpy(), rule, m
 
 

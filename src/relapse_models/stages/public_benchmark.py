@@ -87,7 +87,7 @@ def baseline_comparison(features: pd.DataFrame, predictions: pd.DataFrame,
     """One row per model and one for the baseline: AUC with its clustered interval on the
     test rows, and the model's AUC minus the baseline's with a paired interval (``diff_low``
     > 0: the model ranks better than income alone; an interval spanning zero names no
-    winner)."""
+    winner). A model without scores (reported not fitted by the model stage) has no row."""
     key = ["household_id", "year", "quarter"]
     test = predictions.merge(features[[*key, "income_ratio"]], on=key, how="left",
                              validate="one_to_one")
@@ -100,7 +100,7 @@ def baseline_comparison(features: pd.DataFrame, predictions: pd.DataFrame,
     rows.append({"model": "income_baseline", "n": m["n"], "n_pos": int(np.nansum(y.astype(float))),
                  "auc": m["auc"], "auc_low": m["auc_ci"][0], "auc_high": m["auc_ci"][1],
                  "auc_diff": 0.0, "diff_low": np.nan, "diff_high": np.nan})
-    for name in models:
+    for name in (m for m in models if f"score_{m}" in test):
         score = test[f"score_{name}"].to_numpy(dtype=float)
         m = score_metrics(y, score, groups=groups, capacity_share=capacity_share,
                           n_boot=n_boot, seed=seed)
