@@ -134,39 +134,3 @@ def test_stratified_geometric_balances_a_batch():
 def test_stratified_geometric_rejects_zero():
     with pytest.raises(ValueError, match="stratified_geometric"):
         stratified_geometric(np.array([0.0, 0.5]), np.random.default_rng(0))
-
-
-def test_draw_identification_keeps_each_households_probability():
-    """The engine's identification draw: P(identified) = 1 - QuarterlyHazards.no_identification with
-    the realised shocks as indicators, and each fall piece keeps its own probability."""
-    from relapse_models.data.simulate.monitoring import QuarterlyHazards, draw_identification
-
-    g = np.random.default_rng(8)
-    kinds, reps, d = 6, 30_000, 0.7
-    base = {k: g.uniform(0.02, 0.3, kinds) for k in ("fall", "edge", "s1", "s2", "pi1", "pi2", "pi3")}
-    lag = g.uniform(0.05, 0.4, (3, kinds))
-    cat, severe, job = g.random(kinds) < 0.5, g.random(kinds) < 0.5, g.random(kinds) < 0.5
-    recent = g.random((3, kinds)) < 0.5
-    mon = np.array([False] * (kinds - 1) + [True])
-    rep = np.tile(np.arange(kinds), reps)
-    c = {k: v[rep].astype(np.float32) for k, v in base.items()}
-    c["lag"] = lag[:, rep].astype(np.float32)
-    key = np.tile(np.arange(kinds) % 3 + 1, reps)
-    ident, u, fire = draw_identification(c, cat[rep], severe[rep], job[rep], recent[:, rep], mon[rep],
-                                         d, key, np.random.default_rng(1))
-    truth = {k: v.astype(np.float64) for k, v in base.items()}
-    truth.update(p_cat=cat * 1.0, p_sev=severe * 1.0, p_job=job * 1.0, recent=recent * 1.0, lag=lag)
-    p_id = (1 - QuarterlyHazards.no_identification(truth, d)) * ~mon
-    assert abs(ident.sum() - p_id.sum() * reps) <= 1 + 1e-6
-    freq = np.bincount(rep, weights=ident, minlength=kinds) / reps
-    se = np.sqrt(p_id * (1 - p_id) / reps)
-    assert np.all(np.abs(freq - p_id) <= 4.5 * se + 1e-12)
-    assert np.array_equal(ident, fire.any(axis=0))
-    # the base fall (noticed or not) keeps its probability, identified or not
-    f_base = np.bincount(rep, weights=u[0] < c["fall"], minlength=kinds) / reps
-    pf = base["fall"]
-    assert np.all(np.abs(f_base - pf) <= 4.5 * np.sqrt(pf * (1 - pf) / reps))
-    # a lagged fall happens only after a recent shock, with its probability
-    f_lag = np.bincount(rep, weights=recent[0, rep] & (u[7] < c["lag"][0]), minlength=kinds) / reps
-    pl = recent[0] * lag[0]
-    assert np.all(np.abs(f_lag - pl) <= 4.5 * np.sqrt(pl * (1 - pl) / reps) + 1e-12)

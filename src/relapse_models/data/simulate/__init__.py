@@ -6,25 +6,30 @@
 (``households``, ``panel``, ``events``, as in :mod:`relapse_models.core.schema`) and the separate
 ``truth``.
 
-Relapse is driven by observable shocks (catastrophic illness, severe disaster losses, job
-loss, each raising the fall hazard for ``params.SHOCK_LAG`` quarters), household vulnerability
-(income ratio to the line, labour, age, disability, illness) and noise, so the official
-screening rule has real but imperfect power and the oracle (``truth.true_prob``, exact, closed
-form) more. The monitoring type of an identified household follows the official definitions
-(docs/domain.md section 1) rather than a drawn mix, because no seed publishes the split:
-脱贫不稳定户 = a poverty-alleviated household with baseline income within the range
-(< ``edge_multiple`` x line), 边缘易致贫户 = an ordinary household within the range,
-突发严重困难户 = a household above the range, or one identified by a shock alert alone. The mix
-then varies with the county (poverty-alleviated share, income level): about one third each in
-Shangluo, mostly 突发 in Yeji where incomes are far above the line.
+Relapse is not drawn: it emerges. Market income has a household effect, a persistent AR(1)
+part and a transitory part (annual); shocks -- job loss, serious illness, accidents (a worker's
+income lost for the rest of the year), disaster losses, medical costs after reimbursement --
+change income and spending with the frequencies and sizes of the parameter table
+(:mod:`.params`, one table, mechanism by mechanism). A household is in the relapse state when
+its rolling 4-quarter per-capita net income is below the line, or when the monitoring system
+identifies it following the rules counties apply: income at the last quarterly collection below
+the line, within the monitoring range (line x ``edge_multiple``) or sharply down, medical-insurance
+alerts on large out-of-pocket costs, disaster reports. Their intensities are solved so the
+published counts hold (:mod:`.calibration`); nothing edits income toward a line. The oracle
+(``truth.true_prob``, :mod:`.oracle`) is the exact probability of the label given the state.
+
+The monitoring type of an identified household follows the official definitions (docs/domain.md
+section 1): 脱贫不稳定户 = a poverty-alleviated household within the range, 边缘易致贫户 = an
+ordinary household within the range, 突发严重困难户 = a household above the range (identified on
+an alert or a sharp drop).
 
 ``write_messy_exports`` writes what a county's export from the monitoring
 information system looks like, with injected defects and their manifest.
 
-Modules: :mod:`.population`, :mod:`.income`, :mod:`.medical`, :mod:`.disasters`,
-:mod:`.monitoring` (hazards and calibration), :mod:`.truth` (relapse definition, oracle,
-``logit`` mode), :mod:`.messy`, :mod:`.engine` (the quarterly loop), :mod:`.params`
-(behavioural assumptions).
+Modules: :mod:`.params` (the parameter table and the mechanisms), :mod:`.population`,
+:mod:`.income`, :mod:`.medical`, :mod:`.disasters`, :mod:`.calibration` (identification,
+elimination, solved intensities), :mod:`.oracle`, :mod:`.truth` (``logit`` mode), :mod:`.messy`,
+:mod:`.engine` (the quarterly loop).
 """
 
 from relapse_models.data.simulate.engine import SimulatedCounty, simulate_county

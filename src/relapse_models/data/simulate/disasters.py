@@ -22,7 +22,7 @@ def village_quarter_probabilities(profile: dict, n_villages: int, rng: np.random
     out = np.zeros((4, n_villages, len(TYPES)), dtype=np.float64)
     for k, t in enumerate(TYPES):
         for s in range(4):
-            out[s, :, k] = annual * mix.get(t, 0.0) / total * P.DISASTER_SEASON[t][s] * exposure
+            out[s, :, k] = annual * mix.get(t, 0.0) / total * P.TABLE["disaster_season"].value[t][s] * exposure
     scale = np.maximum(out.sum(axis=2, keepdims=True), 1.0)  # keep a quarter's total <= 1
     return out / scale
 

@@ -2,8 +2,16 @@
 
 One ``numpy.random.Generator`` from the seed drives everything, in a fixed order, so the same
 inputs give identical frames. Loops run over quarters only; every quarter is vectorised over
-households. Three burn-in quarters before ``simulate.start`` give the first rolling windows a
-history (they are not written) and hold the identifications made before the panel starts.
+households. ``BURN_IN`` quarters before ``simulate.start`` give the first rolling windows (and
+the year-on-year comparison of the first identifications) a history; they are not written, and
+the stock of monitoring objects identified before the panel is identified in the last three.
+
+Order of work: (1) the exogenous process -- annual income factors, one categorical shock per
+household and quarter (none, a labour shock, a disaster loss), medical episodes -- in unit-free
+form; (2) income levels calibrated to the published income (:func:`.income.calibrate_levels`);
+(3) the clues the monitoring system would see on that path and the identification intensities
+solved for the published counts (:mod:`.calibration`); (4) the quarterly loop: elimination,
+assistance, amounts, identification; the oracle (:mod:`.oracle`) at every origin quarter.
 """
 
 from __future__ import annotations
@@ -23,6 +31,14 @@ from relapse_models.core.schema import (
     RISK_TYPE_LABELS,
 )
 from relapse_models.data.simulate import params as P
+from relapse_models.data.simulate.calibration import (
+    Calibration,
+    clue_intensity,
+    elimination_probability,
+    size_weight,
+    solve,
+    solve_elimination,
+)
 from relapse_models.data.simulate.disasters import (
     TYPES,
     draw_village_events,
@@ -30,30 +46,30 @@ from relapse_models.data.simulate.disasters import (
 )
 from relapse_models.data.simulate.income import (
     build_income,
-    correct_for_guarantee,
-    enforce_line,
-    quarter_amounts,
+    calibrate_levels,
+    capacity_drift,
+    draw_factors,
+    next_year_mean_log,
 )
-from relapse_models.data.simulate.medical import draw_costs, illness_probabilities
-from relapse_models.data.simulate.monitoring import (
-    Calibration,
-    QuarterlyHazards,
-    calibrate,
-    detection_probability,
-    draw_identification,
+from relapse_models.data.simulate.medical import (
+    draw_episode_costs,
+    exceed_probability,
+    illness_probabilities,
 )
+from relapse_models.data.simulate.oracle import OriginState, horizon_probability
 from relapse_models.data.simulate.population import build_population, gumbel_top_k
 from relapse_models.data.simulate.sampling import stratified_geometric, systematic_sample
 from relapse_models.data.simulate.truth import TRUE_COEFFICIENTS, logit_features, logit_probability
 
 log = logging.getLogger(__name__)
 
-BURN_IN = 3
+BURN_IN = 8
 STATUS = list(MONITORING_STATUS_LABELS)      # none, monitored, eliminated
 MTYPES = list(MONITORING_TYPE_LABELS)        # unstable, edge, sudden
 RTYPES = list(RISK_TYPE_LABELS)
 R = {k: i for i, k in enumerate(RTYPES)}
 CHANNELS = ["visit", "self_report", "department_alert"]
+LABOUR_KINDS = ("job", "illness", "accident")
 
 
 @dataclass
@@ -69,6 +85,10 @@ class SimulatedCounty:
     calibration: Calibration
     true_coefficients: dict[str, float] | None = None
     lines: dict[int, float] = field(default_factory=dict)
+    mechanism: str = P.DEFAULT_MECHANISM
+    shocks: dict[str, np.ndarray] = field(default_factory=dict)
+    """Drawn shocks per (panel quarter, household), for tests: ``labour`` (kind code + 1, 0 none),
+    ``disaster`` (bool)."""
 
 
 def _quarter_starts(qis: np.ndarray) -> np.ndarray:
@@ -81,90 +101,195 @@ def _cat(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes.astype(np.int32), categories=categories)
 
 
-def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
-    """Simulate one county: see the package docstring for the process and the truth."""
+def _net(a: dict[str, np.ndarray]) -> np.ndarray:
+    """Household net income of a quarter, summed in the order :func:`labels.net_income` does."""
+    return a["wage"] + a["operating"] + a["property"] + a["transfer"] - a["cost"]
+
+
+def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True) -> SimulatedCounty:
+    """Simulate one county: see the package docstring for the process and the truth.
+
+    ``oracle=False`` leaves ``truth.true_prob`` NaN (the label is still there): the observable
+    tables are the same, for checks that need only them (reconciliation at full scale)."""
     rng = np.random.default_rng(seed)
     scfg, mcfg = config["simulate"], config["monitoring"]
     scale = float(scfg["scale"])
     mode = scfg["mode"]
+    if mode not in ("realistic", "logit"):
+        raise ValueError(f"simulate.mode must be realistic or logit, got {mode!r}")
+    prm = P.mechanism_params(scfg["mechanism"])
     horizon = int(mcfg["horizon_quarters"])
+    if horizon != 4:
+        raise ValueError("the generator's oracle is written for monitoring.horizon_quarters = 4")
     edge_multiple = float(mcfg["edge_multiple"])
-    profile["county_id"]
     q_start, q_end = (int(quarter_index(*parse_quarter(scfg[k]))) for k in ("start", "end"))
     if q_end < q_start:
         raise ValueError("simulate.end is before simulate.start")
     n_q = q_end - q_start + 1 + BURN_IN
     qis = np.arange(q_start - BURN_IN, q_end + 1)
     years, seasons = year_quarter(qis)
+    ry = int(profile["report_year"])
     prov = profile["province_en"]
     panel_years = sorted(set(years[BURN_IN:].tolist()))
     by_year = line_for_years(np.array(panel_years), lines_for_province(mcfg, prov))
     line_of = dict(zip(panel_years, by_year.tolist(), strict=True))
-    lines = np.array([line_of.get(int(y), line_of[panel_years[0]]) for y in years], dtype=np.float32)
+    lines = np.array([line_of.get(int(y), line_of[panel_years[0]]) for y in years], dtype=np.float64)
+    if not (panel_years[0] <= ry - 1 and ry <= panel_years[-1]):
+        raise ValueError(f"{profile['county_id']}: report_year {ry} and the year before must lie in the "
+                         f"panel ({panel_years[0]}-{panel_years[-1]}) to calibrate income growth")
     j0 = BURN_IN
     ref = quarter_index(*parse_quarter(profile["reference_quarter"]))
     j_ref = int(np.clip(ref - qis[0], j0, n_q - 1))
-    report_js = np.flatnonzero((years == int(profile["report_year"])) & (np.arange(n_q) >= j0))
-    if len(report_js) == 0:
-        report_js = np.array([j_ref])
+    report_js = np.flatnonzero((years == ry) & (np.arange(n_q) >= j0))
 
-    pop = build_population(profile, scale, rng)
+    pop = build_population(profile, scale, rng, prm)
     n = pop.n
-    inc = build_income(pop, profile, scale, rng)
+    size = pop.size.astype(np.float64)
+    has_labour = pop.n_labour > 0
+    inc = build_income(pop, profile, scale, rng, prm, line_of.get(ry, float(lines[-1])))
     p_village = village_quarter_probabilities(profile, pop.n_villages, rng)
-    if int(profile["report_year"]) - 1 >= int(years[0]):
-        _, p_cat = illness_probabilities(pop)
-        p_hit = p_village.sum(axis=2)[:, pop.village] * P.DISASTER_AFFECTED
-        mean_loss = P.DISASTER_SEVERE * 0.8 + (1 - P.DISASTER_SEVERE) * 0.25
-        shock = {
-            "wage": (1 - ((1 - P.JOB_LOSS_WAGE[0]) + P.SHOCK_LAG * (1 - P.JOB_LOSS_WAGE[1]))
-                     * P.JOB_LOSS_RATE * (inc.n_workers > 0))
-            * (1 - 0.5 * p_cat * (pop.n_labour > 0)),
-            "operating": 1 - p_hit * mean_loss,
+    p_ill, p_cat = illness_probabilities(pop, prm)
+    rate_pa = float(figure(profile, "medical_reimbursement_rate")) / 100.0
+    rate_gen = prm["general_reimbursement"]
+    thr = prm["medical_alert"]
+    kinds = prm["labour_shock_kinds"]
+    kind_p = np.array([kinds[k] for k in LABOUR_KINDS], float)
+    kind_p = kind_p / kind_p.sum()
+    share_med = float(kind_p[1] + kind_p[2])    # illness and accident come with a serious episode
+    p_lab = prm["labour_shock_rate"] * has_labour
+    lam = 1.0 - prm["labour_loss"] / np.maximum(pop.n_labour, 1)
+    aff, dloss, C = prm["disaster_affected"], prm["disaster_loss"], prm["cost_ratio"]
+    S = prm["season"]
+
+    # --- (1) exogenous process ----------------------------------------------------------
+    all_years = np.arange(int(years[0]), int(years[-1]) + 2)
+    F, pers = draw_factors(pop, prm, all_years, rng)
+    yi = (years - all_years[0]).astype(int)               # row of F for quarter j
+    drift = capacity_drift(pop, prm)
+    lab_kind = np.zeros((n_q, n), np.int8)                 # 0 none, 1 + index in LABOUR_KINDS
+    dis = np.zeros((n_q, n), bool)
+    dis_type = np.full((n_q, n), -1, np.int8)
+    cost_ind = np.zeros((n_q, n), np.float64)
+    cost_lab = np.zeros((n_q, n), np.float64)
+    repair = np.zeros((n_q, n), np.float64)
+    f_lab = np.ones((n_q, n))
+    mu = np.zeros((n_q, n))
+    for j in range(n_q):
+        s = int(seasons[j]) - 1
+        vtype = draw_village_events(rng, p_village[s])[pop.village]
+        p_dis = p_village[s].sum(axis=1)[pop.village] * aff
+        dis[j] = (vtype >= 0) & (rng.random(n) < aff)
+        dis_type[j] = np.where(dis[j], vtype, -1)
+        lab = ~dis[j] & (rng.random(n) < p_lab / np.maximum(1.0 - p_dis, 1e-12))
+        kind = rng.choice(3, size=n, p=kind_p)
+        lab_kind[j] = np.where(lab, kind + 1, 0)
+        cost_lab[j] = np.where(lab & (kind > 0), prm["serious_cost"][0]
+                               * np.exp(prm["serious_cost"][1] * rng.standard_normal(n)), 0.0)
+        u = rng.random(n)
+        cost_ind[j] = draw_episode_costs(rng, u < p_ill, u < p_cat, prm)
+        repair[j] = np.where(dis[j], rng.uniform(*prm["disaster_repair"], n), 0.0)
+        new_year = j == 0 or years[j] != years[j - 1]
+        f_lab[j] = (1.0 if new_year else f_lab[j - 1]) * np.where(lab, lam, 1.0)
+        mu[j] = (inc.share["wage"] * S["wage"][s] * f_lab[j]
+                 + inc.share["operating"] * (S["operating"][s] - C * S["cost"][s]) / (1 - C)
+                 * f_lab[j] * (1 - dloss * dis[j])
+                 + inc.share["property"]) / 4
+
+    # --- (2) income levels ------------------------------------------------------------------
+    transfers = {int(y): inc.transfers(int(y)) for y in all_years}
+    factor = {y: F[y - all_years[0]] * mu[years == y].sum(axis=0) for y in (ry - 1, ry)}
+    calibrate_levels(inc, pop, profile, prm, factor, transfers)
+    trend = {int(y): inc.market_trend(int(y)) for y in all_years}
+
+    def amounts(j: int, assist_pc: np.ndarray | float) -> dict[str, np.ndarray]:
+        """Household amounts of quarter j (yuan, rounded to the fen)."""
+        y, s = int(years[j]), int(seasons[j]) - 1
+        m = size * trend[y] * F[yi[j]] / 4
+        gross = m * inc.share["operating"] / (1 - C) * f_lab[j] * (1 - dloss * dis[j])
+        out = {
+            "wage": m * inc.share["wage"] * S["wage"][s] * f_lab[j],
+            "operating": gross * S["operating"][s],
+            "property": m * inc.share["property"],
+            "transfer": size * (transfers[y] * S["transfer"][s] + assist_pc) / 4,
+            "cost": gross * C * S["cost"][s],
         }
-        correct_for_guarantee(pop, inc, years, seasons, lines, rng, shock)
-    d = detection_probability(param(profile, "visit_interval_days"))
-    hz = QuarterlyHazards(pop=pop, inc=inc, years=years, seasons=seasons, lines=lines,
-                     edge_multiple=edge_multiple, d=d, p_village=p_village,
-                     report_year=int(profile["report_year"]),
-                     reimbursement=float(figure(profile, "medical_reimbursement_rate")) / 100.0)
-    cal = calibrate(hz, profile, scale, j0, j_ref, report_js, rng)
-    size = pop.size.astype(np.float32)
-    elim_prob = hz.elimination_probability()
+        return {k: np.round(v, 2) for k, v in out.items()}
+
+    # per-capita net income and windows without assistance (the path before any identification)
+    net0 = np.zeros((n_q, n))
+    for j in range(n_q):
+        net0[j] = _net(amounts(j, 0.0))
+    win0 = _windows(net0, size)
+
+    def alert(j: int, low: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        t = np.where(low, thr["low_income"], thr["other"])
+        return np.maximum(cost_ind[j], cost_lab[j]) * (1 - rate) > t
+
+    low0 = pop.pa
+    rate0 = np.where(pop.pa, rate_pa, rate_gen)
+    g0 = np.zeros((n_q, n))
+    for j in range(j0 - 4, n_q):
+        g0[j] = clue_intensity(win0[j - 1], win0[j - 5], lines[j - 1], alert(j, low0, rate0), dis[j],
+                               edge_multiple, prm)
+
+    # --- (3) identification intensities -----------------------------------------------------
+    cal_years = np.array(sorted(set(years[j0:j_ref + 1].tolist())))
+    G = np.stack([g0[j0:j_ref + 1][years[j0:j_ref + 1] == y].sum(axis=0) for y in cal_years])
+    rho = g0[j0 - 4:j0].sum(axis=0)
+    cal = solve(G, cal_years, rho, pop.size, profile, scale)
+    w = size_weight(pop.size, cal.beta)
+
+    def kappa_y(j: int) -> float:
+        return cal.kappa * float(np.exp(cal.tau * (int(years[j]) - ry)))
+
+    # stock, then first identifications in the panel (they depend on the exogenous path only)
+    first = np.full(n, -1, np.int32)
+    stock = systematic_sample(1 - np.exp(-cal.kappa0 * w * rho), rng, key=pop.size)
+    first[stock] = j0 - 3 + rng.integers(0, 3, int(stock.sum()))
+    for j in range(j0, n_q):
+        free = first < 0
+        p = np.where(free, 1 - np.exp(-kappa_y(j) * w * g0[j]), 0.0)
+        first[systematic_sample(p, rng, key=pop.size)] = j
+
+    # risk elimination: closed form on the first spells identified by the reference quarter
+    idx = np.flatnonzero((first >= 0) & (first <= j_ref))
+    assist_q = prm["assist_share"] * lines / 4                   # per person and quarter
+    spell = _elimination_spell(first[idx], win0[:, idx], assist_q, lines, has_labour[idx], j_ref,
+                               int(prm["min_monitored_quarters"]))
+    solve_elimination(cal, pop.size, pop.size[idx], spell, profile, scale)
+    elim_prob = elimination_probability(pop.size, cal.elim_p, cal.elim_tilt)
 
     # --- housing and water schedules (exact counts in the report year) --------------------
     pub_houses = profile["published"]["houses_renovated"]["value"]
     k_ry = int(round(pub_houses * scale)) if pub_houses is not None else int(round(figure(profile, "houses_renovated") * n))
     k0 = max(int(round(param(profile, "housing_unsafe_share") * n)), int(np.ceil(1.6 * k_ry)))
-    unsafe = gumbel_top_k(rng, -2.0 * np.log(inc.level) + pop.pa, k0, np.ones(n, bool))
+    unsafe = gumbel_top_k(rng, -2.0 * np.log(inc.level + 1.0) + pop.pa, k0, np.ones(n, bool))
     renov = np.full(n, 10_000, dtype=np.int32)
     u_idx = np.flatnonzero(unsafe)
     rng.shuffle(u_idx)
-    ry_js = report_js
-    renov[u_idx[:k_ry]] = rng.choice(ry_js, k_ry) if k_ry else renov[u_idx[:0]]
+    renov[u_idx[:k_ry]] = rng.choice(report_js, k_ry) if k_ry else renov[u_idx[:0]]
     rest = u_idx[k_ry:]
-    other_js = np.flatnonzero((years != int(profile["report_year"])) & (np.arange(n_q) >= j0))
+    other_js = np.flatnonzero((years != ry) & (np.arange(n_q) >= j0))
     fixed = rest[rng.random(len(rest)) < 0.6]
     if len(other_js) and len(fixed):
         renov[fixed] = rng.choice(other_js, len(fixed))
     water_bad = rng.random(n) < 0.004
     water_fix = np.where(water_bad, rng.integers(j0, min(j0 + 8, n_q), n), -1)
-    rate_pa = float(figure(profile, "medical_reimbursement_rate")) / 100.0
 
-    # --- state ------------------------------------------------------------------------------
-    mon = np.zeros(n, bool)
+    # --- (4) the quarterly loop ---------------------------------------------------------------
     status = np.zeros(n, np.int8)
     mtype = np.full(n, -1, np.int8)
     rtype = np.full(n, -1, np.int8)
-    ever = np.zeros(n, bool)
-    due = np.full(n, 10_000, np.int32)
-    last_fall = np.full(n, -100, np.int32)
-    prev = np.zeros((3, n), np.float32)       # per-capita net of the last three quarters
-    has_labour = pop.n_labour > 0
+    id_last = np.full(n, -100, np.int32)
+    elim_last = np.full(n, -100, np.int32)
+    due = np.full(n, 10_000, np.int64)
+    net = np.zeros((n_q, n))
+    win = np.full((n_q, n), np.nan)
+    follow = int(prm["follow_up_quarters"])
+    min_q = int(prm["min_monitored_quarters"])
     ev_hh, ev_j, ev_code, ev_mt, ev_rt, ev_ch = [], [], [], [], [], []
 
     def record(idx: np.ndarray, j: int, code: int, channel: np.ndarray) -> None:
-        """Append events (code 0 identified, 1 eliminated) of households ``idx`` in quarter j."""
         ev_hh.append(idx)
         ev_j.append(np.full(len(idx), j))
         ev_code.append(np.full(len(idx), code, np.int8))
@@ -172,183 +297,183 @@ def simulate_county(profile: dict, config: dict, seed: int) -> SimulatedCounty:
         ev_rt.append(rtype[idx].copy())
         ev_ch.append(channel)
 
-    def risk_types(idx: np.ndarray, cause: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Risk type of identified households from the trigger and household traits."""
-        out = np.select(
-            [cause == 1, cause == 2, cause == 3],
-            [np.where(u < 0.2, R["accident"], R["illness"]), R["disaster"], R["unstable_employment"]],
-            -1,
-        )
+    def identify(idx: np.ndarray, j: int, med: np.ndarray, drop: np.ndarray, w_prev: np.ndarray) -> None:
+        """Mark ``idx`` identified in quarter j; ``med``/``drop``: which clue they showed."""
+        u = rng.random(len(idx))
+        kind = lab_kind[j, idx]
+        recent_job = (lab_kind[max(j - 3, 0):j + 1, idx] == 1).any(axis=0)
         trait = np.select(
             [pop.n_labour[idx] == 0, pop.n_disabled[idx] > 0, pop.n_chronic[idx] > 0,
              (pop.n_children[idx] > 0) & (u < 0.3), unsafe[idx] & (u < 0.6)],
-            [R["lack_of_labour"], R["disability"], R["illness"], R["education"], R["housing"]],
-            -1,
-        )
+            [R["lack_of_labour"], R["disability"], R["illness"], R["education"], R["housing"]], -1)
         other = np.array([R["income_drop"], R["business_failure"], R["rigid_spending"], R["other"],
                           R["unstable_employment"]])[(u * 997).astype(int) % 5]
-        return np.where(out >= 0, out, np.where(trait >= 0, trait, other)).astype(np.int8)
-
-    def identify(idx: np.ndarray, j: int, cause: np.ndarray, sudden_only: np.ndarray,
-                 r: np.ndarray, channel: np.ndarray) -> None:
-        u = rng.random(len(idx))
-        mon[idx] = True
+        rt = np.select(
+            [med & (kind == 3), med, dis[j, idx], drop & recent_job, drop],
+            [R["accident"], R["illness"], R["disaster"], R["unstable_employment"], R["income_drop"]],
+            np.where(trait >= 0, trait, other))
+        in_range = w_prev < edge_multiple * lines[max(j - 1, 0)]
+        mtype[idx] = np.where(in_range, np.where(pop.pa[idx], 0, 1), 2)
+        rtype[idx] = rt
         status[idx] = 1
-        ever[idx] = True
-        mt = np.where(pop.pa[idx], 0, 1)
-        mt = np.where(sudden_only | (r >= edge_multiple), 2, mt)
-        mtype[idx] = mt
-        rtype[idx] = risk_types(idx, cause, u)
-        due[idx] = j + P.MIN_MONITORED_QUARTERS + stratified_geometric(elim_prob[idx], rng) - 1
+        id_last[idx] = j
+        due[idx] = j + min_q + stratified_geometric(elim_prob[idx], rng) - 1
+        alert_only = (med | dis[j, idx]) & ~in_range
+        channel = np.where(med | dis[j, idx], 2, np.where(rng.random(len(idx)) < 0.3, 1, 0))
+        channel = np.where(alert_only, 2, channel).astype(np.int8)
         record(idx, j, 0, channel)
-        # assistance addresses the risk: earlier shocks stop raising the fall hazard
-        last_shock[:, idx] = -100
-
-    last_shock = np.full((3, n), -100, np.int32)   # quarter of the last illness/disaster/job shock
-
-    # stock identified before the panel, spread over the burn-in quarters
-    c0 = hz.components(j0, np.zeros(n, bool), kappa=1.0)
-    rho = -np.log(np.maximum(QuarterlyHazards.no_identification(c0, d), 1e-12))
-    stock = systematic_sample(-np.expm1(-hz.kappa0 * hz.w * rho), rng, key=pop.size)
-    stock_j = rng.integers(0, BURN_IN, n)
 
     n_panel = n_q - j0
-    cols = {k: np.zeros((n_panel, n), np.float32) for k in (
+    cols = {k: np.zeros((n_panel, n), np.float64) for k in (
         "income_wage", "income_operating", "income_property", "income_transfer", "production_cost",
         "medical_total", "medical_reimbursed", "disaster_loss")}
-    dis_code = np.full((n_panel, n), -1, np.int8)
     st_code = np.zeros((n_panel, n), np.int8)
     mt_code = np.full((n_panel, n), -1, np.int8)
     rt_code = np.full((n_panel, n), -1, np.int8)
     housing = np.ones((n_panel, n), bool)
     water = np.ones((n_panel, n), bool)
-    state = np.zeros((n_q, n), bool)          # relapse state per quarter (below line or identified)
-    falls = np.zeros((n_q, n), bool)
+    state = np.zeros((n_q, n), bool)
     origins = np.arange(j0 + 3, n_q - horizon)
-    true_prob = np.zeros((len(origins), n), np.float32)
+    true_prob = np.zeros((len(origins), n), np.float64)
+    p_ser_share = p_cat
+    p_mild = p_ill - p_cat
 
     for j in range(n_q):
-        year, season = int(years[j]), int(seasons[j])
+        s = int(seasons[j]) - 1
         if j >= j0:
-            elig = mon & (j >= due) & (j - last_fall > 2) & has_labour
+            elig = ((status == 1) & (j >= due) & has_labour
+                    & (win[j - 1] >= lines[j - 1]) & (win[j - 2] >= lines[j - 2]))
             if elig.any():
                 idx = np.flatnonzero(elig)
-                mon[idx] = False
                 status[idx] = 2
+                elim_last[idx] = j
                 record(idx, j, 1, np.full(len(idx), -1, np.int8))
-        assist = (hz.assist(j) * mon).astype(np.float32)
-        amounts = quarter_amounts(pop, inc, year, season, assist, rng)
+        covered = (status == 1) | ((status == 2) & (j <= elim_last + follow))
+        assisted = covered & (id_last < j)
+        ever_before = status > 0
+        a = amounts(j, np.where(assisted, prm["assist_share"] * lines[j], 0.0))
+        net[j] = _net(a)
+        if j >= 3:
+            win[j] = (((net[j] + net[j - 1]) + net[j - 2]) + net[j - 3]) / size
+        low = pop.pa | ever_before
+        rate = np.where(low, rate_pa, rate_gen)
+        ident = np.zeros(n, bool)
         if j < j0:
-            # shocks already happen in the burn-in (their lagged effects reach the panel);
-            # they decide no event here, identifications come from the stock below
-            p_sh = hz.shock_probabilities(j)
-            shock = rng.random((3, n), dtype=np.float32) < p_sh
-            recent = ((j - last_shock) >= 1) & ((j - last_shock) <= P.SHOCK_LAG)
-            amounts["wage"] *= np.where(shock[2], P.JOB_LOSS_WAGE[0],
-                                        np.where(recent[2], P.JOB_LOSS_WAGE[1], 1.0)).astype(np.float32)
-            last_shock[shock] = j
-            net = (amounts["wage"] + amounts["operating"] + amounts["property"] + amounts["transfer"]
-                   - amounts["cost"]) / size
-            prev = np.roll(prev, -1, axis=0)
-            prev[2] = net
-            idx = np.flatnonzero(stock & (stock_j == j))
+            idx = np.flatnonzero(first == j)
             if len(idx):
-                r0 = inc.annual(year)[idx] / lines[j0]
-                identify(idx, j, np.zeros(len(idx), np.int8), np.zeros(len(idx), bool), r0,
-                         np.zeros(len(idx), np.int8))
-            continue
-        recent = ((j - last_shock) >= 1) & ((j - last_shock) <= P.SHOCK_LAG)
-        c = hz.components(j, mon, recent=recent)
-        # shocks
-        ill = rng.random(n, dtype=np.float32) < hz.p_ill
-        cat = ill & (rng.random(n, dtype=np.float32) * hz.p_ill < hz.p_cat)
-        vtype = draw_village_events(rng, p_village[season - 1])[pop.village]
-        hit = (vtype >= 0) & (rng.random(n, dtype=np.float32) < P.DISASTER_AFFECTED)
-        severe = hit & (rng.random(n, dtype=np.float32) < P.DISASTER_SEVERE)
-        job = rng.random(n, dtype=np.float32) < c["p_job"]
-        # one uniform per fall source: below q*d a noticed fall, below q a fall. Whether a
-        # household not under monitoring is identified at all (any noticed fall, alert or edge
-        # screening) is drawn first by systematic sampling, ordered by household size: the
-        # same marginal probability as independent draws (the oracle is unchanged), but the
-        # quarter's count of identifications (and of persons) carries no sampling noise. The
-        # uniforms are then drawn conditional on that outcome.
-        ident, u, fire = draw_identification(c, cat, severe, job, recent, mon, d, pop.size, rng)
-        f_base, d_base = u[0] < c["fall"], fire[0]
-        f_ill, d_ill = cat & (u[1] < c["pi1"]), fire[1]
-        f_dis, d_dis = severe & (u[2] < c["pi2"]), fire[2]
-        f_job, d_job = job & (u[3] < c["pi3"]), fire[3]
-        f_lag = recent & (u[7:10] < c["lag"])          # falls set off by earlier shocks
-        d_lag = fire[7:10]
-        fall = f_base | f_ill | f_dis | f_job | f_lag.any(axis=0)
-        sud_ill, sud_dis = fire[4], fire[5]
-        det = d_base | d_ill | d_dis | d_job | d_lag.any(axis=0)
+                identify(idx, j, np.zeros(len(idx), bool), np.zeros(len(idx), bool), win0[j, idx])
+                ident[idx] = True
+        else:
+            med = alert(j, low, rate)
+            drop = win[j - 1] < (1 - prm["drop_share"]) * win[j - 5]
+            again = (status == 2) & (j > elim_last + follow)
+            g = clue_intensity(win[j - 1], win[j - 5], lines[j - 1], med, dis[j], edge_multiple, prm)
+            p = np.where(again, 1 - np.exp(-kappa_y(j) * w * g), 0.0)
+            ident = (first == j) | systematic_sample(p, rng, key=pop.size)
+            if ident.any():
+                idx = np.flatnonzero(ident)
+                identify(idx, j, med[idx], drop[idx], win[j - 1, idx])
+        state[j] = (win[j] < lines[j]) | ident
 
-        # realised shocks on income
-        amounts["wage"] *= np.where(job, P.JOB_LOSS_WAGE[0],
-                                    np.where(recent[2], P.JOB_LOSS_WAGE[1], 1.0)).astype(np.float32)
-        amounts["wage"] *= np.where(cat & has_labour, 0.5, 1.0).astype(np.float32)
-        loss_frac = np.where(severe, rng.uniform(0.6, 1.0, n), rng.uniform(0.1, 0.4, n)).astype(np.float32)
-        gross_op = amounts["operating"].copy()
-        loss = np.where(hit, gross_op * loss_frac, 0).astype(np.float32)
-        amounts["operating"] -= loss
-        loss += np.where(severe, rng.uniform(2000, 20000, n), 0).astype(np.float32)
-        # three-layer insurance for poverty-alleviated households and monitoring objects
-        # (including those identified this quarter: the assistance follows identification)
-        rate = np.where(pop.pa | (status > 0) | ident, rate_pa, P.GENERAL_REIMBURSEMENT).astype(np.float32)
-        med_total, med_reimb = draw_costs(rng, ill, cat, rate)
+        if j >= j0:
+            k = j - j0
+            total = cost_ind[j] + cost_lab[j]
+            cols["income_wage"][k] = a["wage"]
+            cols["income_operating"][k] = a["operating"]
+            cols["income_property"][k] = a["property"]
+            cols["income_transfer"][k] = a["transfer"]
+            cols["production_cost"][k] = a["cost"]
+            cols["medical_total"][k] = np.round(total, 2)
+            cols["medical_reimbursed"][k] = np.minimum(np.round(total * rate, 2), np.round(total, 2))
+            m = size * trend[int(years[j])] * F[yi[j]] / 4
+            lost = m * inc.share["operating"] / (1 - C) * f_lab[j] * dloss * S["operating"][s]
+            cols["disaster_loss"][k] = np.where(dis[j], np.round(lost + repair[j], 2), 0.0)
+            st_code[k] = status
+            mt_code[k] = np.where(status > 0, mtype, -1)
+            rt_code[k] = np.where(status == 1, rtype, -1)
+            housing[k] = ~unsafe | (j >= renov)
+            water[k] = ~water_bad | (j >= water_fix)
 
-        last_fall[fall] = j
-        falls[j] = fall
-        in_window = (j - last_fall) <= 3
-        net = enforce_line(amounts, size, prev.sum(axis=0), float(lines[j]), in_window)
-        prev = np.roll(prev, -1, axis=0)
-        prev[2] = net
-
-        last_shock[0, cat] = j
-        last_shock[1, severe] = j
-        last_shock[2, job] = j
-        if ident.any():
-            idx = np.flatnonzero(ident)
-            d_any = [d_ill | d_lag[0], d_dis | d_lag[1], d_job | d_lag[2]]
-            cause = np.select([sud_ill[idx], sud_dis[idx], d_any[0][idx] & det[idx], d_any[1][idx] & det[idx],
-                               d_any[2][idx] & det[idx]], [1, 2, 1, 2, 3], 0).astype(np.int8)
-            sudden_only = (sud_ill[idx] | sud_dis[idx]) & ~det[idx]
-            uch = rng.random(len(idx))
-            channel = np.where(sud_ill[idx] | sud_dis[idx], 2, np.where(uch < 0.3, 1, 0)).astype(np.int8)
-            identify(idx, j, cause, sudden_only, c["r"][idx], channel)
-        state[j] = in_window | ident
-
-        k = j - j0
-        cols["income_wage"][k] = amounts["wage"]
-        cols["income_operating"][k] = amounts["operating"]
-        cols["income_property"][k] = amounts["property"]
-        cols["income_transfer"][k] = amounts["transfer"]
-        cols["production_cost"][k] = amounts["cost"]
-        cols["medical_total"][k] = med_total
-        cols["medical_reimbursed"][k] = med_reimb
-        cols["disaster_loss"][k] = loss
-        dis_code[k] = np.where(hit, vtype, -1)
-        st_code[k] = status
-        mt_code[k] = np.where(status > 0, mtype, -1)
-        rt_code[k] = np.where(status == 1, rtype, -1)
-        housing[k] = ~unsafe | (j >= renov)
-        water[k] = ~water_bad | (j >= water_fix)
-
-        # oracle: exact probability of a relapse event in j+1 .. j+H given the state now
         o = j - (j0 + 3)
-        if 0 <= o < len(origins):
-            certain = (j - last_fall) <= 2
-            elim_from = np.where(has_labour, np.maximum(due, last_fall + 3), 10_000)
-            logp = hz.log_no_event_horizon(j, horizon, mon, elim_from, last_shock)
-            true_prob[o] = np.where(certain, 1.0, -np.expm1(logp))
+        if 0 <= o < len(origins) and not oracle:
+            true_prob[o] = np.nan
+        elif 0 <= o < len(origins):
+            true_prob[o] = horizon_probability(_origin_state(
+                j, years, seasons, lines, status, elim_last, follow, pop, inc, prm, cal, w, ry, F, yi,
+                pers, all_years, drift, trend, transfers, f_lab, lam, p_lab, p_village, aff, net, size,
+                rate_pa, rate_gen, p_mild, p_ser_share, share_med, edge_multiple))
 
-    return _assemble(profile, config, rng, pop, inc, cal, mode, horizon, qis, j0, cols, dis_code,
+    shocks = {"labour": lab_kind[j0:], "disaster": dis[j0:]}
+    return _assemble(profile, config, rng, pop, inc, cal, mode, horizon, qis, j0, cols, dis_type[j0:],
                      st_code, mt_code, rt_code, housing, water, state, origins, true_prob,
-                     (ev_hh, ev_j, ev_code, ev_mt, ev_rt, ev_ch), line_of, falls)
+                     (ev_hh, ev_j, ev_code, ev_mt, ev_rt, ev_ch), line_of, mechanism, shocks)
+
+
+def _windows(net: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Rolling 4-quarter per-capita net income (NaN for the first three quarters)."""
+    out = np.full(net.shape, np.nan)
+    out[3:] = (((net[3:] + net[2:-1]) + net[1:-2]) + net[:-3]) / size
+    return out
+
+
+def _elimination_spell(first: np.ndarray, win0: np.ndarray, assist_q: np.ndarray, lines: np.ndarray,
+                       labour: np.ndarray, j_ref: int, min_q: int) -> np.ndarray:
+    """Quarters from the earliest elimination (identification + ``min_q``) to the last quarter
+    by ``j_ref`` whose elimination conditions hold, plus one (0 when none): income windows of
+    the two previous quarters at or above the line, with assistance from the quarter after
+    identification, and labour in the household."""
+    n_q, m = win0.shape
+    cum = np.concatenate([[0.0], np.cumsum(assist_q)])            # cum[j + 1] = sum_{<= j}
+    jj = np.arange(n_q)[:, None]
+    lo = np.maximum(jj - 4, first[None, :])                         # sum over (lo, j]
+    add = np.where(jj > first[None, :], cum[jj + 1] - cum[lo + 1], 0.0)
+    above = (win0 + add) >= lines[:, None]
+    ok = np.zeros((n_q, m), bool)
+    ok[2:] = above[1:-1] & above[:-2]
+    ok &= labour[None, :]
+    ok &= (jj >= first[None, :] + min_q) & (jj <= j_ref)
+    last = np.where(ok.any(axis=0), n_q - 1 - np.argmax(ok[::-1], axis=0), -1)
+    return np.where(last >= 0, last - (first + min_q) + 1, 0).astype(np.float64)
+
+
+def _origin_state(t, years, seasons, lines, status, elim_last, follow, pop, inc, prm, cal, w, ry, F, yi,
+                  pers, all_years, drift, trend, transfers, f_lab, lam, p_lab, p_village, aff, net, size,
+                  rate_pa, rate_gen, p_mild, p_serious, share_med, edge_multiple) -> OriginState:
+    """The state at the end of quarter ``t`` in the form :func:`.oracle.horizon_probability` reads."""
+    Y = int(years[t])
+    ks = np.arange(1, 5)
+    fut_seasons = (int(seasons[t]) - 1 + ks) % 4 + 1
+    fut_years = Y + (int(seasons[t]) - 1 + ks) // 4
+    covered = np.stack([(status == 1) | ((status == 2) & (t + k <= elim_last + follow)) for k in ks])
+    line_next = lines[min(t + 4, len(lines) - 1)]
+    fut_lines = np.array([lines[t + k] if t + k < len(lines) else line_next for k in ks])
+    m, s = next_year_mean_log(pers[yi[t]], drift, prm)
+    low = pop.pa | (status > 0)
+    rate = np.where(low, rate_pa, rate_gen)
+    threshold = np.where(low, prm["medical_alert"]["low_income"], prm["medical_alert"]["other"])
+    q_mild = exceed_probability(prm["mild_cost"], rate, threshold)
+    q_ser = exceed_probability(prm["serious_cost"], rate, threshold)
+    return OriginState(
+        season=int(seasons[t]), next_year=fut_years > Y, seasons=fut_seasons,
+        line=np.concatenate([[lines[t]], fut_lines]),
+        kappa_w=np.stack([cal.kappa * np.exp(cal.tau * (y - ry)) * w for y in fut_years]),
+        y_past=net[t - 7:t + 1] / size,
+        m_cur=trend[Y] * F[yi[t]], m_next=trend[Y + 1] * np.exp(m), s=s,
+        f_cur=f_lab[t], lam=lam, shares=inc.share,
+        t_cur=transfers[Y], t_next=transfers[Y + 1],
+        assist=np.where(covered, prm["assist_share"] * fut_lines[:, None], 0.0),
+        blocked=covered, p_lab=p_lab,
+        p_dis=np.stack([p_village[q - 1].sum(axis=1)[pop.village] * aff for q in fut_seasons]),
+        m_ind=p_mild * q_mild + p_serious * q_ser, m_lab=share_med * q_ser,
+        disaster_loss=prm["disaster_loss"], cost_ratio=prm["cost_ratio"],
+        season_w=prm["season"]["wage"], season_o=prm["season"]["operating"],
+        season_c=prm["season"]["cost"], season_t=prm["season"]["transfer"],
+        edge_multiple=edge_multiple, drop_share=prm["drop_share"], weights=prm["clue_weight"],
+    )
 
 
 def _assemble(profile, config, rng, pop, inc, cal, mode, horizon, qis, j0, cols, dis_code, st_code,
-              mt_code, rt_code, housing, water, state, origins, true_prob, ev, line_of, falls):
+              mt_code, rt_code, housing, water, state, origins, true_prob, ev, line_of, mechanism, shocks):
     cid, n = profile["county_id"], pop.n
     n_panel = len(qis) - j0
     hh_ids = np.char.add(f"{cid}-", np.char.zfill(np.arange(n).astype(str), 6))
@@ -450,7 +575,5 @@ def _assemble(profile, config, rng, pop, inc, cal, mode, horizon, qis, j0, cols,
         truth["true_prob"] = t2["true_prob"].to_numpy()
         truth["relapse_next_4q"] = t2["relapse_next_4q"].to_numpy(dtype=bool)
         coefficients = dict(TRUE_COEFFICIENTS)
-    elif mode != "realistic":
-        raise ValueError(f"simulate.mode must be realistic or logit, got {mode!r}")
     return SimulatedCounty(cid, households, panel, events, truth, mode, cal, coefficients,
-                           {int(y): float(v) for y, v in line_of.items()})
+                           {int(y): float(v) for y, v in line_of.items()}, mechanism, shocks)

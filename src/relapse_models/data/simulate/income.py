@@ -1,12 +1,24 @@
 """Income: household levels calibrated to the published per-capita income, programs (dibao,
-public-welfare jobs, wage work), quarterly components with seasonality and noise, and the rule
-that ties realised income to the relapse state.
+public-welfare jobs, wage work), and a market income with persistent and transitory parts.
 
-Calibration is exact on the drawn population: the size-weighted mean of the baseline per-capita
-net income of poverty-alleviated households in the report year equals the published figure
-(relocated households their own figure where published), and the baseline grows by the
-published rate. Realised incomes differ from the baseline by mean-one noise, shocks, falls and
-assistance; the reconciliation shows by how much.
+Per-capita market income (wage, net operating, property) of household ``i`` in year ``y`` is
+
+    M[i, y] = level[i] * (1 + growth[i]) ** (y - report_year) * F[i, y]
+    F[i, y] = exp(p[i, y] + e[i, y] - (v_p + sigma_t**2) / 2),   p[i, y] = rho * p[i, y-1]
+              + drift[i] + sigma_p * eta[i, y],   e[i, y] ~ N(0, sigma_t**2)
+
+``level`` carries the household's random effect (traits, village, a log-normal term), ``p`` is
+a persistent AR(1) deviation (stationary variance ``v_p = sigma_p**2 / (1 - rho**2)``), ``e`` a
+transitory one; ``drift`` is zero except under the ``low_capacity`` mechanism. A year's market
+income is spread over its quarters by fixed seasonal patterns; within a year it changes only
+through shocks (:mod:`.engine`). Transfers (pensions, dibao by tier, other subsidies) are
+amounts per person, not shares of income, and assistance is added while a household is
+monitored. Nothing tops income up to, or pushes it down to, any line.
+
+Calibration is exact on the drawn paths: the shock and income draws are unit-free, so the
+level of each group (poverty-alleviated, relocated, ordinary) and its growth are solved so the
+realised size-weighted mean net income (before assistance) equals the published figure in the
+report year and grows by the published rate from the year before.
 """
 
 from __future__ import annotations
@@ -14,29 +26,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 
 from relapse_models.core.profiles import figure
-from relapse_models.data.simulate import params as P
 from relapse_models.data.simulate.population import Population, gumbel_top_k
-
-COMPONENTS = ("wage", "operating", "property", "transfer")
 
 
 @dataclass
 class Income:
     """Per-household income structure (arrays of length n)."""
 
-    level: np.ndarray          # per-capita net income in the report year, yuan/person/year
-    growth: np.ndarray         # yearly growth rate
-    share: dict[str, np.ndarray]  # shares of net income by component (operating is net)
+    raw: np.ndarray            # unit-free household effect exp(propensity)
+    share: dict[str, np.ndarray]  # shares of market income: wage, operating (net), property
     report_year: int
     dibao: np.ndarray
     public_job: np.ndarray
     n_workers: np.ndarray
+    transfer0: np.ndarray      # transfers per person and year in the report year (yuan)
+    transfer_growth: float
+    level: np.ndarray | None = None     # market income per person in the report year at F = 1
+    growth: np.ndarray | None = None
 
-    def annual(self, year: int) -> np.ndarray:
-        """Baseline per-capita net income in ``year`` (float32)."""
-        return (self.level * (1.0 + self.growth) ** (year - self.report_year)).astype(np.float32)
+    def transfers(self, year: int) -> np.ndarray:
+        """Transfers per person in ``year`` (yuan, excluding assistance)."""
+        return self.transfer0 * (1.0 + self.transfer_growth) ** (year - self.report_year)
+
+    def market_trend(self, year: int) -> np.ndarray:
+        """``level * (1 + growth) ** (year - report_year)``: market income per person at F = 1."""
+        return self.level * (1.0 + self.growth) ** (year - self.report_year)
 
 
 def _solve_size_penalty(rng: np.random.Generator, base: np.ndarray, size: np.ndarray, k: int,
@@ -68,12 +85,18 @@ def _solve_size_penalty(rng: np.random.Generator, base: np.ndarray, size: np.nda
     return pick(0.5 * (lo + hi))
 
 
-def build_income(pop: Population, profile: dict, scale: float, rng: np.random.Generator) -> Income:
-    """Programs and calibrated income levels for every household."""
+def build_income(pop: Population, profile: dict, scale: float, rng: np.random.Generator,
+                 prm: dict, line_report_year: float) -> Income:
+    """Programs, market-income shares and transfers of every household; levels are set later by
+    :func:`calibrate_levels` (they depend on the realised shocks)."""
+    ry = int(profile["report_year"])
+    household_sd = {k: float(np.sqrt(max(v ** 2 - stationary_variance(prm) - prm["sigma_transitory"] ** 2,
+                                         0.01)))
+                    for k, v in prm["log_income_sd"].items()}
     n, pa, size = pop.n, pop.pa, pop.size.astype(np.float64)
     ry = int(profile["report_year"])
     z = rng.standard_normal(n)
-    sigma = np.where(pa, P.INCOME_SIGMA["poverty_alleviated"], P.INCOME_SIGMA["general"])
+    sigma = np.where(pa, household_sd["poverty_alleviated"], household_sd["general"])
     propensity = (
         sigma * z
         + pop.village_effect[pop.village]
@@ -105,168 +128,114 @@ def build_income(pop: Population, profile: dict, scale: float, rng: np.random.Ge
     else:
         rate = figure(profile, "workers")
     rate = float(np.clip(rate, 0.0, 0.98))
-    n_workers = public_job + rng.binomial(spare, np.where(pa, rate, P.GENERAL_WORKER_RATE))
+    n_workers = public_job + rng.binomial(spare, np.where(pa, rate, prm["general_worker_rate"]))
     n_workers = n_workers.astype(np.int8)
 
     propensity = propensity + 0.5 * (n_workers / size - 0.45)
-    raw = np.exp(propensity)
 
-    # component shares of net income
+    raw = np.exp(propensity)
+    # shares of market income (wage, net operating, property)
     w = {
         "wage": 1.6 * n_workers / size + 0.02,
         "operating": 0.35 + 0.30 * (pop.n_labour - n_workers).clip(0) / size,
-        "property": np.full(n, P.PROPERTY_SHARE),
-        "transfer": 0.06 + 0.35 * pop.n_elderly / size + 0.25 * dibao + 0.10 * (pop.n_disabled > 0),
     }
-    total = sum(w.values())
-    share = {k: (v / total).astype(np.float32) for k, v in w.items()}
-
-    # levels: size-weighted means equal the published (or assumed) per-capita income
-    target = float(figure(profile, "income_per_capita"))
-    growth_pa = float(figure(profile, "income_growth")) / 100.0
-    rel_target = profile["published"]["income_per_capita_relocated"]["value"]
-    rel_growth = profile["published"]["income_growth_relocated"]["value"]
-    level = np.empty(n)
-    growth = np.full(n, P.GENERAL_GROWTH)
-
-    def set_mean(mask: np.ndarray, mean: float) -> None:
-        if mask.any():
-            level[mask] = raw[mask] * mean * size[mask].sum() / (raw[mask] * size[mask]).sum()
-
-    rel = pa & pop.relocated
-    if rel_target is not None and rel.any() and (pa & ~rel).any():
-        set_mean(rel, rel_target)
-        rest = (target * size[pa].sum() - rel_target * size[rel].sum()) / size[pa & ~rel].sum()
-        set_mean(pa & ~rel, rest)
-    else:
-        set_mean(pa, target)
-    growth[pa] = growth_pa
-    if rel_growth is not None and rel.any() and (pa & ~rel).any():
-        g_rel = rel_growth / 100.0
-        growth[rel] = g_rel
-        tot_now = (level[pa] * size[pa]).sum()
-        prev_rel = (level[rel] * size[rel]).sum() / (1 + g_rel)
-        prev_rest = tot_now / (1 + growth_pa) - prev_rel
-        growth[pa & ~rel] = (level[pa & ~rel] * size[pa & ~rel]).sum() / prev_rest - 1.0
-    ratio = float(profile["generator"]["income_ratio_general"]["value"])
-    set_mean(~pa, ratio * target)
-    return Income(
-        level=level.astype(np.float32), growth=growth.astype(np.float32), share=share,
-        report_year=ry, dibao=dibao, public_job=public_job, n_workers=n_workers,
-    )
+    rest = 1.0 - prm["property_share"]
+    total = w["wage"] + w["operating"]
+    share = {"wage": w["wage"] / total * rest, "operating": w["operating"] / total * rest,
+             "property": np.full(n, prm["property_share"])}
+    transfer0 = (prm["pension_per_elderly"] * pop.n_elderly / size
+                 + prm["dibao_benefit_share"] * line_report_year * dibao
+                 + prm["other_transfer_share"] * line_report_year)
+    return Income(raw=raw, share=share, report_year=ry, dibao=dibao, public_job=public_job,
+                  n_workers=n_workers, transfer0=transfer0, transfer_growth=prm["transfer_growth"])
 
 
-def quarter_amounts(pop: Population, inc: Income, year: int, season: int, assist_pc: np.ndarray,
-                    rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Household amounts (yuan, float32) for one quarter before shocks: the four gross
-    components and production cost. ``assist_pc`` is assistance per person and year."""
-    n = pop.n
-    base = pop.size * inc.annual(year) / 4.0
-    s = season - 1
-    out = {}
-    for k in ("wage", "property", "transfer"):
-        noise = np.exp(P.NOISE_SIGMA[k] * rng.standard_normal(n, dtype=np.float32) - P.NOISE_SIGMA[k] ** 2 / 2)
-        out[k] = base * inc.share[k] * P.SEASON[k][s] * noise
-    noise = np.exp(P.NOISE_SIGMA["operating"] * rng.standard_normal(n, dtype=np.float32)
-                   - P.NOISE_SIGMA["operating"] ** 2 / 2)
-    gross = base * inc.share["operating"] / (1 - P.COST_RATIO)
-    out["operating"] = gross * P.SEASON["operating"][s] * noise
-    out["cost"] = gross * P.COST_RATIO * P.SEASON["cost"][s] * np.exp(
-        0.15 * rng.standard_normal(n, dtype=np.float32) - 0.01125)
-    out["transfer"] = out["transfer"] + pop.size * assist_pc / 4.0
-    return {k: np.maximum(v, 0).astype(np.float32) for k, v in out.items()}
+def stationary_variance(prm: dict) -> float:
+    """Stationary variance of the persistent AR(1) part."""
+    return prm["sigma_persistent"] ** 2 / (1.0 - prm["rho"] ** 2)
 
 
-def enforce_line(amounts: dict[str, np.ndarray], size: np.ndarray, prev3: np.ndarray,
-                 line: float, in_fall_window: np.ndarray) -> np.ndarray:
-    """Make the rolling 4-quarter per-capita net income agree with the relapse state.
-
-    A window that contains a fall quarter ends below ``line * (1 - margin)``; any other window
-    at or above ``line * (1 + margin)``. The shortfall of a fall-free window is paid as
-    assistance (transfer: the guarantee that keeps households above the line); the excess of a
-    fall window is taken from operating income, then wages, then booked as extra production
-    cost (a loss). ``prev3`` is the per-capita net income of the three previous quarters.
-    Returns the quarter's per-capita net income after the adjustment; ``amounts`` is edited.
-    """
-    size = size.astype(np.float32)
-    net = (amounts["wage"] + amounts["operating"] + amounts["property"] + amounts["transfer"]
-           - amounts["cost"]) / size
-    lo = line * (1 + P.LINE_MARGIN) / 1.0 - prev3
-    hi = line * (1 - P.LINE_MARGIN) - prev3
-    up = np.where(~in_fall_window & (net < lo), lo - net, 0).astype(np.float32)
-    amounts["transfer"] += up * size * 1.0005
-    down = np.where(in_fall_window & (net > hi), net - hi, 0).astype(np.float32) * size * 1.0005
-    for k in ("operating", "wage"):
-        take = np.minimum(down, amounts[k])
-        amounts[k] -= take
-        down -= take
-    amounts["cost"] += down
-    return (amounts["wage"] + amounts["operating"] + amounts["property"] + amounts["transfer"]
-            - amounts["cost"]) / size
+def capacity_drift(pop: Population, prm: dict) -> np.ndarray:
+    """Yearly drift of persistent log income: ``capacity_drift`` times a low-capacity index
+    (no labour, elderly share, a disabled member), zero under the other mechanisms."""
+    size = pop.size.astype(np.float64)
+    index = (pop.n_labour == 0) + pop.n_elderly / size + 0.5 * (pop.n_disabled > 0)
+    return prm["capacity_drift"] * index
 
 
-def correct_for_guarantee(pop: Population, inc: Income, years: np.ndarray, seasons: np.ndarray,
-                          lines: np.ndarray, rng: np.random.Generator, shock: dict[str, np.ndarray],
-                          sample: int = 20_000, rounds: int = 3) -> dict[str, float]:
-    """Offset the guarantee's top-ups so *realised* income meets the published figures.
+def draw_factors(pop: Population, prm: dict, years: np.ndarray,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Annual factors ``F`` and persistent parts ``p`` (both (len(years), n)) of the process
+    in the module docstring, ``p`` started from its stationary law in the first year."""
+    n, rho = pop.n, prm["rho"]
+    vp, st = stationary_variance(prm), prm["sigma_transitory"]
+    drift = capacity_drift(pop, prm)
+    p = np.empty((len(years), n))
+    p[0] = np.sqrt(vp) * rng.standard_normal(n)
+    for k in range(1, len(years)):
+        p[k] = rho * p[k - 1] + drift + prm["sigma_persistent"] * rng.standard_normal(n)
+    e = st * rng.standard_normal((len(years), n))
+    return np.exp(p + e - (vp + st ** 2) / 2), p
 
-    Fall-free windows are topped up to the line (:func:`enforce_line`), which raises realised
-    income above the baseline, more in earlier years (the line is closer). A pilot run of the
-    income process on a sample of poverty-alleviated households measures the ratio of realised
-    to baseline income by year; levels and growth rates are divided by it (a few rounds, as
-    lower levels mean more top-ups). Shocks enter the pilot at their mean effect: ``shock``
-    holds per-household multipliers ``wage`` and ``operating`` (by season, shape (4, n)).
-    Edits ``inc`` in place; returns the final ratios.
+
+def next_year_mean_log(p_now: np.ndarray, drift: np.ndarray, prm: dict) -> tuple[np.ndarray, float]:
+    """Given this year's persistent part, next year's ``log F = m + s * z`` with z standard
+    normal: returns ``(m, s)``."""
+    vp, st = stationary_variance(prm), prm["sigma_transitory"]
+    m = prm["rho"] * p_now + drift - (vp + st ** 2) / 2
+    return m, float(np.sqrt(prm["sigma_persistent"] ** 2 + st ** 2))
+
+
+def calibrate_levels(inc: Income, pop: Population, profile: dict, prm: dict, market_factor: dict[int, np.ndarray],
+                     transfers: dict[int, np.ndarray]) -> None:
+    """Set ``inc.level`` and ``inc.growth`` so realised mean net income (before assistance)
+    meets the published level and growth.
+
+    ``market_factor[y]`` is each household's realised market income in year ``y`` per unit of
+    ``level * (1 + growth) ** (y - report_year)`` (the annual factor times the year's shock
+    losses), ``transfers[y]`` its transfers per person (both for the report year and the one
+    before). Solved per group: poverty-alleviated (relocated apart when published) and ordinary.
     """
     ry = inc.report_year
-    groups = [pop.pa & pop.relocated, pop.pa & ~pop.relocated]
-    ratios: dict[str, float] = {}
-    level0, growth0 = inc.level.copy(), inc.growth.copy()
-    for _ in range(rounds):
-        for g, mask in enumerate(groups):
-            idx = np.flatnonzero(mask)
-            if len(idx) == 0:
-                continue
-            if len(idx) > sample:
-                idx = np.sort(rng.choice(idx, sample, replace=False))
-            sub_pop = _Sub(idx, pop)
-            sub_inc = Income(inc.level[idx], inc.growth[idx], {k: v[idx] for k, v in inc.share.items()},
-                             ry, inc.dibao[idx], inc.public_job[idx], inc.n_workers[idx])
-            size = pop.size[idx].astype(np.float32)
-            prev = np.zeros((3, len(idx)), np.float32)
-            real = {ry - 1: 0.0, ry: 0.0}
-            zero = np.zeros(len(idx), np.float32)
-            no_fall = np.zeros(len(idx), bool)
-            for j in range(len(years)):
-                y = int(years[j])
-                if y > ry:
-                    break
-                a = quarter_amounts(sub_pop, sub_inc, y, int(seasons[j]), zero, rng)
-                if j >= 3:
-                    a["wage"] *= shock["wage"][idx]
-                    a["operating"] *= shock["operating"][int(seasons[j]) - 1, idx]
-                if j >= 3:
-                    net = enforce_line(a, size, prev.sum(axis=0), float(lines[j]), no_fall)
-                else:
-                    net = (a["wage"] + a["operating"] + a["property"] + a["transfer"] - a["cost"]) / size
-                prev = np.roll(prev, -1, axis=0)
-                prev[2] = net
-                if y in real:
-                    real[y] += float((net * size).sum())
-            base = {y: float((sub_inc.annual(y) * size).sum()) for y in real}
-            r_now, r_prev = real[ry] / base[ry], real[ry - 1] / base[ry - 1]
-            # realised = baseline x ratio: divide the target level by this year's ratio, and
-            # scale growth so realised growth is the target growth
-            inc.level[mask] = level0[mask] / r_now
-            inc.growth[mask] = (1 + growth0[mask]) * r_prev / r_now - 1
-            ratios[f"group{g}_report_year"] = r_now
-            ratios[f"group{g}_previous_year"] = r_prev
-    return ratios
+    size = pop.size.astype(np.float64)
+    pa, rel = pop.pa, pop.pa & pop.relocated
+    target = float(figure(profile, "income_per_capita"))
+    growth_pa = float(figure(profile, "income_growth")) / 100.0
+    pub = profile["published"]
+    rel_target = pub["income_per_capita_relocated"]["value"]
+    rel_growth = pub["income_growth_relocated"]["value"]
+    level = np.zeros(pop.n)
+    growth = np.full(pop.n, prm["general_growth"])
 
+    def solve(mask: np.ndarray, mean: float, g: float | None) -> None:
+        if not mask.any():
+            return
+        s = size[mask]
+        x1, t1 = market_factor[ry][mask] * inc.raw[mask], transfers[ry][mask]
+        k = (mean * s.sum() - (t1 * s).sum()) / (x1 * s).sum()
+        if k <= 0:
+            raise ValueError(f"{profile['county_id']}: transfers alone exceed the published income "
+                             f"{mean:.0f}; lower the transfer parameters")
+        level[mask] = k * inc.raw[mask]
+        if g is None:
+            return
+        x0, t0 = market_factor[ry - 1][mask] * level[mask], transfers[ry - 1][mask]
 
-class _Sub:
-    """A subset of a :class:`Population` with the attributes :func:`quarter_amounts` reads."""
+        def gap(gr: float) -> float:
+            return ((x0 / (1 + gr) + t0) * s).sum() / s.sum() - mean / (1 + g)
+        growth[mask] = brentq(gap, -0.5, 2.0, xtol=1e-10)
 
-    def __init__(self, idx: np.ndarray, pop: Population) -> None:
-        self.n = len(idx)
-        self.size = pop.size[idx]
+    if rel_target is not None and rel.any() and (pa & ~rel).any():
+        solve(rel, rel_target, rel_growth / 100.0 if rel_growth is not None else growth_pa)
+        rest = (target * size[pa].sum() - rel_target * size[rel].sum()) / size[pa & ~rel].sum()
+        rest_growth = growth_pa
+        if rel_growth is not None:
+            prev_total = target * size[pa].sum() / (1 + growth_pa)
+            prev_rel = rel_target * size[rel].sum() / (1 + rel_growth / 100.0)
+            rest_growth = rest * size[pa & ~rel].sum() / (prev_total - prev_rel) - 1.0
+        solve(pa & ~rel, rest, rest_growth)
+    else:
+        solve(pa, target, growth_pa)
+    ratio = float(profile["generator"]["income_ratio_general"]["value"])
+    solve(~pa, ratio * target, None)
+    inc.level, inc.growth = level, growth

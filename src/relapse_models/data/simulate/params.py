@@ -1,108 +1,170 @@
-"""Behavioural constants of the generator that no seed publishes.
+"""The generator's parameter table: every behavioural number no county profile gives.
 
-They hold for every county (nothing here names one); county-specific numbers live in the
-profiles. Each is an assumption chosen to give plausible magnitudes, documented so a reader can
-change it and see the consequence. Calibration (``monitoring.calibrate``) rescales the
-identification intensities so the published counts are met whatever these are.
+One table, :data:`TABLE`: each entry has its value, unit, and either the public source it
+rests on (in our own words) or ``assumed`` with the reason. :data:`MECHANISMS` then overrides a
+few entries per truth mechanism (``simulate.mechanism``); everything else is shared. The
+calibration (:mod:`.calibration`) meets the published counts, incomes and rates whatever these
+values are; what they decide is *how* relapse arises. ``docs/generator.md`` prints the same
+table (a test checks that it lists every entry).
 """
 
 from __future__ import annotations
 
-# --- households -----------------------------------------------------------------------------
-ELDERLY_P = {"poverty_alleviated": 0.22, "general": 0.17}
-"""Share of members aged 60+ (binomial per member)."""
-CHILD_P = 0.25
-"""Share of non-elderly members under 16."""
-DISABLED_P = {"poverty_alleviated": 0.05, "general": 0.02}
-CHRONIC_P_ELDERLY = 0.40
-CHRONIC_P_OTHER = 0.05
-GENERAL_WORKER_RATE = 0.55
-"""Share of ordinary households' labour in wage work (assumption)."""
+from dataclasses import dataclass
+from typing import Any
 
-# --- income ---------------------------------------------------------------------------------
-INCOME_SIGMA = {"poverty_alleviated": 0.42, "general": 0.50}
-"""Dispersion of log per-capita net income between households."""
-VILLAGE_SIGMA = 0.12
-GENERAL_GROWTH = 0.08
-"""Yearly growth of ordinary households' income (rural income grew ~7-9 % in 2021-2023)."""
-COST_RATIO = 0.40
-"""Production cost as a share of gross operating income."""
-PROPERTY_SHARE = 0.03
-SEASON = {
-    # mean 1 over the four quarters
-    "wage": (1.10, 0.90, 0.90, 1.10),
-    "operating": (0.50, 0.80, 1.40, 1.30),
-    "cost": (0.80, 1.50, 0.90, 0.80),
-    "property": (1.0, 1.0, 1.0, 1.0),
-    "transfer": (1.20, 0.90, 0.90, 1.00),
+
+@dataclass(frozen=True)
+class Param:
+    """One entry of the parameter table."""
+
+    value: Any
+    unit: str
+    source: str = ""
+    assumed: bool = True
+
+
+TABLE: dict[str, Param] = {
+    # --- households -------------------------------------------------------------------------
+    "elderly_share": Param({"poverty_alleviated": 0.22, "general": 0.17}, "share of members aged 60+",
+                           "order of magnitude of the rural share aged 60+ in the 2020 population census "
+                           "(not checked against the census tables)"),
+    "child_share": Param(0.25, "share of non-elderly members under 16"),
+    "disabled_share": Param({"poverty_alleviated": 0.05, "general": 0.02}, "share of members"),
+    "chronic_elderly": Param(0.40, "share of elderly members with a chronic disease"),
+    "chronic_other": Param(0.05, "share of other members with a chronic disease"),
+    "general_worker_rate": Param(0.55, "share of ordinary households' labour in wage work"),
+    # --- income: levels and components ------------------------------------------------------
+    "log_income_sd": Param({"poverty_alleviated": 0.20, "general": 0.28},
+                           "cross-sectional sd of log per-capita market income",
+                           "chosen so that a few per cent of poverty-alleviated households are below "
+                           "the line in a year, the order of the monitoring objects' share (about 5 % "
+                           "of the registered poor in the 2020 guideline); survey dispersion of rural "
+                           "income is wider"),
+    "village_sd": Param(0.12, "sd of the village effect on log income"),
+    "general_growth": Param(0.08, "yearly growth of ordinary households' income",
+                            "order of magnitude of rural per-capita disposable income growth in "
+                            "2021-2023 in the national statistical communiqués (not checked)"),
+    "cost_ratio": Param(0.40, "production cost / gross operating income"),
+    "property_share": Param(0.03, "property income / market income"),
+    "season": Param({
+        "wage": (1.10, 0.90, 0.90, 1.10),
+        "operating": (0.50, 0.80, 1.40, 1.30),
+        "cost": (0.80, 1.50, 0.90, 0.80),
+        "transfer": (1.20, 0.90, 0.90, 1.00),
+    }, "quarterly multipliers (mean one)", "harvests in Q3-Q4, inputs bought in Q2 (assumption)"),
+    "pension_per_elderly": Param(2000.0, "yuan per person aged 60+ and year",
+                                 "order of magnitude of the rural basic pension with local top-ups, "
+                                 "150-200 yuan a month (not checked)"),
+    "dibao_benefit_share": Param(0.45, "dibao benefit per person and year / monitoring line",
+                                 "benefits paid by tier (分档), below the rural dibao standard, "
+                                 "itself close to the line (assumption)"),
+    "other_transfer_share": Param(0.04, "other subsidies / line, per person and year"),
+    "transfer_growth": Param(0.05, "yearly growth of transfers"),
+    "assist_share": Param(0.35, "assistance per person and year to a monitored household / line",
+                          "targeted support (a public-welfare post, industry or employment subsidies, "
+                          "dibao inclusion) of several thousand yuan a household (assumption)"),
+    # --- income dynamics (annual, log scale) -------------------------------------------------
+    "rho": Param(0.80, "annual AR(1) coefficient of persistent log market income",
+                 "annual persistence of log income shocks is estimated around 0.7-0.95 in panel "
+                 "studies of household earnings (assumption for rural China)"),
+    "sigma_persistent": Param(0.10, "sd of the annual persistent innovation"),
+    "sigma_transitory": Param(0.06, "sd of the annual transitory component"),
+    "capacity_drift": Param(0.0, "yearly drift of persistent log income per unit of low capacity "
+                                 "(no labour, elderly share, disability)"),
+    # --- shocks -----------------------------------------------------------------------------
+    "labour_shock_rate": Param(0.012, "quarterly probability that a household with labour loses a "
+                                      "worker's income for the rest of the year"),
+    "labour_shock_kinds": Param({"job": 0.5, "illness": 0.35, "accident": 0.15},
+                                "shares of job loss, serious illness, accident among labour shocks"),
+    "labour_loss": Param(0.7, "share of one worker's labour income lost until the year's end"),
+    "illness_rate": Param({"per_person": 0.02, "per_elderly": 0.05, "per_chronic": 0.08},
+                          "quarterly intensity of a medical episode",
+                          "two-week morbidity and yearly inpatient rates of rural residents in the "
+                          "national health services surveys, per quarter (assumption)"),
+    "catastrophic_share": Param(0.08, "share of episodes that are serious (inpatient, costly)"),
+    "catastrophic_share_chronic": Param(0.06, "extra serious share with a chronic disease"),
+    "mild_cost": Param((2500.0, 0.9), "median yuan and log-sd of an ordinary episode's total cost"),
+    "serious_cost": Param((60000.0, 0.7), "median yuan and log-sd of a serious episode's total cost"),
+    "general_reimbursement": Param(0.60, "reimbursed share for ordinary households",
+                                   "order of magnitude of the inpatient reimbursement of the "
+                                   "residents' basic medical insurance (not checked)"),
+    "disaster_affected": Param(0.40, "share of a hit village's households that lose"),
+    "disaster_loss": Param(0.50, "share of the quarter's operating income a hit household loses"),
+    "disaster_repair": Param((2000.0, 20000.0), "range of repair cost (yuan) of a hit household"),
+    "disaster_season": Param({
+        "flood": (0.05, 0.35, 0.55, 0.05),
+        "drought": (0.15, 0.35, 0.40, 0.10),
+        "hail": (0.05, 0.50, 0.40, 0.05),
+        "landslide": (0.05, 0.30, 0.60, 0.05),
+    }, "share of each type's events by quarter", "summer rains and hail season (assumption)"),
+    # --- identification and elimination ------------------------------------------------------
+    "medical_alert": Param({"low_income": 10000.0, "other": 26000.0},
+                           "out-of-pocket cost after the three layers of insurance (yuan) that the "
+                           "medical insurance system pushes as an alert",
+                           "Xi'an 2025 monitoring rule: above 1万 yuan for low-income households, "
+                           "2.6万 for others, pushed monthly", False),
+    "drop_share": Param(0.30, "a year-on-year fall of rolling income by this share is a clue",
+                        "no national figure found; the official rule's default (assumption)"),
+    "clue_weight": Param({"below_line": 1.0, "edge": 0.15, "drop": 0.3, "medical": 1.0, "disaster": 0.5},
+                         "relative weight of each clue in the identification hazard (times kappa)"),
+    "min_monitored_quarters": Param(3, "quarters from identification to the earliest elimination",
+                                    "national guideline: income stably above the line, in principle "
+                                    "for six months, before the risk is eliminated", False),
+    "follow_up_quarters": Param(4, "quarters after elimination with continued assistance and no "
+                                   "new identification (follow-up visits)"),
 }
-NOISE_SIGMA = {"wage": 0.25, "operating": 0.35, "property": 0.30, "transfer": 0.10}
-"""Quarterly transitory noise (log-normal, mean one)."""
-ASSIST_SHARE_OF_LINE = 0.12
-"""Assistance to a monitored household, per person per year, as a share of the line."""
-LINE_MARGIN = 0.02
-"""Rolling income is kept at least this share away from the line, so the relapse state is
-never decided by rounding."""
-PUBLIC_JOB_WAGE = 7200.0
-"""Yuan per public-welfare job and year (about 600 a month)."""
 
-# --- shocks ---------------------------------------------------------------------------------
-ILLNESS_RATE = {"per_person": 0.02, "per_elderly": 0.05, "per_chronic": 0.08}
-"""Quarterly intensity of a medical episode."""
-CATASTROPHIC_SHARE = 0.08
-CATASTROPHIC_SHARE_CHRONIC = 0.06
-MILD_COST = (2500.0, 0.9)
-"""Median (yuan) and log-sd of an ordinary episode's cost."""
-CATASTROPHIC_COST = (80000.0, 0.7)
-"""Median (yuan) and log-sd of a catastrophic episode (serious illness: cancer, stroke,
-dialysis; total cost before reimbursement)."""
-GENERAL_REIMBURSEMENT = 0.60
-"""Reimbursement share of ordinary households (basic insurance only; assumption)."""
-REIMBURSEMENT_CONCENTRATION = 40.0
-"""Beta concentration of the per-episode reimbursement share around the county's rate."""
-DISASTER_SEASON = {
-    "flood": (0.05, 0.35, 0.55, 0.05),
-    "drought": (0.15, 0.35, 0.40, 0.10),
-    "hail": (0.05, 0.50, 0.40, 0.05),
-    "landslide": (0.05, 0.30, 0.60, 0.05),
+MECHANISMS: dict[str, dict[str, Any]] = {
+    "income_dynamics": {},
+    "shocks": {
+        "sigma_persistent": 0.04, "sigma_transitory": 0.03, "rho": 0.80,
+        "labour_shock_rate": 0.025, "labour_loss": 0.8,
+        "disaster_affected": 0.50, "disaster_loss": 0.70,
+        "catastrophic_share": 0.12, "catastrophic_share_chronic": 0.08,
+    },
+    "low_capacity": {
+        "sigma_persistent": 0.04, "sigma_transitory": 0.03, "rho": 0.95,
+        "capacity_drift": -0.04,
+        "log_income_sd": {"poverty_alleviated": 0.26, "general": 0.32},
+    },
 }
-"""Season of each disaster type (shares of its events by quarter)."""
-DISASTER_AFFECTED = 0.40
-"""Share of a hit village's households that suffer a loss."""
-DISASTER_SEVERE = 0.20
-JOB_LOSS_RATE = 0.03
-"""Quarterly probability that a household with wage workers loses a job."""
+"""Overrides per truth mechanism. ``income_dynamics``: persistent and transitory income
+changes dominate; ``shocks``: illness, job loss, accidents and disasters dominate (little
+income noise, larger and more frequent shocks); ``low_capacity``: wide, slowly declining
+earning capacity (households without labour, elderly or disabled members drift down)."""
 
-# --- relapse and monitoring hazards (quarterly; multiplied by the calibrated kappa) ---------
-FALL_BASE = 0.01
-"""Intensity of a fall below the line at baseline ratio 1 (before kappa)."""
-FALL_RATIO_POWER = -3.5
-FALL_COEF = {"disabled": 0.4, "no_labour": 0.5, "elderly_share": 0.5, "chronic": 0.2}
-"""Log-multipliers of the baseline fall intensity (vulnerability not tied to a shock)."""
-EDGE_BASE = 0.0015
-EDGE_RATIO_POWER = -6.0
-SUDDEN_ILLNESS = 0.3
-SUDDEN_DISASTER = 0.2
-VISIT_DETECT = 0.25
-"""Probability that one visit notices a fall."""
-OTHER_CHANNELS_MISS = 0.70
-"""Probability that self-report and department alerts both miss a fall in a quarter."""
-FALL_GIVEN = {"illness": 0.30, "disaster": 0.50, "job": 0.40}
-"""Scale of the probability that a shock pushes the household below the line in its quarter."""
-SHOCK_LOSS_CAP = 0.5
-"""Largest expected loss of one shock, as a share of the year's net income."""
-SHOCK_RATIO_POWER = -2.5
-"""Power of the post-shock income ratio in a shock's conversion into a fall."""
-SHOCK_LAG = 3
-"""Quarters after a shock during which it keeps raising the fall hazard (debts, lost
-harvest, a job not yet replaced): observable shocks *precede* relapse, as in the field."""
-FALL_AFTER = {"illness": 60.0, "disaster": 60.0, "job": 60.0}
-"""Scale of the quarterly fall probability in each of the ``SHOCK_LAG`` quarters after a shock."""
-JOB_LOSS_WAGE = (0.3, 0.4)
-"""Wage multiplier in the quarter of a job loss and in the ``SHOCK_LAG`` quarters after it."""
-MIN_MONITORED_QUARTERS = 3
-"""Risk elimination comes at the earliest three quarters after identification: income stable
-above the line for six months (docs/domain.md section 1) *and* a rolling 4-quarter window clear of
-the fall that led to identification (a fall keeps the window below the line for three more
-quarters). With two, households identified on a detected fall could never be eliminated on
-schedule and the realised elimination rate fell ~2 points short of the calibrated one."""
+DEFAULT_MECHANISM = "income_dynamics"
+
+
+def mechanism_params(mechanism: str) -> dict[str, Any]:
+    """Values of :data:`TABLE` with ``mechanism``'s overrides."""
+    if mechanism not in MECHANISMS:
+        raise ValueError(f"simulate.mechanism must be one of {sorted(MECHANISMS)}, got {mechanism!r}")
+    out = {k: p.value for k, p in TABLE.items()}
+    out.update(MECHANISMS[mechanism])
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_fmt(x)}" for k, x in v.items())
+    if isinstance(v, tuple):
+        return ", ".join(_fmt(x) for x in v)
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def markdown_table() -> str:
+    """The parameter table and the mechanisms' overrides as Markdown (``docs/generator.md``
+    prints exactly this; a test checks it)."""
+    rows = ["| parameter | value | unit | basis |", "|---|---|---|---|"]
+    for k, p in TABLE.items():
+        basis = "assumed" if p.assumed else "source"
+        if p.source:
+            basis += f"; {p.source}" if p.assumed else f": {p.source}"
+        rows.append(f"| `{k}` | {_fmt(p.value)} | {p.unit} | {basis} |")
+    rows += ["", "| mechanism | overrides |", "|---|---|"]
+    for m, over in MECHANISMS.items():
+        text = "; ".join(f"`{k}` {_fmt(v)}" for k, v in over.items()) or "(the table as is)"
+        rows.append(f"| `{m}` | {text} |")
+    return "\n".join(rows) + "\n"

@@ -50,8 +50,11 @@ def _sizes(rng: np.random.Generator, n: int, mean: float) -> np.ndarray:
     return np.minimum(1 + rng.poisson(max(mean - 1.0, 0.05), n), 10).astype(np.int8)
 
 
-def build_population(profile: dict, scale: float, rng: np.random.Generator) -> Population:
-    """Draw the county's households (sorted by town and village)."""
+def build_population(profile: dict, scale: float, rng: np.random.Generator,
+                     prm: dict | None = None) -> Population:
+    """Draw the county's households (sorted by town and village); ``prm`` is the parameter
+    table (:func:`.params.mechanism_params`, the default mechanism when ``None``)."""
+    prm = P.mechanism_params(P.DEFAULT_MECHANISM) if prm is None else prm
     st = profile["structure"]
     n = _scaled(st["households"]["value"], scale, 20)
     n_towns = _scaled(st["towns"]["value"] or 1, scale)
@@ -71,7 +74,7 @@ def build_population(profile: dict, scale: float, rng: np.random.Generator) -> P
     )
     n_pa = min(n_pa, n)
     # poverty-alleviated households cluster in poorer villages
-    village_effect = rng.normal(0.0, P.VILLAGE_SIGMA, n_villages).astype(np.float32)
+    village_effect = rng.normal(0.0, prm["village_sd"], n_villages).astype(np.float32)
     key = rng.gumbel(size=n) - 4.0 * village_effect[village]
     pa = np.zeros(n, dtype=bool)
     pa[np.argpartition(key, -n_pa)[-n_pa:] if 0 < n_pa < n else slice(0, n_pa)] = True
@@ -82,18 +85,18 @@ def build_population(profile: dict, scale: float, rng: np.random.Generator) -> P
         _sizes(rng, n, param(profile, "household_size_general")),
     ).astype(np.int8)
     cat = np.where(pa, "poverty_alleviated", "general")
-    elderly_p = np.where(pa, P.ELDERLY_P["poverty_alleviated"], P.ELDERLY_P["general"])
+    elderly_p = np.where(pa, prm["elderly_share"]["poverty_alleviated"], prm["elderly_share"]["general"])
     n_elderly = rng.binomial(size, elderly_p).astype(np.int8)
-    n_children = rng.binomial(size - n_elderly, P.CHILD_P).astype(np.int8)
+    n_children = rng.binomial(size - n_elderly, prm["child_share"]).astype(np.int8)
     n_labour = (size - n_elderly - n_children).astype(np.int8)
     # a household of children alone does not exist: the eldest child is an adult
     orphan = (n_labour == 0) & (n_elderly == 0)
     n_labour[orphan] += 1
     n_children[orphan] -= 1
-    dis_p = np.where(pa, P.DISABLED_P["poverty_alleviated"], P.DISABLED_P["general"])
+    dis_p = np.where(pa, prm["disabled_share"]["poverty_alleviated"], prm["disabled_share"]["general"])
     n_disabled = rng.binomial(size, dis_p).astype(np.int8)
     n_chronic = (
-        rng.binomial(n_elderly, P.CHRONIC_P_ELDERLY) + rng.binomial(size - n_elderly, P.CHRONIC_P_OTHER)
+        rng.binomial(n_elderly, prm["chronic_elderly"]) + rng.binomial(size - n_elderly, prm["chronic_other"])
     ).astype(np.int8)
     old_head = n_labour == 0
     head_age = np.where(

@@ -5,15 +5,10 @@ in some quarter ``t+1 .. t+H`` its rolling 4-quarter per-capita net income is be
 quarter's year's line, or it is newly identified (an ``identified`` event dated in that
 quarter) -- the definition of :mod:`relapse_models.outcome.relapse`.
 
-``realistic`` mode: the generator ties income to latent *falls* (see
-:func:`relapse_models.data.simulate.income.enforce_line`): a window is below the line exactly when it
-contains a fall quarter. So ``t`` is a case iff a fall happened in ``t-2 .. t`` (certain at
-``t``) or a fall or identification happens in ``t+1 .. t+H``. The latter has probability
-``1 - P(no event in t+1 .. t+H)`` given the full latent state at ``t`` (monitoring status,
-elimination schedule, quarters since each kind of shock), computed exactly from the hazards
-by a forward recursion over the shock histories that cause no event
-(:meth:`QuarterlyHazards.log_no_event_horizon`) -- no Monte Carlo. The probability therefore
-rises after an observable shock (illness, disaster, job loss) and with vulnerability.
+``realistic`` mode: the label emerges from the income and spending process (:mod:`.engine`)
+and the monitoring system's identification rules; ``true_prob`` is its exact probability given
+the state at ``t`` (:mod:`.oracle`: an enumeration of the shock paths and a closed-form integral
+over next year's income factor -- no Monte Carlo).
 
 Truth rows: origins ``t`` from the panel's 4th quarter (the first with a complete 4-quarter
 window at ``t``) to ``end - H`` (the last with a complete horizon). Earlier and later quarters
