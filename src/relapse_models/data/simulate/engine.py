@@ -134,9 +134,9 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     by_year = line_for_years(np.array(panel_years), lines_for_province(mcfg, prov))
     line_of = dict(zip(panel_years, by_year.tolist(), strict=True))
     lines = np.array([line_of.get(int(y), line_of[panel_years[0]]) for y in years], dtype=np.float64)
-    if not (panel_years[0] <= ry - 1 and ry <= panel_years[-1]):
-        raise ValueError(f"{profile['county_id']}: report_year {ry} and the year before must lie in the "
-                         f"panel ({panel_years[0]}-{panel_years[-1]}) to calibrate income growth")
+    if not (panel_years[0] <= ry <= panel_years[-1]):
+        raise ValueError(f"{profile['county_id']}: report_year {ry} must lie in the panel "
+                         f"({panel_years[0]}-{panel_years[-1]})")
     j0 = BURN_IN
     ref = quarter_index(*parse_quarter(profile["reference_quarter"]))
     j_ref = int(np.clip(ref - qis[0], j0, n_q - 1))
