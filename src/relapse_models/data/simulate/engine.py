@@ -384,7 +384,10 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
             cols["income_transfer"][k] = a["transfer"]
             cols["production_cost"][k] = a["cost"]
             cols["medical_total"][k] = np.round(total, 2)
-            cols["medical_reimbursed"][k] = np.minimum(np.round(total * rate, 2), np.round(total, 2))
+            # the three layers of insurance follow identification within the quarter (the alert
+            # itself was decided on the cost before it, at the household's previous rate)
+            paid = np.where(ident, rate_pa, rate)
+            cols["medical_reimbursed"][k] = np.minimum(np.round(total * paid, 2), np.round(total, 2))
             m = size * trend[int(years[j])] * F[yi[j]] / 4
             lost = m * inc.share["operating"] / (1 - C) * f_lab[j] * dloss * S["operating"][s]
             cols["disaster_loss"][k] = np.where(dis[j], np.round(lost + repair[j], 2), 0.0)
