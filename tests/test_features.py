@@ -348,6 +348,6 @@ def test_shock_flags_mark_the_generators_shocks():
     drawn = {"severe_disaster": sim.shocks["disaster"].T.ravel(),
              "wage_collapse": (sim.shocks["labour"] > 0).T.ravel() & (df["income_wage"].to_numpy() > 0)}
     for kind, hit in drawn.items():
-        flag = flags[kind].to_numpy()
+        flag = np.asarray(flags[kind], dtype=bool)
         assert hit.sum() >= 20, kind
         assert flag[hit].mean() > 5 * flag[~hit].mean(), (kind, flag[hit].mean(), flag[~hit].mean())

@@ -136,7 +136,7 @@ def test_logit_coefficients_recovered():
 
 def test_parameter_table_is_documented():
     """docs/generator.md prints the generator's parameter table exactly as the code has it."""
-    from relapse_models.simulate.params import markdown_table
+    from relapse_models.data.simulate.params import markdown_table
 
     doc = (ROOT / "docs" / "generator.md").read_text(encoding="utf-8")
     assert markdown_table() in doc
