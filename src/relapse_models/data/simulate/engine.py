@@ -117,7 +117,8 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     mode = scfg["mode"]
     if mode not in ("realistic", "logit"):
         raise ValueError(f"simulate.mode must be realistic or logit, got {mode!r}")
-    prm = P.mechanism_params(scfg["mechanism"])
+    mechanism = scfg["mechanism"]
+    prm = P.mechanism_params(mechanism)
     horizon = int(mcfg["horizon_quarters"])
     if horizon != 4:
         raise ValueError("the generator's oracle is written for monitoring.horizon_quarters = 4")
