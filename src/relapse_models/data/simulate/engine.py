@@ -147,6 +147,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     n = pop.n
     size = pop.size.astype(np.float64)
     has_labour = pop.n_labour > 0
+    can_eliminate = has_labour | (not prm["elimination_needs_labour"])
     inc = build_income(pop, profile, scale, rng, prm, line_of.get(ry, float(lines[-1])))
     p_village = village_quarter_probabilities(profile, pop.n_villages, rng)
     p_ill, p_cat = illness_probabilities(pop, prm)
@@ -255,7 +256,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     # risk elimination: closed form on the first spells identified by the reference quarter
     idx = np.flatnonzero((first >= 0) & (first <= j_ref))
     assist_q = prm["assist_share"] * lines / 4                   # per person and quarter
-    spell = _elimination_spell(first[idx], win0[:, idx], assist_q, lines, has_labour[idx], j_ref,
+    spell = _elimination_spell(first[idx], win0[:, idx], assist_q, lines, can_eliminate[idx], j_ref,
                                int(prm["min_monitored_quarters"]))
     solve_elimination(cal, pop.size, pop.size[idx], spell, profile, scale)
     elim_prob = elimination_probability(pop.size, cal.elim_p, cal.elim_tilt)
@@ -342,7 +343,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     for j in range(n_q):
         s = int(seasons[j]) - 1
         if j >= j0:
-            elig = ((status == 1) & (j >= due) & has_labour
+            elig = ((status == 1) & (j >= due) & can_eliminate
                     & (win[j - 1] >= lines[j - 1]) & (win[j - 2] >= lines[j - 2]))
             if elig.any():
                 idx = np.flatnonzero(elig)
@@ -425,7 +426,7 @@ def _elimination_spell(first: np.ndarray, win0: np.ndarray, assist_q: np.ndarray
     """Quarters from the earliest elimination (identification + ``min_q``) to the last quarter
     by ``j_ref`` whose elimination conditions hold, plus one (0 when none): income windows of
     the two previous quarters at or above the line, with assistance from the quarter after
-    identification, and labour in the household."""
+    identification, and a household allowed to be eliminated (``labour``)."""
     n_q, m = win0.shape
     cum = np.concatenate([[0.0], np.cumsum(assist_q)])            # cum[j + 1] = sum_{<= j}
     jj = np.arange(n_q)[:, None]

@@ -113,6 +113,12 @@ TABLE: dict[str, Param] = {
                                     "for six months, before the risk is eliminated", False),
     "follow_up_quarters": Param(4, "quarters after elimination with continued assistance and no "
                                    "new identification (follow-up visits)"),
+    "elimination_needs_labour": Param(False, "whether only households with labour can be marked "
+                                             "risk-eliminated",
+                                      "households without labour are eliminated once social-protection "
+                                      "transfers keep their income above the line (兜底保障); with "
+                                      "labour required, too few monitored households qualify to meet the "
+                                      "published eliminations (Shangluo)"),
 }
 
 MECHANISMS: dict[str, dict[str, Any]] = {
