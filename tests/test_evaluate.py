@@ -396,3 +396,14 @@ def test_bootstrap_intervals_cover_the_population_values():
             hits[k].append(m[f"{k}_ci"][0] <= t <= m[f"{k}_ci"][1])
     for k, h in hits.items():
         assert 0.90 <= np.mean(h) <= 0.98, (k, np.mean(h))
+
+
+def test_ratio_to_an_oracle_that_finds_nothing_is_undefined_not_a_crash():
+    """A tiny run's oracle may catch no case at capacity: its ratios have no value."""
+    v, x, y, _ = _clustered(n_villages=30)
+    blind = -x  # ranks the cases last: recall 0 at a small capacity
+    metrics, rows = E.evaluate_scores(y, {"rule": x, "oracle": blind}, groups=v,
+                                      capacity_share=0.01, n_boot=20, oracle="oracle")
+    assert metrics["oracle"]["recall_at_capacity"] == 0.0
+    row = next(r for r in rows if r["against"] == "oracle" and r["metric"] == "recall_at_capacity")
+    assert np.isnan(row["estimate"])

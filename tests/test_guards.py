@@ -93,10 +93,27 @@ def test_elimination_band_applies_from_the_configured_year(anshun):
 def test_an_accepted_failure_does_not_stop_but_is_kept(anshun):
     a = anchors(anshun, 2021)["identification_rate"][0]
     rates = _rates([a, a, a, a, 15 * a], [a] * 5, [40, 60, 70, 72, 75])
-    config = _config(accept=[{"county": "anshun", "year": 2025, "figure": "identification_rate"}])
+    config = _config(accept=[{"county": "anshun", "year": 2025, "figure": "identification_rate",
+                              "reason": "a test's reason"}])
     results = check(rates, anshun, config)
     assert results.loc[results["status"] != "pass", "status"].tolist() == ["accepted"]
+    assert results.loc[results["status"] == "accepted", "reason"].tolist() == ["a test's reason"]
     enforce(results)  # accepted: no error
+
+
+def test_the_page_shows_why_a_failure_is_accepted(anshun):
+    from relapse_models.report import calibration as rcal
+
+    a = anchors(anshun, 2021)["identification_rate"][0]
+    rates = _rates([a, a, a, a, 15 * a], [a] * 5, [40, 60, 70, 72, 75])
+    config = _config(accept=[{"county": "anshun", "figure": "identification_rate",
+                              "reason": "收入接近监测线"}])
+    record = {"county_id": "anshun", "notes": [], "lines": [],
+              "sources": {"status": "no_text", "sentences": 0, "file": None, "reason": ""},
+              "guards": check(rates, anshun, config).to_dict(orient="records")}
+    table = rcal.guard_table(reconciliation_rows(record), "zh")
+    shown = table.loc[table["结果"] == "未通过（配置中已接受）：收入接近监测线"]
+    assert shown["年份"].tolist() == [2025] and shown["检验指标"].str.startswith("新识别率").all()
 
 
 def test_small_runs_widen_the_band_by_binomial_noise(anshun):

@@ -586,8 +586,9 @@ def evaluate_scores(
         pb, rb, _ = on(b, both)
         with np.errstate(divide="ignore", invalid="ignore"):
             if kind == "ratio":
-                est = pb[metric] / pa[metric]
-                ci = _percentile_ci(rb[metric] / ra[metric], level)
+                # a reference of 0 (the oracle finds no case at capacity in a tiny run) has no ratio
+                est = pb[metric] / pa[metric] if pa[metric] else np.nan
+                ci = _percentile_ci(np.asarray(rb[metric], float) / np.asarray(ra[metric], float), level)
                 excludes = bool(ci[0] > 1 or ci[1] < 1)
                 winner = None
             else:

@@ -44,8 +44,13 @@ anchor, over the households it is a share of): a small run's rates are noisy, a 
 county's hardly widen the band."""
 
 COLUMNS = ["county_id", "year", "figure", "value", "anchor", "low", "high", "anchor_source",
-           "status"]
-"""One row per county, year and figure; ``status`` is ``pass``, ``fail`` or ``accepted``."""
+           "status", "reason"]
+"""One row per county, year and figure; ``status`` is ``pass``, ``fail`` or ``accepted``
+(``reason``: why the config accepts it, shown on the page)."""
+
+
+REASON_MARK = "; accepted because: "
+"""Separates an accepted failure's reason in the reconciliation's ``source`` text."""
 
 
 class GuardError(ValueError):
@@ -169,17 +174,21 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
             margin = 100.0 * NOISE_Z * np.sqrt(p * (1 - p) / max(n, 1))
             low, high = max(low - margin, 0.0), min(high + margin, 100.0)
             ok = low <= value <= high
-            status = "pass" if ok else (
-                "accepted" if _accepted(accept, county, rec.year, fig) else "fail")
+            reason = None if ok else _accepted(accept, county, rec.year, fig)
+            status = "pass" if ok else ("accepted" if reason is not None else "fail")
             rows.append({"county_id": county, "year": int(rec.year), "figure": fig,
                          "value": value, "anchor": a, "low": low, "high": high,
-                         "anchor_source": source, "status": status})
+                         "anchor_source": source, "status": status, "reason": reason or ""})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _accepted(accept: Sequence[Mapping[str, Any]], county: str, year: int, fig: str) -> bool:
-    return any(a["county"] == county and a.get("year", year) == year and a.get("figure", fig) == fig
-               for a in accept)
+def _accepted(accept: Sequence[Mapping[str, Any]], county: str, year: int, fig: str) -> str | None:
+    """The reason of the first ``guards.accept`` entry that covers this failure (``""`` when it
+    gives none), or None when none does."""
+    for a in accept:
+        if a["county"] == county and a.get("year", year) == year and a.get("figure", fig) == fig:
+            return str(a.get("reason", ""))
+    return None
 
 
 def enforce(results: pd.DataFrame) -> None:
@@ -212,8 +221,9 @@ def reconciliation_rows(record: Mapping[str, Any]) -> pd.DataFrame:
         "county_id": county, "indicator": f"guard.{r.figure}.{r.year}", "unit": "%",
         "published": r.anchor, "computed": r.value,
         "rel_diff": r.value / r.anchor - 1.0 if r.anchor else np.nan,
-        "source": f"{r.status}: band [{r.low:.2f}, {r.high:.2f}] around {r.anchor_source}",
-    } for r in results.itertuples(index=False)]
+        "source": f"{r.status}: band [{r.low:.2f}, {r.high:.2f}] around {r.anchor_source}"
+                  + (f"{REASON_MARK}{r.reason}" if r.reason else ""),
+    } for r in results.fillna({"reason": ""}).itertuples(index=False)]
     rows += [{"county_id": county, "indicator": "calibration_warning", "unit": "",
               "published": np.nan, "computed": np.nan, "rel_diff": np.nan, "source": note}
              for note in notes]

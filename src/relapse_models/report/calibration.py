@@ -9,6 +9,8 @@ import re
 
 import pandas as pd
 
+from relapse_models.outcome.guards import REASON_MARK
+
 FIGURE_LABELS: dict[str, tuple[str, str]] = {
     "identification_rate": ("新识别率（户，%）", "Identification rate (households, %)"),
     "elimination_rate": ("风险消除率（按人，%）", "Elimination rate (persons, %)"),
@@ -82,14 +84,18 @@ def guard_table(recon: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
     for r in _checks(recon, "guard.").itertuples(index=False):
         _, figure, year = str(r.indicator).split(".")
         status, rest = str(r.source).split(": ", 1)
+        rest, _, reason = rest.partition(REASON_MARK)
         band, source = rest.split(" around ", 1)
+        shown = _pick(STATUS_LABELS, status, language)
+        if reason:
+            shown += f"：{reason}" if language == "zh" else f": {reason}"
         rows.append({
             _pick(HEADERS, "year", language): int(year),
             _pick(HEADERS, "figure", language): _pick(FIGURE_LABELS, figure, language),
             _pick(HEADERS, "value", language): f"{r.computed:.2f}",
             _pick(HEADERS, "band", language): band.removeprefix("band ").replace(", ", " – "),
             _pick(HEADERS, "anchor", language): f"{r.published:.2f}（{anchor_source(source, language)}）",
-            _pick(HEADERS, "status", language): _pick(STATUS_LABELS, status, language),
+            _pick(HEADERS, "status", language): shown,
         })
     return pd.DataFrame(rows)
 

@@ -3,11 +3,16 @@ public-welfare jobs, wage work), and a market income with persistent and transit
 
 Per-capita market income (wage, net operating, property) of household ``i`` in year ``y`` is
 
-    M[i, y] = level[i] * (1 + growth[i]) ** (y - report_year) * F[i, y]
+    M[i, y] = trend[i, y] * F[i, y]
+    trend[i, y] = level[i] / (1 + growth[i]) ** [y < report_year] * (1 + g) ** (years from y to
+                  report_year - 1, or from report_year to y)
     F[i, y] = exp(p[i, y] + e[i, y] - (v_p + sigma_t**2) / 2),   p[i, y] = rho * p[i, y-1]
               + drift[i] + sigma_p * eta[i, y],   e[i, y] ~ N(0, sigma_t**2)
 
-``level`` carries the household's random effect (traits, village, a log-normal term), ``p`` is
+``growth`` is the group's growth into the report year, solved to meet the published growth;
+one county's growth of a single year (often a catch-up) says nothing of the others, so every
+other year grows by the group's assumed rate ``g`` (``pa_growth``, ``general_growth``). ``level`` carries the
+household's random effect (traits, village, a log-normal term), ``p`` is
 a persistent AR(1) deviation (stationary variance ``v_p = sigma_p**2 / (1 - rho**2)``), ``e`` a
 transitory one; ``drift`` is zero except under the ``low_capacity`` mechanism. A year's market
 income is spread over its quarters by fixed seasonal patterns; within a year it changes only
@@ -44,16 +49,21 @@ class Income:
     n_workers: np.ndarray
     transfer0: np.ndarray      # transfers per person and year in the report year (yuan)
     transfer_growth: float
+    other_growth: np.ndarray   # growth of every year but the report year
     level: np.ndarray | None = None     # market income per person in the report year at F = 1
-    growth: np.ndarray | None = None
+    growth: np.ndarray | None = None    # growth into the report year
 
     def transfers(self, year: int) -> np.ndarray:
         """Transfers per person in ``year`` (yuan, excluding assistance)."""
         return self.transfer0 * (1.0 + self.transfer_growth) ** (year - self.report_year)
 
     def market_trend(self, year: int) -> np.ndarray:
-        """``level * (1 + growth) ** (year - report_year)``: market income per person at F = 1."""
-        return self.level * (1.0 + self.growth) ** (year - self.report_year)
+        """Market income per person at F = 1: ``level`` in the report year, ``growth`` into it,
+        ``other_growth`` in every other year."""
+        ry, g = self.report_year, 1.0 + self.other_growth
+        if year >= ry:
+            return self.level * g ** (year - ry)
+        return self.level / (1.0 + self.growth) / g ** (ry - 1 - year)
 
 
 def _solve_size_penalty(rng: np.random.Generator, base: np.ndarray, size: np.ndarray, k: int,
@@ -147,7 +157,8 @@ def build_income(pop: Population, profile: dict, scale: float, rng: np.random.Ge
                  + prm["dibao_benefit_share"] * line_report_year * dibao
                  + prm["other_transfer_share"] * line_report_year)
     return Income(raw=raw, share=share, report_year=ry, dibao=dibao, public_job=public_job,
-                  n_workers=n_workers, transfer0=transfer0, transfer_growth=prm["transfer_growth"])
+                  n_workers=n_workers, transfer0=transfer0, transfer_growth=prm["transfer_growth"],
+                  other_growth=np.where(pop.pa, prm["pa_growth"], prm["general_growth"]))
 
 
 def stationary_variance(prm: dict) -> float:
@@ -192,7 +203,7 @@ def calibrate_levels(inc: Income, pop: Population, profile: dict, prm: dict, mar
     meets the published level and growth.
 
     ``market_factor[y]`` is each household's realised market income in year ``y`` per unit of
-    ``level * (1 + growth) ** (y - report_year)`` (the annual factor times the year's shock
+    :meth:`Income.market_trend` (the annual factor times the year's shock
     losses), ``transfers[y]`` its transfers per person (both for the report year and the one
     before). Solved per group: poverty-alleviated (relocated apart when published) and ordinary.
     """

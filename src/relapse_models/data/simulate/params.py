@@ -45,6 +45,11 @@ TABLE: dict[str, Param] = {
     "general_growth": Param(0.08, "yearly growth of ordinary households' income",
                             "order of magnitude of rural per-capita disposable income growth in "
                             "2021-2023 in the national statistical communiqués (not checked)"),
+    "pa_growth": Param(0.14, "yearly growth of poverty-alleviated households' income outside the "
+                             "report year (whose growth is published)",
+                       "order of magnitude of the growth of the poverty-alleviated population's "
+                       "per-capita net income in 2021-2023 announced by the national rural "
+                       "revitalisation administration, about 14-17 % a year (not checked)"),
     "cost_ratio": Param(0.40, "production cost / gross operating income"),
     "property_share": Param(0.03, "property income / market income"),
     "season": Param({
