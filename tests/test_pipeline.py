@@ -72,7 +72,10 @@ def test_reconciliation_has_the_contracted_columns(project):
         "county_id", "indicator", "unit", "published", "computed", "rel_diff", "source"
     ]
     assert set(recon["county_id"]) == set(COUNTIES)
-    assert recon.loc[recon["indicator"] != "calibration_warning", "computed"].notna().all()
+    # every figure has a value, except an accepted guard whose rate is undefined (nobody yet
+    # identified in a tiny county's first year: no elimination rate)
+    undefined = recon["computed"].isna() & (recon["indicator"] != "calibration_warning")
+    assert recon.loc[undefined, "source"].str.startswith("accepted").all()
     # every simulated year of every county passed its guards (or was accepted), on record
     guards = recon[recon["indicator"].str.startswith("guard.")]
     assert len(guards) == 3 * 5 * len(COUNTIES)

@@ -215,7 +215,8 @@ def solve_elimination(cal: Calibration, size_all: np.ndarray, size: np.ndarray, 
 
     def solve_e(tilt: float) -> float:
         if share(1.0, tilt) < rate_target:
-            cal.notes.append("elimination rate out of reach (incomes too low or no labour)")
+            cal.notes.append("elimination rate out of reach: too few monitored households have "
+                             "income above the line long enough")
             return 1.0
         if share(1e-6, tilt) > rate_target:
             return 1e-6
