@@ -23,9 +23,13 @@ models_path = "reports/metrics/models.json"
 thresholds_path = "reports/metrics/thresholds.csv"
 recommended_path = "reports/metrics/recommended_thresholds.json"
 tier_comparison_path = "reports/metrics/tier_comparison.csv"
+# the robustness tables across truth mechanisms (synthetic runs); empty: no such section
+robustness_dir = "reports/metrics/robustness"
 
 
 # %%
+from pathlib import Path
+
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -65,6 +69,16 @@ show_table(rcmp.model_matrix(metrics, names, lang), t("caption_auc_oot", lang))
 display(Markdown(f"**{t('transfer', lang)}**"))
 show_table(rcmp.model_matrix(metrics, names, lang, scheme="leave_one_county_out"),
            t("caption_auc_loco", lang))
+
+# %%
+if robustness_dir:
+    display(Markdown(f"### {t('robustness', lang)}"))
+    display(Markdown(t("robustness_intro", lang)))
+    found = pd.read_csv(Path(robustness_dir) / "findings.csv", encoding="utf-8-sig")
+    display(Markdown("\n".join(f"- {x}" for x in rcmp.robustness_findings(found, lang))))
+    robust = pd.read_csv(Path(robustness_dir) / "metrics.csv", encoding="utf-8-sig")
+    show_table(rcmp.robustness_matrix(robust, lang), t("caption_robustness", lang))
+    show_table(rcmp.robustness_matrix(robust, lang, metric="pr_auc"), t("caption_robustness_pr", lang))
 
 # %%
 display(Markdown(f"## {t('index_warning', lang)}"))

@@ -52,6 +52,7 @@ def test_contracted_outputs_exist(project):
         *[f"reports/notebooks/02_models_{c}.ipynb" for c in COUNTIES],
         *[f"reports/notebooks/04_county_report_{c}.ipynb" for c in COUNTIES],
         "reports/notebooks/05_comparative_report.ipynb",
+        *[f"reports/metrics/robustness/{n}.csv" for n in ("metrics", "comparisons", "findings")],
     ]
     missing = [p for p in expected if not (project / p).is_file()]
     assert not missing
@@ -61,7 +62,7 @@ def test_every_rule_left_a_log_and_a_benchmark(project):
     logs = {p.parent.name for p in (project / "reports" / "logs").rglob("*.log")}
     benchmarks = {p.parent.name for p in (project / "reports" / "benchmarks").rglob("*.tsv")}
     rules = {"simulate", "clean", "features", "fit_county", "fit", "thresholds", "reconcile",
-             "county_report", "comparative_report"}
+             "county_report", "comparative_report", "robustness"}
     assert rules <= logs
     assert rules <= benchmarks
 

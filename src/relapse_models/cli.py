@@ -101,6 +101,13 @@ def cmd_features(args: argparse.Namespace) -> None:
     log.info("%s: %d feature rows -> %s", args.county, rows, args.out)
 
 
+def cmd_robustness(args: argparse.Namespace) -> None:
+    from relapse_models.stages import robustness
+
+    robustness.run(args.profiles, _config_from_json(args.config_json), args.models,
+                   args.metrics_out, args.comparisons_out, args.findings_out)
+
+
 def cmd_reconcile(args: argparse.Namespace) -> None:
     from relapse_models.core.io import read_parquet, write_csv
     from relapse_models.data.reconcile import reconcile
@@ -283,6 +290,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block-rows", type=int,
                    help="panel rows per block of whole villages (bounds memory; default 1,000,000)")
     p.set_defaults(func=cmd_features)
+
+    p = sub.add_parser("robustness", help="every model and baseline under every truth mechanism")
+    p.add_argument("--profiles", nargs="+", required=True)
+    p.add_argument("--config-json")
+    p.add_argument("--models", required=True, help="the pooled fit's models.json")
+    p.add_argument("--metrics-out", required=True)
+    p.add_argument("--comparisons-out", required=True)
+    p.add_argument("--findings-out", required=True)
+    p.set_defaults(func=cmd_robustness)
 
     p = sub.add_parser("reconcile", help="compare computed figures with published ones")
     p.add_argument("--county", required=True)

@@ -96,6 +96,13 @@ def truth_inputs(wildcards):
     return expand("data/truth/{county}/truth.parquet", county=COUNTIES)
 
 
+def robustness_inputs(wildcards):
+    """The robustness tables across truth mechanisms (synthetic runs only)."""
+    if config["data"]["source"] != "synthetic":
+        return []
+    return [f"reports/metrics/robustness/{name}.csv" for name in ("metrics", "comparisons", "findings")]
+
+
 def county_truth(wildcards):
     """The county's own ground truth for its per-county fit (synthetic runs only)."""
     if config["data"]["source"] != "synthetic":

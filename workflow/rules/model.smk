@@ -79,3 +79,35 @@ rule fit:
         # the longest job shows its progress (a line per model and held-out county) on the
         # console as well as in its log
         " 2>&1 | tee {log} >&2"
+
+
+# Robustness (synthetic runs): every model and baseline fitted and evaluated the same way under
+# each truth mechanism of `robustness.mechanisms`; the run's own mechanism comes from the
+# pooled fit above. The comparative report states as findings only what holds under all.
+rule robustness:
+    input:
+        profiles=expand("{dir}/{county}.yaml", dir=config["profiles_dir"], county=COUNTIES),
+        models="reports/metrics/models.json",
+    output:
+        metrics="reports/metrics/robustness/metrics.csv",
+        comparisons="reports/metrics/robustness/comparisons.csv",
+        findings="reports/metrics/robustness/findings.csv",
+    params:
+        config=lambda wildcards: config_json(
+            "seed", "simulate", "monitoring", "features", "rule", "models", "capacity", "robustness"
+        ),
+    log:
+        "reports/logs/robustness/all.log",
+    benchmark:
+        "reports/benchmarks/robustness/all.tsv"
+    threads: max(1, min(workflow.cores or 2, 16) // 2)
+    resources:
+        mem_mb=12000,
+        runtime=120,
+    conda:
+        "../../environment.yml"
+    shell:
+        "OMP_NUM_THREADS={threads} relapse-models robustness --profiles {input.profiles}"
+        " --config-json {params.config:q} --models {input.models}"
+        " --metrics-out {output.metrics} --comparisons-out {output.comparisons}"
+        " --findings-out {output.findings} 2>&1 | tee {log} >&2"

@@ -92,6 +92,7 @@ rule comparative_report:
         thresholds="reports/metrics/thresholds.csv",
         recommended="reports/metrics/recommended_thresholds.json",
         tier_comparison="reports/metrics/tier_comparison.csv",
+        robustness=robustness_inputs,
     output:
         html="reports/index.html",
         notebook="reports/notebooks/05_comparative_report.ipynb",
@@ -99,6 +100,7 @@ rule comparative_report:
         config=report_params,
         counties=COUNTIES_JSON,
         profiles=profiles_json,
+        robustness_dir=lambda wildcards, input: "reports/metrics/robustness" if input.robustness else "",
     log:
         "reports/logs/comparative_report/all.log",
     benchmark:
@@ -114,4 +116,5 @@ rule comparative_report:
         " -p profiles {params.profiles:q} -p reconciliation_path {input.reconciliation}"
         " -p models_path {input.models} -p thresholds_path {input.thresholds}"
         " -p recommended_path {input.recommended}"
-        " -p tier_comparison_path {input.tier_comparison} > {log} 2>&1"
+        " -p tier_comparison_path {input.tier_comparison}"
+        " -p robustness_dir '{params.robustness_dir}' > {log} 2>&1"

@@ -9,7 +9,13 @@ import pandas as pd
 from relapse_models.data.reconcile import published_rows
 from relapse_models.report.capacity import at_capacity
 from relapse_models.report.tables import format_interval, format_metric, format_number
-from relapse_models.report.words import indicator_label, model_label, t
+from relapse_models.report.words import (
+    indicator_label,
+    mechanism_label,
+    metric_label,
+    model_label,
+    t,
+)
 
 
 def county_names(profiles: dict[str, dict], language: str = "zh") -> dict[str, str]:
@@ -134,3 +140,48 @@ def tier_matrix(
                 r["recall"], r["recall_ci_low"], r["recall_ci_high"], language=language) + scheme
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def robustness_matrix(metrics: pd.DataFrame, language: str = "zh",
+                      metric: str = "recall_at_capacity") -> pd.DataFrame:
+    """One row per model and baseline, one column per truth mechanism: ``metric`` with its
+    interval (the robustness stage's metrics table)."""
+    part = metrics[metrics["metric"] == metric]
+    mechanisms = list(dict.fromkeys(part["mechanism"]))
+    rows = []
+    for model in dict.fromkeys(part["model"]):
+        row = {t("model", language): model_label(model, language)}
+        for mech in mechanisms:
+            r = part[(part["model"] == model) & (part["mechanism"] == mech)]
+            row[mechanism_label(mech, language)] = "—" if r.empty else format_interval(
+                r["value"].iloc[0], r["ci_low"].iloc[0], r["ci_high"].iloc[0], language=language)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def robustness_findings(findings: pd.DataFrame, language: str = "zh") -> list[str]:
+    """Sentences: each comparison that holds under every mechanism, then (as no finding)
+    those that hold under some only."""
+    def names(text: str) -> str:
+        return " / ".join(model_label(x, language) for x in str(text).split("; "))
+
+    out = []
+    for r in findings[findings["holds"].astype(bool)].itertuples(index=False):
+        loser = names(r.a) if r.winner == r.b else model_label(r.b, language)
+        out.append(t("robustness_holds", language, metric=metric_label(r.metric, language),
+                     winner=model_label(r.winner, language), loser=loser))
+    if not out:
+        out.append(t("robustness_none", language))
+    some = []
+    for r in findings[~findings["holds"].astype(bool)].itertuples(index=False):
+        pairs = [p.split(": ", 1) for p in str(r.winners).split("; ")]
+        won = [f"{mechanism_label(m, language)}: {model_label(w, language)}"
+               for m, w in pairs if w != "-"]
+        if won:
+            some.append(f"{model_label(r.b, language)} — {names(r.a)}，{metric_label(r.metric, language)}"
+                        f"（{'，'.join(won)}）" if language == "zh" else
+                        f"{model_label(r.b, language)} vs {names(r.a)}, {metric_label(r.metric, language)}"
+                        f" ({', '.join(won)})")
+    if some:
+        out.append(t("robustness_some", language, items=("；" if language == "zh" else "; ").join(some)))
+    return out

@@ -257,6 +257,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "alt_gain_index": ("小多图：{n}个县各评分的召回率随预警户占比变化，竖虚线为各县走访能力。",
                        "Small multiples: recall against share flagged for each score in {n} counties; dashed vertical line: each county's capacity."),
     "suppressed_note": ("少于{min_cell}户的单元格不显示。", "Cells with fewer than {min_cell} households are suppressed."),
+    "robustness": ("稳健性：不同返贫生成机制下的比较", "Robustness: the comparison under each truth mechanism"),
+    "robustness_intro": (
+        "合成数据的结论取决于对返贫如何发生的假设。以下每种机制都校准到相同的公开数据，模型和基线按同样方式拟合和评估；"
+        "只有在所有机制下都成立（配对区间均不含0且胜者相同）的比较才作为结论。",
+        "What synthetic data say depends on how relapse is assumed to arise. Each mechanism below "
+        "is calibrated to the same published figures, and the models and baselines are fitted and "
+        "evaluated the same way; only a comparison that holds under every mechanism (every paired "
+        "interval excludes 0, with the same winner) is stated as a finding."),
+    "caption_robustness": ("走访能力下的召回率 [95%置信区间]，全部县合并，检验年份", "Recall at capacity [95% CI], all counties pooled, test year"),
+    "caption_robustness_pr": ("PR-AUC [95%置信区间]，全部县合并，检验年份", "PR-AUC [95% CI], all counties pooled, test year"),
+    "robustness_holds": ("在所有机制下成立：{metric}上，{winner}优于{loser}。", "Holds under every mechanism: on {metric}, {winner} beats {loser}."),
+    "robustness_none": ("没有一项模型与基线（或两模型之间）的比较在所有机制下都成立。",
+                        "No comparison of a model with a baseline (or of two models) holds under every mechanism."),
+    "robustness_some": ("仅在部分机制下成立（不作为结论）：{items}。", "Holds under some mechanisms only (not a finding): {items}."),
+}
+
+MECHANISM_LABELS: dict[str, tuple[str, str]] = {
+    "income_dynamics": ("收入波动主导", "Income dynamics"),
+    "shocks": ("冲击主导", "Shocks"),
+    "low_capacity": ("低能力持续", "Persistent low capacity"),
+}
+
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "recall_at_capacity": ("走访能力下的召回率", "recall at capacity"),
+    "precision_at_capacity": ("走访能力下的精确率", "precision at capacity"),
+    "pr_auc": ("PR-AUC", "PR-AUC"),
+    "auc": ("AUC", "AUC"),
 }
 
 MODEL_LABELS: dict[str, tuple[str, str]] = {
@@ -337,6 +364,18 @@ def code_label(kind: str, code: str | None, language: str = "zh") -> str:
     if language != "zh":
         return code.replace("_", " ")
     return tables[kind].get(code, code)
+
+
+def mechanism_label(name: str, language: str = "zh") -> str:
+    """A truth mechanism's name on a page."""
+    zh, en = MECHANISM_LABELS.get(name, (name, name))
+    return zh if language == "zh" else en
+
+
+def metric_label(name: str, language: str = "zh") -> str:
+    """A headline metric's name in a sentence."""
+    zh, en = METRIC_LABELS.get(name, (name, name))
+    return zh if language == "zh" else en
 
 
 def model_label(name: str, language: str = "zh") -> str:
