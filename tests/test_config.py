@@ -11,9 +11,9 @@ from relapse_models.core.config import (
     ConfigError,
     check_profiles,
     config_hash,
-    county_seed,
     load_config,
     merge,
+    stage_seed,
     validate_config,
 )
 
@@ -163,11 +163,13 @@ def test_config_hash_ignores_key_order_but_not_values():
     assert config_hash({"a": 1}) != config_hash({"a": 2})
 
 
-def test_county_seed_is_stable_and_county_specific():
-    assert county_seed(1, "shangluo") == county_seed(1, "shangluo")
-    assert county_seed(1, "shangluo") != county_seed(1, "anshun")
-    assert county_seed(1, "shangluo") != county_seed(2, "shangluo")
-    assert 0 <= county_seed(2**40, "x") < 2**32
+def test_stage_seed_is_stable_and_specific_to_stage_and_county():
+    assert stage_seed(1, "simulate", "shangluo") == stage_seed(1, "simulate", "shangluo")
+    assert stage_seed(1, "simulate", "shangluo") != stage_seed(1, "simulate", "anshun")
+    assert stage_seed(1, "simulate", "shangluo") != stage_seed(2, "simulate", "shangluo")
+    assert stage_seed(1, "simulate", "shangluo") != stage_seed(1, "thresholds", "shangluo")
+    assert stage_seed(1, "fit") != stage_seed(1, "fit", "shangluo")
+    assert 0 <= stage_seed(2**40, "x") < 2**31
 
 
 def test_a_job_sees_only_the_sections_it_was_given(tmp_path, monkeypatch):

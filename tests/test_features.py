@@ -332,7 +332,7 @@ def test_shock_flags_mark_the_generators_shocks():
     import copy
     from pathlib import Path
 
-    from relapse_models.core.config import county_seed, load_config
+    from relapse_models.core.config import load_config, stage_seed
     from relapse_models.core.panel import sort_panel
     from relapse_models.core.profiles import load_profile
     from relapse_models.data.simulate import simulate_county
@@ -341,7 +341,7 @@ def test_shock_flags_mark_the_generators_shocks():
     config["simulate"]["scale"] = 0.02
     root = Path(__file__).resolve().parents[1]
     profile = load_profile(root / "config/counties/xunyi.yaml")
-    sim = simulate_county(profile, config, county_seed(config["seed"], "xunyi"))
+    sim = simulate_county(profile, config, stage_seed(config["seed"], "simulate", "xunyi"))
     df = sort_panel(sim.panel, sim.households)
     assert (df["_row"].to_numpy() == np.arange(len(df))).all()  # already household-major
     flags = F.shock_flags(df, config)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relapse_models.core.config import county_seed, load_config
+from relapse_models.core.config import load_config, stage_seed
 from relapse_models.core.profiles import check_sources, load_profile
 from relapse_models.data.reconcile import reconcile
 from relapse_models.outcome.guards import calibration_record
@@ -56,7 +56,7 @@ def _run(profile, scale):
     config = load_config(overrides={"simulate": {"scale": scale}})
     from relapse_models.data.simulate import simulate_county
 
-    sim = simulate_county(copy.deepcopy(profile), config, county_seed(config["seed"], "shili"))
+    sim = simulate_county(copy.deepcopy(profile), config, stage_seed(config["seed"], "simulate", "shili"))
     record = calibration_record(profile, config, sim.households, sim.panel, sim.events,
                                 sim.calibration.notes, sim.calibration.expected, HERE)
     return reconcile(profile, sim.households, sim.panel, sim.events, config), record

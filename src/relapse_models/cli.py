@@ -42,13 +42,13 @@ def _profile(path: str) -> dict[str, Any]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from relapse_models.core.config import county_seed
+    from relapse_models.core.config import stage_seed
     from relapse_models.core.io import write_parquet
     from relapse_models.data.simulate import simulate_county, write_messy_exports
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
-    seed = county_seed(config["seed"], args.county)
+    seed = stage_seed(config["seed"], "simulate", args.county)
     started = time.perf_counter()
     log.info("simulating %s (scale %s, seed %s)", args.county, config["simulate"]["scale"], seed)
     sim = simulate_county(profile, config, seed)

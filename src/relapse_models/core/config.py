@@ -292,7 +292,10 @@ def _str_keys(value: Any) -> Any:
     return value
 
 
-def county_seed(seed: int, county_id: str) -> int:
-    """A county's own seed: stable across runs and independent of which other counties run,
-    so adding a county never changes another county's numbers."""
-    return (int(seed) * 1_000_003 + zlib.crc32(county_id.encode("utf-8"))) % (2**32)
+def stage_seed(seed: int, stage: str, county: str | None = None) -> int:
+    """The one way a job gets its seed: from the run's ``seed``, the stage and the county
+    (None: a job over all counties). Stable across runs and independent of which other
+    counties run, so adding a county never changes another county's numbers; below 2**31
+    so every library takes it."""
+    key = f"{stage}/{county or ''}".encode()
+    return (int(seed) * 1_000_003 + zlib.crc32(key)) % (2**31)

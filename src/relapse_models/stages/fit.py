@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from relapse_models.core.config import config_hash
+from relapse_models.core.config import config_hash, stage_seed
 from relapse_models.core.io import read_parquet, write_csv, write_json, write_parquet
 from relapse_models.core.panel import periods_per_year
 from relapse_models.models import BASELINES, MODELS, model_inputs
@@ -146,7 +146,7 @@ def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
     if name == "rule":
         return rule_params(config)
     if name == "gbm":
-        return {"random_state": int(config["seed"]) % (2**31)}
+        return {"random_state": stage_seed(config["seed"], "fit")}
     if name == "vulnerability":  # the probability over the label's horizon, panel variance
         return {"years": config["monitoring"]["horizon_quarters"] / 4, "variance": "within"}
     if name == "hazard":
@@ -179,7 +179,7 @@ def _fit_and_score(
         inputs = checked_inputs(name, list(features.columns))
         rows = train if name in POPULATION_MODELS else train & at_risk
         rows = sample_households(
-            features, rows, settings["max_train_rows"], int(config["seed"]) % (2**32)
+            features, rows, settings["max_train_rows"], stage_seed(config["seed"], "fit")
         )
         villages = features.loc[rows, "village_id"]
         # the GLMs choose their inference by the number of clusters themselves (CR1, CR2 or
@@ -240,7 +240,7 @@ def tune(
         return report
     at_risk = _at_risk(features)
     rows = sample_households(features, train & at_risk, settings.get("max_train_rows"),
-                             int(config["seed"]) % (2**32))
+                             stage_seed(config["seed"], "fit"))
     val = val & at_risk
     y_val = features.loc[val, LABEL_COLUMN].astype(float).to_numpy()
     y_fit = features.loc[rows, LABEL_COLUMN].astype(float).to_numpy()
@@ -530,7 +530,7 @@ def evaluate_predictions(
         metrics, comparisons = evaluate_scores(
             part[LABEL_COLUMN], scores, groups=part["village_id"], capacity_share=share,
             baselines=BASELINES, oracle="oracle" if has_truth else None,
-            n_boot=settings["bootstrap"], seed=config["seed"],
+            n_boot=settings["bootstrap"], seed=stage_seed(config["seed"], "evaluate"),
             min_clusters=int(settings.get("min_clusters", MIN_CLUSTERS)),
             min_positive_clusters=int(settings.get("min_positive_clusters",
                                                    MIN_POSITIVE_CLUSTERS)),

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relapse_models.core.config import county_seed
+from relapse_models.core.config import stage_seed
 from relapse_models.core.io import read_json, write_csv
 from relapse_models.core.lines import lines_for_province
 from relapse_models.core.profiles import load_profile
@@ -46,7 +46,7 @@ def mechanism_features(profiles: Sequence[Mapping[str, Any]], config: dict[str, 
     frames = []
     for profile in profiles:
         county = profile["county_id"]
-        sim = simulate_county(profile, cfg, county_seed(cfg["seed"], county))
+        sim = simulate_county(profile, cfg, stage_seed(cfg["seed"], "simulate", county))
         lines = lines_for_province(cfg["monitoring"], profile["province_en"], county)
         f = build_features(sim.households, sim.panel, sim.events, lines, cfg)
         f = f[f[LABEL_COLUMN].notna()].astype({"household_id": str})

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from relapse_models.core.config import stage_seed
 from relapse_models.core.io import read_parquet, write_csv, write_json
 from relapse_models.core.quarters import quarter_index
 from relapse_models.models.rule import TRIGGERS, rule_params
@@ -188,7 +189,7 @@ def _details(
 ) -> None:
     """Intervals, decision curve, equity, tier comparison and line sensitivity, in place."""
     n_boot = int(config["models"]["bootstrap"])
-    seed = int(config["seed"])
+    seed = stage_seed(config["seed"], "thresholds", county)
     min_cell = int(config["report"]["min_cell"])
     y, villages = part[LABEL_COLUMN], bootstrap_clusters(part)
     flags = chosen_flags(part, scores, result.best)
