@@ -179,7 +179,7 @@ class IncomeRatioModel:
 def rule_params(config: dict) -> dict:
     """:class:`RuleModel` parameters from a run's config: the ``rule`` section, with
     ``income_multiple: null`` meaning the edge range (``monitoring.edge_multiple``)."""
-    params = dict(config.get("rule") or {})
+    params = dict(config["rule"])
     if params.get("income_multiple") is None:
-        params["income_multiple"] = float((config.get("monitoring") or {}).get("edge_multiple", 1.5))
+        params["income_multiple"] = float(config["monitoring"]["edge_multiple"])
     return params

@@ -159,7 +159,7 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
     county = profile["county_id"]
     first = int(rates["year"].min())
     anchor = anchors(profile, first)
-    accept = cfg.get("accept") or []
+    accept = cfg["accept"]
     rows = []
     for rec in rates.itertuples(index=False):
         for fig in FIGURES:

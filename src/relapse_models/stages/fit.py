@@ -37,8 +37,6 @@ from relapse_models.core.io import read_parquet, write_csv, write_json, write_pa
 from relapse_models.core.panel import periods_per_year
 from relapse_models.models import BASELINES, MODELS, model_inputs
 from relapse_models.models.evaluation import (
-    MIN_CLUSTERS,
-    MIN_POSITIVE_CLUSTERS,
     evaluate_scores,
     leave_one_county_out,
     out_of_time_split,
@@ -223,7 +221,7 @@ def tune(
 
     settings = config["models"]
     until = train_until_year(features, config)
-    tune_year = int(settings.get("tune_year") or until)
+    tune_year = int(settings["tune_year"] or until)
     report: dict[str, Any] = {"tune_year": tune_year, "train_until_year": tune_year - 1,
                               "settings": {}}
     if "gbm" not in models:
@@ -239,7 +237,7 @@ def tune(
         report["skipped"] = f"no tuning split: {err}"
         return report
     at_risk = _at_risk(features)
-    rows = sample_households(features, train & at_risk, settings.get("max_train_rows"),
+    rows = sample_households(features, train & at_risk, settings["max_train_rows"],
                              stage_seed(config["seed"], "fit"))
     val = val & at_risk
     y_val = features.loc[val, LABEL_COLUMN].astype(float).to_numpy()
@@ -362,7 +360,7 @@ def train_until_year(features: pd.DataFrame, config: dict[str, Any]) -> int:
     """``models.train_until_year``, or when it is null, from the data: the year before the
     last year with a known label (the test year), so real exports covering any years need
     no setting."""
-    until = config["models"].get("train_until_year")
+    until = config["models"]["train_until_year"]
     if until is not None:
         return int(until)
     labelled = features.loc[features[LABEL_COLUMN].notna(), "year"]
@@ -531,9 +529,8 @@ def evaluate_predictions(
             part[LABEL_COLUMN], scores, groups=part["village_id"], capacity_share=share,
             baselines=BASELINES, oracle="oracle" if has_truth else None,
             n_boot=settings["bootstrap"], seed=stage_seed(config["seed"], "evaluate"),
-            min_clusters=int(settings.get("min_clusters", MIN_CLUSTERS)),
-            min_positive_clusters=int(settings.get("min_positive_clusters",
-                                                   MIN_POSITIVE_CLUSTERS)),
+            min_clusters=int(settings["min_clusters"]),
+            min_positive_clusters=int(settings["min_positive_clusters"]),
         )
         for name, m in metrics.items():
             m["comparisons"] = [c for c in comparisons if c["b"] == name]
