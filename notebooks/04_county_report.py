@@ -81,9 +81,11 @@ capacity = at_capacity(recommended)
 equity = read_detail("equity")
 
 display(Markdown(f"# {t('county_title', lang, name=name, year=profile['report_year'])}"))
+cleaning = read_json(cleaning_path)
 display(HTML('<p class="data-statement">' + data_statement(
     config, panel["household_id"].nunique(), f"{periods[0][0]}Q{periods[0][1]}",
-    f"{periods[-1][0]}Q{periods[-1][1]}", lang) + "</p>"))
+    f"{periods[-1][0]}Q{periods[-1][1]}", lang,
+    absent_domains=cleaning.get("domains_absent", [])) + "</p>"))
 
 # %%
 display(HTML(f'<h2 class="summary-heading">{t("summary", lang)}</h2>'))
@@ -222,7 +224,6 @@ if not sensitivity.empty:
 
 # %%
 display(Markdown(f"## {t('quality', lang)}"))
-cleaning = read_json(cleaning_path)
 show_table(rc.cleaning_table(cleaning, lang), t("caption_quality", lang))
 show_table(rc.cleaning_rules_table(cleaning, lang), t("caption_rules", lang))
 

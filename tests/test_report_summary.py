@@ -92,6 +92,16 @@ def test_data_statement_says_sample_and_scale_or_the_exports_range():
     assert "2%" in en and "1,199 households" in en
     real = data_statement({"data": {"source": "files"}}, 300, "2022Q1", "2024Q4", "zh")
     assert "导出" in real and "2022Q1至2024Q4" in real and "合成" not in real
+    assert "没有" not in real
+
+
+def test_data_statement_names_the_domains_an_export_lacks():
+    real = data_statement({"data": {"source": "files"}}, 300, "2022Q1", "2024Q4", "zh",
+                          absent_domains=["medical", "disaster"])
+    assert real.endswith("导出数据中没有以下内容，相关特征、规则条件和图表均未使用：医疗费用、灾害损失。")
+    en = data_statement({"data": {"source": "files"}}, 300, "2022Q1", "2024Q4", "en",
+                        absent_domains=["events"])
+    assert "no identification and elimination records" in en
 
 
 def test_summary_html_escapes_and_joins_as_the_language_writes():

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 
 from relapse_models.report.tables import format_interval
-from relapse_models.report.words import group_label, model_label, t
+from relapse_models.report.words import domain_label, group_label, model_label, t
 
 
 def _pct(value: float) -> str:
@@ -130,16 +131,21 @@ def _scale_text(scale: float) -> str:
 
 def data_statement(config: dict, households: int, first_period: str | None = None,
                    last_period: str | None = None, language: str = "zh",
-                   comparative: bool = False) -> str:
+                   comparative: bool = False, absent_domains: Sequence[str] = ()) -> str:
     """What the data behind a page are: a synthetic sample at scale x of the county (and that
     headline counts are scaled up while every other section counts the sample), or real
-    exports with their date range. From the ``data`` and ``simulate`` sections the report job
-    receives."""
+    exports with their date range and the optional domains they lack (the cleaning report's
+    ``domains_absent``). From the ``data`` and ``simulate`` sections the report job receives."""
     source = config["data"]["source"]
     if source == "synthetic":
         scale = float(config["simulate"]["scale"])
         key = "data_synthetic_index" if comparative else "data_synthetic"
         return t(key, language, scale=_scale_text(scale), households=f"{households:,}")
     key = "data_files_index" if comparative else "data_files"
-    return t(key, language, start=first_period or "—", end=last_period or "—",
+    text = t(key, language, start=first_period or "—", end=last_period or "—",
              households=f"{households:,}")
+    if absent_domains:
+        sep = "、" if language == "zh" else ", "
+        text += " " + t("data_absent", language,
+                        domains=sep.join(domain_label(d, language) for d in absent_domains))
+    return text

@@ -155,6 +155,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "households). The sample is {scale} of the county's size, {households} households; "
         "counts in the headline section are scaled up to the county (divided by {scale}), every other "
         "section counts the sample."),
+    "data_absent": ("导出数据中没有以下内容，相关特征、规则条件和图表均未使用：{domains}。",
+                    "The exports have no {domains}: the features, rule triggers and charts built "
+                    "on them are left out."),
     "data_files": (
         "数据来源：县级监测系统导出数据（{start}至{end}），共{households}户；各节均为导出数据中的户数。",
         "Data: the county's monitoring-system exports ({start} to {end}), {households} "
@@ -273,6 +276,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "robustness_some": ("仅在部分机制下成立（不作为结论）：{items}。", "Holds under some mechanisms only (not a finding): {items}."),
 }
 
+DOMAIN_LABELS: dict[str, tuple[str, str]] = {
+    "income_components": ("收入分项", "income components"),
+    "place": ("乡镇和村", "towns and villages"),
+    "demographics": ("家庭人口结构", "household demographics"),
+    "health_status": ("残疾和慢性病", "disability and chronic illness"),
+    "poverty_register": ("脱贫户登记信息", "poverty register"),
+    "medical": ("医疗费用", "medical spending"),
+    "disaster": ("灾害损失", "disaster losses"),
+    "assistance": ("低保和公益岗位", "dibao and public-welfare jobs"),
+    "housing_water": ("住房和饮水安全", "housing and water safety"),
+    "monitoring": ("监测状态和类型", "monitoring status and type"),
+    "events": ("识别和风险消除记录", "identification and elimination records"),
+}
+
 MECHANISM_LABELS: dict[str, tuple[str, str]] = {
     "income_dynamics": ("收入波动主导", "Income dynamics"),
     "shocks": ("冲击主导", "Shocks"),
@@ -364,6 +381,12 @@ def code_label(kind: str, code: str | None, language: str = "zh") -> str:
     if language != "zh":
         return code.replace("_", " ")
     return tables[kind].get(code, code)
+
+
+def domain_label(name: str, language: str = "zh") -> str:
+    """An optional data domain's name on a page."""
+    zh, en = DOMAIN_LABELS.get(name, (name, name))
+    return zh if language == "zh" else en
 
 
 def mechanism_label(name: str, language: str = "zh") -> str:
