@@ -48,7 +48,7 @@ from relapse_models.report.capacity import at_capacity
 from relapse_models.report.display import show_figure, show_table
 from relapse_models.report.places import place_names
 from relapse_models.report.summary import data_statement, plain_summary, summary_html
-from relapse_models.report.words import t
+from relapse_models.report.words import domain_label, t
 from relapse_models.stages.notebook import chdir_project_root
 
 
@@ -71,9 +71,11 @@ horizon = config["monitoring"]["horizon_quarters"]
 synthetic = config["data"]["source"] == "synthetic"
 profile = load_profile(profile_path)
 name = profile["name_zh"] if lang == "zh" else profile["name_en"]
-panel = read_parquet(panel_path, columns=["household_id", "year", "quarter", "risk_type",
-                                          "disaster_type", "disaster_loss"])
-features = read_parquet(features_path, columns=rc.FEATURE_COLUMNS_READ)
+# a real export may lack a domain: its sections then say so (cleaning report: domains_absent)
+panel = read_parquet(panel_path, columns=["household_id", "year", "quarter"],
+                     optional=["risk_type", "disaster_type", "disaster_loss"])
+features = read_parquet(features_path, columns=rc.FEATURE_COLUMNS_READ,
+                        optional=rc.FEATURE_COLUMNS_OPTIONAL)
 periods = sorted(set(zip(panel["year"], panel["quarter"], strict=True)))
 towns = place_names(features["town_id"].dropna().unique(), synthetic, "town", lang)
 recommended = read_json(recommended_path)[county]
@@ -111,8 +113,11 @@ if rcal.has_calibration(recon):
 # %%
 display(Markdown(f"## {t('risk', lang)}"))
 display(Markdown(f"*{t('suppressed_note', lang, min_cell=min_cell)}*"))
-risk = rc.risk_type_table(panel, min_cell, lang)
-show_table(risk, t("caption_risk", lang))
+risk = rc.risk_type_table(panel, min_cell, lang) if "risk_type" in panel else pd.DataFrame()
+if "risk_type" not in panel:
+    display(Markdown(t("section_absent", lang, domain=domain_label("monitoring", lang))))
+else:
+    show_table(risk, t("caption_risk", lang))
 if not risk.empty:
     show_figure(plots.bar_counts(risk, t("risk_type", lang), t("households", lang),
                                  t("risk_type", lang)),
@@ -143,16 +148,22 @@ show_figure(plots.period_lines(wide.reset_index(), "period",
 
 # %%
 display(Markdown(f"### {t('medical_burden', lang)}"))
-medical = rc.medical_burden(features, min_cell)
-show_figure(plots.period_lines(medical, "period", {"catastrophic_pct": t("catastrophic_share", lang)},
-                               t("medical_burden", lang), y_label="%"), t("alt_medical", lang))
+if "catastrophic_health" in features:
+    medical = rc.medical_burden(features, min_cell)
+    show_figure(plots.period_lines(medical, "period", {"catastrophic_pct": t("catastrophic_share", lang)},
+                                   t("medical_burden", lang), y_label="%"), t("alt_medical", lang))
+else:
+    display(Markdown(t("section_absent", lang, domain=domain_label("medical", lang))))
 
 # %%
 display(Markdown(f"### {t('disaster_exposure', lang)}"))
-disaster = rc.disaster_exposure(panel, min_cell)
-show_figure(plots.period_lines(disaster, "period", {"disaster_pct": t("disaster_share", lang)},
-                               t("disaster_exposure", lang), y_label="%"), t("alt_disaster", lang))
-show_table(rc.disaster_types(panel, min_cell, lang), t("caption_disaster_types", lang))
+if {"disaster_type", "disaster_loss"} <= set(panel):
+    disaster = rc.disaster_exposure(panel, min_cell)
+    show_figure(plots.period_lines(disaster, "period", {"disaster_pct": t("disaster_share", lang)},
+                                   t("disaster_exposure", lang), y_label="%"), t("alt_disaster", lang))
+    show_table(rc.disaster_types(panel, min_cell, lang), t("caption_disaster_types", lang))
+else:
+    display(Markdown(t("section_absent", lang, domain=domain_label("disaster", lang))))
 
 # %%
 display(Markdown(f"## {t('models', lang)}"))

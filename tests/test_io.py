@@ -92,3 +92,11 @@ def test_floats_written_to_twelve_significant_digits(tmp_path):
     assert json.loads((tmp_path / "a.json").read_text())["x"] == [0.3, 0.010871638375, 1234.5, 7.0]
     for text in (csv, (tmp_path / "a.json").read_text()):
         assert not re.search(r"\d{17}", text)
+
+
+def test_optional_columns_are_read_when_present(tmp_path):
+    df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    write_parquet(df, tmp_path / "x.parquet")
+    got = read_parquet(tmp_path / "x.parquet", columns=["a"], optional=["b", "not_there"])
+    assert list(got.columns) == ["a", "b"]
+    assert list(read_parquet(tmp_path / "x.parquet", columns=["a"], optional=["c"]).columns) == ["a"]

@@ -158,3 +158,18 @@ def test_published_rows_leave_out_the_checks():
                                         "calibration_warning", "line.2021", "source_check",
                                         "structure.persons"]})
     assert published_rows(recon)["indicator"].tolist() == ["elimination_rate", "structure.persons"]
+
+
+def test_a_figure_whose_domain_the_data_lack_is_said_not_computable():
+    """An export without medical columns: the reimbursement rate has no value and says why;
+    every other figure is still computed."""
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    cfg["simulate"]["scale"] = 0.01
+    profile = load_profile(ROOT / "config" / "counties" / "yeji.yaml")
+    sim = simulate_county(profile, cfg, 3)
+    panel = sim.panel.drop(columns=["medical_total", "medical_reimbursed", "medical_oop"])
+    cfg["data"] = {"source": "files"}
+    table = reconcile(profile, sim.households, panel, sim.events, cfg).set_index("indicator")
+    row = table.loc["medical_reimbursement_rate"]
+    assert pd.isna(row["computed"]) and "not computable: the data have no 'medical_" in row["source"]
+    assert table.drop(index="medical_reimbursement_rate")["computed"].notna().all()

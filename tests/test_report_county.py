@@ -321,7 +321,7 @@ def test_feature_tables_need_only_the_columns_read():
     sim = simulate_county(profile, config, 4)
     full = build_features(sim.households, sim.panel, sim.events,
                           lines_for_province(config["monitoring"], profile["province_en"]), config)
-    few = full[rc.FEATURE_COLUMNS_READ].copy()
+    few = full[rc.FEATURE_COLUMNS_READ + rc.FEATURE_COLUMNS_OPTIONAL].copy()
     assert len(rc.FEATURE_COLUMNS_READ) < len(full.columns) / 3
     for table in (lambda f: rc.town_table(f, 5, "zh"), lambda f: rc.town_quarterly(f, 5),
                   rc.income_trajectory, lambda f: rc.medical_burden(f, 5)):

@@ -12,7 +12,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +54,13 @@ def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a parquet file written by :func:`write_parquet` (column selection keeps memory low)."""
+def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None,
+                 optional: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a parquet file written by :func:`write_parquet` (column selection keeps memory low).
+    ``optional`` columns are read when the file has them: a real export may lack a domain."""
+    if optional:
+        names = set(pq.read_schema(path).names)
+        columns = [*(columns or []), *(c for c in optional if c in names)]
     return pq.read_table(path, columns=columns).to_pandas()
 
 

@@ -264,11 +264,17 @@ def reconcile(profile: Mapping[str, Any], households: pd.DataFrame, panel: pd.Da
                 f"({', '.join(sorted(k for k in funcs if '.' not in k))})"
             )
         pop = fig.get("population", DEFAULT_POPULATION.get(name, "all"))
-        value = funcs[name](pop)
+        kind = " (target)" if fig.get("kind") == "target" else ""
+        try:
+            value = funcs[name](pop)
+        except KeyError as err:  # a domain the export does not have (real data): said, not hidden
+            column = str(err.args[0]) if err.args else ""
+            if column in households.columns or column in panel.columns or column in events.columns:
+                raise
+            value, kind = float("nan"), f"{kind} (not computable: the data have no {column!r})"
         if fig["unit"] in COUNT_UNITS:
             value = value / scale
         published = float(fig["value"])
-        kind = " (target)" if fig.get("kind") == "target" else ""
         rows.append({
             "county_id": profile["county_id"],
             "indicator": name,

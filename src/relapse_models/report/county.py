@@ -25,8 +25,10 @@ from relapse_models.report.words import (
 
 FEATURE_COLUMNS_READ: list[str] = [
     "household_id", "town_id", "year", "quarter", "monitored_now", "income_pc_4q", "line",
-    "poverty_alleviated", "catastrophic_health", "oop_to_line",
+    "poverty_alleviated",
 ]
+FEATURE_COLUMNS_OPTIONAL: list[str] = ["catastrophic_health", "oop_to_line"]
+"""Read when present: a real export without medical spending has no medical burden."""
 """The feature columns the county report's tables read (:func:`town_table`,
 :func:`town_quarterly`, :func:`income_trajectory`, :func:`medical_burden`): read only these
 (``read_parquet(path, columns=FEATURE_COLUMNS_READ)``), a fraction of a province-scale

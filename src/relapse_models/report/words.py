@@ -158,6 +158,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_absent": ("导出数据中没有以下内容，相关特征、规则条件和图表均未使用：{domains}。",
                     "The exports have no {domains}: the features, rule triggers and charts built "
                     "on them are left out."),
+    "section_absent": ("*导出数据中没有{domain}，本节从略。*", "*The exports have no {domain}: this section is left out.*"),
     "data_files": (
         "数据来源：县级监测系统导出数据（{start}至{end}），共{households}户；各节均为导出数据中的户数。",
         "Data: the county's monitoring-system exports ({start} to {end}), {households} "

@@ -60,7 +60,9 @@ def _features_at_lines(
 
     config = default_config() if config is None else config
     horizon = int(config["monitoring"]["horizon_quarters"])
-    triggers = list(RULE_INPUTS)
+    # a trigger whose domain the data lack (real exports) is left out, as the rule leaves it out
+    triggers = [c for c in RULE_INPUTS if base_features is None or c in base_features
+                or c == "income_ratio"]
     columns = ["household_id", "year", "quarter", *triggers, "line", "relapse_event", "at_risk",
                "relapse_in_quarters", "relapse"]
     # blocks of whole households in id order (the row order of one build on all of them)
@@ -100,7 +102,7 @@ def _features_at_lines(
             f["at_risk"] = (pd.Series(event) == False).fillna(False).astype(bool)  # noqa: E712
             f["relapse_in_quarters"] = df["relapse_in_quarters"].array[sel]
             f["relapse"] = df["relapse"].array[sel]
-            parts[i].append(f[columns])
+            parts[i].append(f[[c for c in columns if c in f]])
     return [(float(m), pd.concat(p, ignore_index=True)) for m, p in zip(multipliers, parts,
                                                                          strict=True)]
 
@@ -121,7 +123,8 @@ def _block_at_base_line(
     line_free = [c for c in triggers if c != "income_ratio"]
     df = sort_panel(block[[*keys, *INCOME_COLUMNS, "production_cost"]], households)
     if base_rows is None:
-        fixed = build_features(households, block, events, lines, config)[keys + line_free]
+        built = build_features(households, block, events, lines, config)
+        fixed = built[keys + [c for c in line_free if c in built]]
     else:
         base, rows = base_rows
         at = rows[df["_row"].to_numpy()]
