@@ -343,3 +343,13 @@ def test_fitted_logit_keeps_no_training_data():
     np.testing.assert_allclose(table["coef"], reference.params[table.index], rtol=1e-8)
     np.testing.assert_allclose(table["se"], reference.bse[table.index], rtol=1e-8)
     np.testing.assert_allclose(model.predict_proba(X)[:, 1], reference.predict(X), rtol=1e-8)
+
+
+def test_gbm_with_cases_in_one_village_is_not_fitted_and_says_why(logit_data):
+    """All relapses in one village: the village split leaves the trees or the calibrator
+    without a case, so the gbm is reported not fitted rather than scored."""
+    d = logit_data.iloc[:4000].copy()
+    d["y"] = np.where(d["village_id"] == d["village_id"].iloc[0], d["y"], 0)
+    assert d["y"].sum() >= 2
+    with pytest.raises(ModelNotFitted, match="relapse .* rows .* too few villages or cases"):
+        GBMModel(features=["x1", "x2", "flag"]).fit(d, d["y"], groups=d["village_id"])

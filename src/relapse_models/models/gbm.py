@@ -37,6 +37,7 @@ from sklearn.model_selection import (
     StratifiedShuffleSplit,
 )
 
+from relapse_models.models.logit import ModelNotFitted
 from relapse_models.outcome.features import model_columns
 from relapse_models.outcome.relapse import as_float_label
 
@@ -46,6 +47,19 @@ GBM_GRID: tuple[dict, ...] = (
     {"max_leaf_nodes": 31, "min_samples_leaf": 50, "l2_regularization": 10.0},
 )
 """Tree settings the tuning year chooses among (small to large trees)."""
+
+
+MIN_ROWS_PER_CLASS = 2
+"""Fewest rows of each class the trees and the calibrator need; fewer (a small county's held-out
+villages with no relapse) and the model is reported not fitted, never scored."""
+
+
+def _check_both_classes(y: np.ndarray, rows: np.ndarray, what: str) -> None:
+    counts = np.bincount(y[rows], minlength=2) if len(rows) else np.zeros(2, int)
+    if counts.min() < MIN_ROWS_PER_CLASS:
+        raise ModelNotFitted(
+            f"gbm: {what} would see {int(counts[1])} relapse and {int(counts[0])} other rows "
+            f"(at least {MIN_ROWS_PER_CLASS} of each needed): too few villages or cases")
 
 
 class GBMModel:
@@ -124,6 +138,8 @@ class GBMModel:
         g = None if groups is None else np.asarray(groups)[keep]
         if self.cv <= 1:
             fit_rows, cal_rows = self._split(Xa, ya, g, np.arange(len(ya)), self.calibration_share)
+            _check_both_classes(ya, fit_rows, "the trees")
+            _check_both_classes(ya, cal_rows, "the calibrator (villages held out from the trees)")
             if self.early_stopping:  # stop on other held-out villages, not on random rows
                 share = self.calibration_share / max(1.0 - self.calibration_share, 1e-9)
                 grow, stop = self._split(Xa, ya, g, fit_rows, share)
