@@ -116,6 +116,14 @@ def test_the_page_shows_why_a_failure_is_accepted(anshun):
     assert shown["年份"].tolist() == [2025] and shown["检验指标"].str.startswith("新识别率").all()
 
 
+def test_a_rate_of_nobody_is_undefined_not_a_failure(anshun):
+    a = anchors(anshun, 2021)["identification_rate"][0]
+    rates = _rates([a] * 3, [a] * 3, [np.nan, 60, 70])
+    results = check(rates, anshun, _config()).query("figure == 'elimination_rate'")
+    assert results["status"].tolist() == ["undefined", "pass", "pass"]
+    enforce(check(rates, anshun, _config()))  # nothing to stop
+
+
 def test_small_runs_widen_the_band_by_binomial_noise(anshun):
     a = anchors(anshun, 2021)["identification_rate"][0]
     n = 500
@@ -155,7 +163,7 @@ def test_calibration_section_reads_the_reconciliation(tiny_tables, anshun):
     guards = rcal.guard_table(recon, "zh")
     assert len(guards) == 9 and set(guards["年份"]) == {2021, 2022, 2023}
     # an accepted failure shows the config's reason after the status
-    assert guards["结果"].str.match(r"^(通过|未通过|未通过（配置中已接受）(：.+)?)$").all()
+    assert guards["结果"].str.match(r"^(通过|未通过|无法计算（尚无可计的户）|未通过（配置中已接受）(：.+)?)$").all()
     assert rcal.line_table(recon, "zh")["来源"].tolist() == ["假设（外推或全国参考）"] * 3
     assert rcal.warnings(recon) == ["trend at its bound"]
     assert rcal.source_check(recon, "en").startswith("source text not at hand")

@@ -45,7 +45,8 @@ county's hardly widen the band."""
 
 COLUMNS = ["county_id", "year", "figure", "value", "anchor", "low", "high", "anchor_source",
            "status", "reason"]
-"""One row per county, year and figure; ``status`` is ``pass``, ``fail`` or ``accepted``
+"""One row per county, year and figure; ``status`` is ``pass``, ``fail``, ``accepted`` or
+``undefined`` (a rate with nothing to count, e.g. eliminations before anyone is identified)
 (``reason``: why the config accepts it, shown on the page)."""
 
 
@@ -174,8 +175,10 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
             margin = 100.0 * NOISE_Z * np.sqrt(p * (1 - p) / max(n, 1))
             low, high = max(low - margin, 0.0), min(high + margin, 100.0)
             ok = low <= value <= high
-            reason = None if ok else _accepted(accept, county, rec.year, fig)
-            status = "pass" if ok else ("accepted" if reason is not None else "fail")
+            reason = None if ok or np.isnan(value) else _accepted(accept, county, rec.year, fig)
+            # a rate of nobody (no household yet identified) is undefined, not implausible
+            status = ("undefined" if np.isnan(value) else "pass" if ok
+                      else "accepted" if reason is not None else "fail")
             rows.append({"county_id": county, "year": int(rec.year), "figure": fig,
                          "value": value, "anchor": a, "low": low, "high": high,
                          "anchor_source": source, "status": status, "reason": reason or ""})

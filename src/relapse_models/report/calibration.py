@@ -20,6 +20,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "pass": ("通过", "pass"),
     "accepted": ("未通过（配置中已接受）", "failed, accepted in the config"),
     "fail": ("未通过", "failed"),
+    "undefined": ("无法计算（尚无可计的户）", "undefined (nothing to count yet)"),
 }
 PROVENANCE_LABELS: dict[str, tuple[str, str]] = {
     "published": ("公开数据", "published"),

@@ -139,13 +139,17 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
         s, hb, hr = parts(kappa, k0)
         return ((1 - s) * hb * (1 - hr)).sum() - new_hh
 
-    def fit_tau() -> None:
+    def fit_tau(final: bool = False) -> None:
+        """The trend for the current size tilt; only the final fit's bound is a warning (the
+        size tilt's root search tries tilts that are not the answer)."""
         if new_hh is None:
             return
         lo, hi = -1.5, 1.5
         g_lo, g_hi = new_gap(lo), new_gap(hi)
         if g_lo > 0 or g_hi < 0:
-            notes.append("new identifications in the report year out of reach; trend at its bound")
+            if final:
+                notes.append("new identifications in the report year out of reach; trend at "
+                             "its bound")
             state["tau"] = lo if g_lo > 0 else hi
         else:
             state["tau"] = brentq(new_gap, lo, hi, xtol=1e-5)
@@ -166,7 +170,7 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
             state["beta"] = lo if g_lo > 0 else hi
         else:
             state["beta"] = brentq(persons_gap, lo, hi, xtol=1e-4)
-    fit_tau()
+    fit_tau(final=True)
     k0, kappa = flow()
     s, hb, hr = parts(kappa, k0)
     pc = 1 - (1 - s) * hb * hr
