@@ -169,6 +169,9 @@ else:
 display(Markdown(f"## {t('models', lang)}"))
 metrics = read_json(models_path)
 show_table(rc.model_table(metrics, county, lang), t("caption_models", lang))
+notes = rc.fit_notes(metrics, lang)
+if notes:
+    display(Markdown(f"**{t('fit_notes', lang)}**\n\n" + "\n".join(f"- {n}" for n in notes)))
 coefficients = pd.read_csv(coefficients_path, encoding="utf-8-sig")
 odds = rc.odds_ratio_table(coefficients, lang)
 show_table(odds, t("caption_coefficients", lang))

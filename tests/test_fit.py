@@ -340,3 +340,18 @@ def test_load_features_keeps_the_labelled_rows_of_every_row_group(feature_frame,
     expected.drop(columns=fit.LABEL_COLUMN).to_parquet(bad, index=False)
     with pytest.raises(ValueError, match="bad.parquet.*relapse"):
         fit.load_features([str(bad)])
+
+
+def test_tuning_keeps_the_defaults_when_the_gbm_cannot_be_fitted(monkeypatch, feature_frame, config):
+    """Too few cases before the tuning year for the gbm's village split: the defaults are kept
+    and the reason recorded (models.json, the page), never a crash of the stage."""
+    from relapse_models.models.gbm import GBMModel
+    from relapse_models.models.logit import ModelNotFitted
+
+    def refuse(self, X, y, groups=None):
+        raise ModelNotFitted("gbm: the calibrator would see 0 relapse rows")
+
+    monkeypatch.setattr(GBMModel, "fit", refuse)
+    report = fit.tune(feature_frame, config, ("gbm",))
+    assert report["settings"] == {} and "could not be made" in report["skipped"]
+    assert "0 relapse rows" in report["skipped"]

@@ -363,3 +363,18 @@ def test_by_quarter_is_pandas_groupby(quarters, town_dtype):
         expected = frame.groupby(keys, observed=True).agg(**aggs).reset_index()
         pd.testing.assert_frame_equal(rc._by_quarter(frame, aggs, by_town), expected,
                                       check_exact=True)
+
+
+def test_fit_notes_say_what_was_not_fitted_warned_skipped_or_left_out():
+    metrics = {
+        "fits": {"gbm": {"fitted": False, "reason": "too few villages or cases"},
+                 "logit": {"fitted": True, "warnings": ["L2-penalised fit, intervals withheld"]},
+                 "rule": {"fitted": True}},
+        "tuning": {"skipped": "the tuning split holds one outcome only: defaults kept"},
+        "vulnerability": {"in_comparisons": False, "note": "mean 0.08 x the observed rate"},
+    }
+    zh = rc.fit_notes(metrics, "zh")
+    assert zh[0] == "梯度提升树（校准）未拟合，不参与比较：too few villages or cases"
+    assert zh[1].startswith("Logit 回归") and "L2-penalised" in zh[1]
+    assert "默认值" in zh[2] and "脆弱性" in zh[3] and len(zh) == 4
+    assert rc.fit_notes({"fits": {"rule": {"fitted": True}}}, "en") == []

@@ -486,3 +486,23 @@ def cleaning_rules_table(report: dict, language: str = "zh") -> pd.DataFrame:
         d = d.groupby(["table", "rule"], as_index=False, sort=False)["n"].sum()
     return d.rename(columns={"table": t("table", language), "rule": t("rule", language),
                              "n": t("rows_quarantined", language)})
+
+
+def fit_notes(metrics: dict, language: str = "zh") -> list[str]:
+    """What the page must say about the fits (models.json): a model not fitted and why, each
+    fit's warnings (separation, penalised fit, dropped columns), tuning that fell back to the
+    defaults, and a vulnerability score left out of the comparisons."""
+    out = []
+    for name, report in (metrics.get("fits") or {}).items():
+        label = model_label(name, language)
+        if not report.get("fitted", False):
+            out.append(t("fit_not_fitted", language, model=label, reason=report.get("reason", "")))
+        out += [t("fit_warning", language, model=label, warning=w) for w in report.get("warnings", [])]
+    skipped = (metrics.get("tuning") or {}).get("skipped")
+    if skipped:
+        out.append(t("tuning_skipped", language, reason=skipped))
+    vul = metrics.get("vulnerability") or {}
+    if vul and not vul.get("in_comparisons", True):
+        out.append(t("vulnerability_left_out", language, model=model_label("vulnerability", language),
+                     note=vul.get("note", "")))
+    return out

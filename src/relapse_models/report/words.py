@@ -159,6 +159,12 @@ TEXT: dict[str, tuple[str, str]] = {
                     "The exports have no {domains}: the features, rule triggers and charts built "
                     "on them are left out."),
     "section_absent": ("*导出数据中没有{domain}，本节从略。*", "*The exports have no {domain}: this section is left out.*"),
+    "fit_notes": ("模型拟合说明", "Notes on the fits"),
+    "fit_not_fitted": ("{model}未拟合，不参与比较：{reason}", "{model} was not fitted and is not compared: {reason}"),
+    "fit_warning": ("{model}：{warning}", "{model}: {warning}"),
+    "tuning_skipped": ("梯度提升树的超参数未在调参年份选择，使用默认值：{reason}",
+                       "The gradient boosting's settings were not chosen on the tuning year (defaults used): {reason}"),
+    "vulnerability_left_out": ("{model}不参与比较：{note}", "{model} is left out of the comparisons: {note}"),
     "data_files": (
         "数据来源：县级监测系统导出数据（{start}至{end}），共{households}户；各节均为导出数据中的户数。",
         "Data: the county's monitoring-system exports ({start} to {end}), {households} "

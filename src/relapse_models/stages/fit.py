@@ -214,7 +214,7 @@ def tune(
     and scored on its at-risk rows; the highest PR-AUC wins (the lead metric for a rare
     outcome). Returns the candidates' tuning-year metrics, the choice, and
     ``settings`` (model -> parameters) for the final fit; no choice (the defaults, with the
-    reason) when the tuning split has no rows or no positive."""
+    reason) when the tuning split has no rows or no positive, or too few cases to fit."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from relapse_models.models.gbm import GBM_GRID
@@ -249,8 +249,12 @@ def tune(
     groups = cluster_groups(features.loc[rows, "village_id"], "tuning: gbm")
     candidates = []
     for params in GBM_GRID:
-        model = MODELS["gbm"](**model_params("gbm", config), **params).fit(
-            features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups)
+        try:
+            model = MODELS["gbm"](**model_params("gbm", config), **params).fit(
+                features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups)
+        except ModelNotFitted as err:  # too few cases before the tuning year: defaults kept
+            report["skipped"] = f"the tuning fit could not be made: {err}"
+            return report
         p = model.predict_proba(features.loc[val, inputs])[:, 1]
         candidates.append({"params": dict(params),
                            "pr_auc": float(average_precision_score(y_val, p)),
