@@ -111,7 +111,10 @@ def test_each_county_has_its_own_lean_fit_on_its_own_test_rows(project):
         )
         assert "leave_one_county_out" not in metrics
         assert set(metrics["out_of_time"]) == {"pooled", county}
-        assert set(metrics["out_of_time"][county]) >= {"rule", "logit", "gbm", "oracle"}
+        scored = set(metrics["out_of_time"][county])
+        assert {"rule", "income_ratio", "oracle"} <= scored
+        for name in ("logit", "gbm"):  # a tiny county may leave too few cases: said, not hidden
+            assert name in scored or metrics["fits"][name]["reason"], (county, name)
         own = read_parquet(
             project / "data" / "processed" / "models" / county / "predictions.parquet"
         )
