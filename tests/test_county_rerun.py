@@ -25,9 +25,10 @@ COUNTIES = load_config()["counties"]
 COUNTY_CHAIN = ("simulate", "clean", "features", "fit_county", "reconcile", "thresholds",
                 "county_report")
 """One job each per county: what a change to that county's profile must rerun."""
-COMBINING = ("fit", "combine_reconciliation", "combine_thresholds", "combine_tier_comparison",
-             "comparative_report", "all")
-"""Jobs over all counties: the pooled province-level fit and the combined tables and page."""
+COMBINING = ("fit", "robustness", "combine_reconciliation", "combine_thresholds",
+             "combine_tier_comparison", "comparative_report", "all")
+"""Jobs over all counties: the pooled province-level fit, the robustness across mechanisms
+(it simulates every county again), and the combined tables and page."""
 
 
 def planned_jobs(dry_run_output: str) -> list[tuple[str, str | None]]:
