@@ -50,6 +50,7 @@ def _covered(model: LogitModel, truth: dict[str, float], alpha: float) -> list[b
     return [bool(tab.loc[t, "ci_low"] < np.exp(b) < tab.loc[t, "ci_high"]) for t, b in truth.items()]
 
 
+@pytest.mark.slow
 def test_logit_mode_one_seed():
     """One seed: every coefficient inside its 99.9 % interval (a miss is a 1-in-1000 event
     per coefficient when the intervals are right), at least 7 of 9 inside the 95 % ones."""

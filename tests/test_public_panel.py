@@ -262,6 +262,7 @@ def test_real_best_model_beats_no_skill(fitted):
     assert pooled.loc[best, "auc"] > pooled.loc["income_ratio", "auc"] > 0.5
 
 
+@pytest.mark.slow
 def test_real_sdg_trigger_beats_no_skill(raw):
     """With the SDG 3.8.2 trigger (OOP >= 10 % of income, no near-line mechanism) the signal
     is weaker but real: measured logit 0.85, gbm 0.77 (point estimates)."""

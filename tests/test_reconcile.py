@@ -29,8 +29,8 @@ def yeji():
     return _run("yeji", 0.5)
 
 
-def test_columns_and_rows(yeji):
-    profile, table = yeji
+def test_columns_and_rows():
+    profile, table = _run("yeji", 0.05)
     assert list(table.columns) == COLUMNS
     reproducible = {k for k, v in profile["published"].items()
                     if v["value"] is not None and v.get("reproducible", True)}
@@ -41,6 +41,7 @@ def test_columns_and_rows(yeji):
     assert table["source"].str.startswith(profile["source"]["file"]).all()
 
 
+@pytest.mark.slow
 def test_yeji_within_tolerance(yeji):
     _, table = yeji
     for _, row in table.iterrows():
