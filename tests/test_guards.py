@@ -122,6 +122,14 @@ def test_a_rate_of_nobody_is_undefined_not_a_failure(anshun):
     results = check(rates, anshun, _config()).query("figure == 'elimination_rate'")
     assert results["status"].tolist() == ["undefined", "pass", "pass"]
     enforce(check(rates, anshun, _config()))  # nothing to stop
+    from relapse_models.report import calibration as rcal
+
+    record = {"county_id": "anshun", "notes": [], "lines": [],
+              "sources": {"status": "no_text", "sentences": 0, "file": None, "reason": ""},
+              "guards": check(rates, anshun, _config()).to_dict(orient="records")}
+    shown = rcal.guard_table(reconciliation_rows(record), "zh")
+    row = shown[shown["结果"].str.startswith("无法计算")]
+    assert row["模拟值"].tolist() == ["—"]  # no 'nan' on a page
 
 
 def test_small_runs_widen_the_band_by_binomial_noise(anshun):

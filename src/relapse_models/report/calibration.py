@@ -10,6 +10,7 @@ import re
 import pandas as pd
 
 from relapse_models.outcome.guards import REASON_MARK
+from relapse_models.report.tables import format_metric
 
 FIGURE_LABELS: dict[str, tuple[str, str]] = {
     "identification_rate": ("新识别率（户，%）", "Identification rate (households, %)"),
@@ -93,7 +94,7 @@ def guard_table(recon: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
         rows.append({
             _pick(HEADERS, "year", language): int(year),
             _pick(HEADERS, "figure", language): _pick(FIGURE_LABELS, figure, language),
-            _pick(HEADERS, "value", language): f"{r.computed:.2f}",
+            _pick(HEADERS, "value", language): format_metric(r.computed, ".2f"),
             _pick(HEADERS, "band", language): band.removeprefix("band ").replace(", ", " – "),
             _pick(HEADERS, "anchor", language): f"{r.published:.2f}（{anchor_source(source, language)}）",
             _pick(HEADERS, "status", language): shown,

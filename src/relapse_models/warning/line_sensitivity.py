@@ -60,9 +60,12 @@ def _features_at_lines(
 
     config = default_config() if config is None else config
     horizon = int(config["monitoring"]["horizon_quarters"])
-    # a trigger whose domain the data lack (real exports) is left out, as the rule leaves it out
-    triggers = [c for c in RULE_INPUTS if base_features is None or c in base_features
-                or c == "income_ratio"]
+    # a trigger whose domain the data lack (real exports) is left out, as the rule leaves it
+    # out: the features of one household say which the data can give
+    first = panel["household_id"].iloc[:1]
+    probe = build_features(households, panel[panel["household_id"].isin(first)], events, lines,
+                           config)
+    triggers = [c for c in RULE_INPUTS if c in probe]
     columns = ["household_id", "year", "quarter", *triggers, "line", "relapse_event", "at_risk",
                "relapse_in_quarters", "relapse"]
     # blocks of whole households in id order (the row order of one build on all of them)
