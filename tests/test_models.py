@@ -129,6 +129,7 @@ def test_logit_formula_interface(logit_data):
     assert m.predict_proba(d).shape == (5000, 2)
 
 
+@pytest.mark.slow
 def test_gbm_close_to_oracle_and_calibrated(logit_data):
     d = logit_data
     train, test = d.iloc[:15000], d.iloc[15000:]

@@ -54,6 +54,7 @@ def test_yeji_within_tolerance(yeji):
             assert abs(row["rel_diff"]) <= 0.03, row["indicator"]
 
 
+@pytest.mark.slow
 def test_counts_scaled_back_and_rates_kept():
     _, small = _run("xunyi", 0.05)
     _, large = _run("xunyi", 0.2)

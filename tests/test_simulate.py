@@ -97,6 +97,7 @@ def test_true_prob_is_calibrated_and_certain_cases_are_one(yeji):
         assert abs(gap) < 4 * se + 2, (gap, se)
 
 
+@pytest.mark.slow
 def test_counts_follow_scale_and_calibration_hits_expected():
     p = _profile("shangluo")
     for scale in (0.01, 0.02):

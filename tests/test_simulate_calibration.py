@@ -56,7 +56,8 @@ def _growth_se(sim, profile: dict, relocated: bool) -> float:
 
 
 @pytest.mark.parametrize(("cid", "mechanism"), [(c, "income_dynamics") for c in COUNTIES]
-                         + [("shangluo", m) for m in MECHANISMS[1:]])
+                         + [pytest.param("shangluo", m, marks=pytest.mark.slow)
+                            for m in MECHANISMS[1:]])
 def test_rates_reconcile_at_small_scale(cid, mechanism):
     """Every published rate within 1 point (+ 4 binomial SE for the elimination rate, a share
     of the few monitored households of a small run), at about 8000 households."""
