@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= 2
+# pytest-xdist workers for make test: the two long shared pipeline runs of the suite are built
+# side by side; set 1 on a busy machine (each worker also starts pipelines of 2 cores)
+TEST_WORKERS ?= 2
 SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
 
 export PATH := $(abspath $(BIN)):$(PATH)
@@ -51,10 +54,10 @@ test: $(STAMP) browser  ## lint, then the test suite (includes a tiny real pipel
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/snakemake --lint --configfile tests/data/config_tiny.yaml
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 test-slow: $(STAMP)  ## the long statistical checks (many seeds)
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 unlock: $(STAMP)  ## release the folder after a hard-killed run (then run make report again)
 	$(SNAKEMAKE) --unlock

@@ -79,6 +79,7 @@ if robustness_dir:
     robust = pd.read_csv(Path(robustness_dir) / "metrics.csv", encoding="utf-8-sig")
     show_table(rcmp.robustness_matrix(robust, lang), t("caption_robustness", lang))
     show_table(rcmp.robustness_matrix(robust, lang, metric="pr_auc"), t("caption_robustness_pr", lang))
+    show_table(rcmp.robustness_matrix(robust, lang, metric="o_e"), t("caption_robustness_oe", lang))
 
 # %%
 display(Markdown(f"## {t('index_warning', lang)}"))

@@ -359,10 +359,40 @@ def new_project(root: Path, overrides: dict | None = None) -> Path:
 def pipeline_project(tmp_path_factory) -> Path:
     """A project folder after one full tiny pipeline run (shared by the whole session: tests
     only read it; a test that needs to change outputs makes its own folder)."""
-    workdir = new_project(tmp_path_factory.mktemp("project"))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _full_tiny_run(tmp_path_factory.mktemp("project"))
+    # under pytest-xdist every worker is its own session: the first to arrive builds the run
+    # in the folder all workers share, the others wait on the lock and read it
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent
+    workdir, done = shared / "project", shared / "project.done"
+    with open(shared / "project.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(workdir, ignore_errors=True)  # a worker that failed half-way
+            _full_tiny_run(workdir)
+            done.touch()
+    return workdir
+
+
+def _full_tiny_run(workdir: Path) -> Path:
+    new_project(workdir)
     run = run_snakemake(workdir)
     assert run.returncode == 0, f"pipeline failed:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
     return workdir
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With ``--dist loadgroup`` the tests of each long shared run go to one worker: the killed
+    and rerun pipeline's tests to one, the shared full run's readers to another, so the two
+    runs are built side by side rather than one after the other."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "interrupted_project" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("faults"))
+        elif "pipeline_project" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("pipeline"))
 
 
 @pytest.fixture(scope="session")

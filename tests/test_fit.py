@@ -355,3 +355,49 @@ def test_tuning_keeps_the_defaults_when_the_gbm_cannot_be_fitted(monkeypatch, fe
     report = fit.tune(feature_frame, config, ("gbm",))
     assert report["settings"] == {} and "could not be made" in report["skipped"]
     assert "0 relapse rows" in report["skipped"]
+
+
+def test_tuning_within_a_mask_is_tuning_on_those_rows_alone(feature_frame, config):
+    """The mask restricts both sides of the tuning split: the candidates score exactly as when
+    the other rows are not in the data at all."""
+    f = feature_frame
+    kept = f["county_id"] != f["county_id"].iloc[0]
+    masked = fit.tune(f, config, ("gbm",), within=kept)
+    alone = fit.tune(f[kept].reset_index(drop=True), config, ("gbm",))
+    assert masked["n_train"] == alone["n_train"] and masked["n_tune"] == alone["n_tune"]
+    assert masked["n_train"] < fit.tune(f, config, ("gbm",))["n_train"]
+    for a, b in zip(masked["candidates"], alone["candidates"], strict=True):
+        assert a["params"] == b["params"]
+        assert a["pr_auc"] == pytest.approx(b["pr_auc"]) and a["auc"] == pytest.approx(b["auc"])
+
+
+def test_each_held_out_county_has_its_own_tuning(monkeypatch, feature_frame, config):
+    """Leave-one-county-out never tunes with the county it then tests: one tuning per held-out
+    county, on the other counties' rows, and its settings are the ones that county's fit uses."""
+    f = feature_frame
+    masks, used = [], []
+
+    def spy_tune(features, cfg, models, within=None):
+        masks.append(within)
+        if within is None:
+            return {"settings": {"gbm": {"tag": "pooled"}}}
+        (gone,) = set(features["county_id"]) - set(features.loc[within, "county_id"])
+        return {"settings": {"gbm": {"tag": str(gone)}}}
+
+    def spy_fit(features, train, test, models, cfg, desc="", tuned=None):
+        used.append((desc, tuned["gbm"]["tag"]))
+        return pd.DataFrame({"score_rule": []}), {}
+
+    monkeypatch.setattr(fit, "tune", spy_tune)
+    monkeypatch.setattr(fit, "_fit_and_score", spy_fit)
+    monkeypatch.setattr(fit, "evaluate_predictions", lambda *a, **k: {})
+    monkeypatch.setattr(fit, "fit_reports", lambda fitted: {})
+    result = fit.fit_models(f, config, models=("rule", "gbm"), county_holdout=True, drivers=False)
+    counties = {str(c) for c in f["county_id"].unique()}
+    assert masks[0] is None and len(masks) == 1 + len(counties)
+    assert set(result.metrics["leave_one_county_out_tuning"]) == counties
+    for county, entry in result.metrics["leave_one_county_out_tuning"].items():
+        assert entry["settings"] == {"gbm": {"tag": county}}
+    assert used[0][1] == "pooled"  # the out-of-time fit keeps the pooled tuning
+    assert sorted(tag for _, tag in used[1:]) == sorted(counties)
+    assert all(tag in desc for desc, tag in used[1:])

@@ -81,6 +81,19 @@ def test_robustness_matrix_has_a_column_per_mechanism():
     assert table.iloc[0, 1].startswith("0.300")
 
 
+def test_observed_expected_is_a_robustness_metric_of_probabilities_only():
+    pooled = {"rule": {"recall_at_capacity": 0.3},
+              "logit": {"recall_at_capacity": 0.5, "o_e": 1.3, "o_e_ci": [1.1, 1.5]}}
+    rows = R.metric_rows(pooled, "shocks")
+    assert set(rows.loc[rows["model"] == "logit", "metric"]) == {*R.HEADLINE, "o_e"}
+    assert "o_e" not in set(rows.loc[rows["model"] == "rule", "metric"])  # a rule has no O/E
+    metrics = pd.concat([rows, R.metric_rows({"logit": {"o_e": 0.9}}, "low_capacity")])
+    table = rcmp.robustness_matrix(metrics, "en", metric="o_e")
+    assert table["Model"].tolist() == [rcmp.model_label("logit", "en")]  # no row for the rule
+    assert table["Shocks"].iloc[0].startswith("1.30 [1.10")
+    assert table["Persistent low capacity"].iloc[0].startswith("0.90")
+
+
 @pytest.fixture(scope="module")
 def tiny_config():
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))

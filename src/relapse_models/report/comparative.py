@@ -145,16 +145,18 @@ def tier_matrix(
 def robustness_matrix(metrics: pd.DataFrame, language: str = "zh",
                       metric: str = "recall_at_capacity") -> pd.DataFrame:
     """One row per model and baseline, one column per truth mechanism: ``metric`` with its
-    interval (the robustness stage's metrics table)."""
-    part = metrics[metrics["metric"] == metric]
-    mechanisms = list(dict.fromkeys(part["mechanism"]))
+    interval (the robustness stage's metrics table); a model with no value under any mechanism
+    (the rule has no observed/expected) has no row."""
+    part = metrics[(metrics["metric"] == metric) & metrics["value"].notna()]
+    mechanisms = list(dict.fromkeys(metrics["mechanism"]))
     rows = []
     for model in dict.fromkeys(part["model"]):
         row = {t("model", language): model_label(model, language)}
         for mech in mechanisms:
             r = part[(part["model"] == model) & (part["mechanism"] == mech)]
             row[mechanism_label(mech, language)] = "—" if r.empty else format_interval(
-                r["value"].iloc[0], r["ci_low"].iloc[0], r["ci_high"].iloc[0], language=language)
+                r["value"].iloc[0], r["ci_low"].iloc[0], r["ci_high"].iloc[0],
+                spec=".2f" if metric == "o_e" else ".3f", language=language)
         rows.append(row)
     return pd.DataFrame(rows)
 

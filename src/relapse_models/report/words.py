@@ -277,6 +277,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "interval excludes 0, with the same winner) is stated as a finding."),
     "caption_robustness": ("走访能力下的召回率 [95%置信区间]，全部县合并，检验年份", "Recall at capacity [95% CI], all counties pooled, test year"),
     "caption_robustness_pr": ("PR-AUC [95%置信区间]，全部县合并，检验年份", "PR-AUC [95% CI], all counties pooled, test year"),
+    "caption_robustness_oe": ("实际/预测发生数之比 O/E [95%置信区间]（1为校准良好；大于1为低估风险），全部县合并，检验年份", "Observed / expected O/E [95% CI] (1 is well calibrated; above 1 under-predicts), all counties pooled, test year"),
     "robustness_holds": ("在所有机制下成立：{metric}上，{winner}优于{loser}。", "Holds under every mechanism: on {metric}, {winner} beats {loser}."),
     "robustness_none": ("没有一项模型与基线（或两模型之间）的比较在所有机制下都成立。",
                         "No comparison of a model with a baseline (or of two models) holds under every mechanism."),

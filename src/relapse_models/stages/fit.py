@@ -206,7 +206,8 @@ def _fit_and_score(
 
 
 def tune(
-    features: pd.DataFrame, config: dict[str, Any], models: tuple[str, ...]
+    features: pd.DataFrame, config: dict[str, Any], models: tuple[str, ...],
+    within: pd.Series | None = None,
 ) -> dict[str, Any]:
     """Hyper-parameters chosen on the tuning year, never on the test year: each candidate of
     :data:`relapse_models.models.gbm.GBM_GRID` is trained on the years before
@@ -214,7 +215,10 @@ def tune(
     and scored on its at-risk rows; the highest PR-AUC wins (the lead metric for a rare
     outcome). Returns the candidates' tuning-year metrics, the choice, and
     ``settings`` (model -> parameters) for the final fit; no choice (the defaults, with the
-    reason) when the tuning split has no rows or no positive, or too few cases to fit."""
+    reason) when the tuning split has no rows or no positive, or too few cases to fit.
+
+    ``within`` (a boolean mask) restricts both sides of the split to those rows: the
+    leave-one-county-out fits tune without the county they are then tested on."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from relapse_models.models.gbm import GBM_GRID
@@ -237,6 +241,8 @@ def tune(
         report["skipped"] = f"no tuning split: {err}"
         return report
     at_risk = _at_risk(features)
+    if within is not None:
+        at_risk = at_risk & within.to_numpy(dtype=bool)
     rows = sample_households(features, train & at_risk, settings["max_train_rows"],
                              stage_seed(config["seed"], "fit"))
     val = val & at_risk
@@ -444,11 +450,18 @@ def fit_models(
         loco_config = config if loco_cap is None else {
             **config, "models": {**settings, "max_train_rows": loco_cap}
         }
-        parts = [
-            _fit_and_score(features, tr, te, models, loco_config, desc=f"leaving out {county}",
-                           tuned=tuning["settings"])[0]
-            for county, tr, te in county_holdout_splits(features, config)
-        ]
+        parts, loco_tuning = [], {}
+        for county, tr, te in county_holdout_splits(features, config):
+            # tuned without the held-out county: its rows must not choose the settings
+            # it is then tested with (tuning year or not)
+            held_out = tune(features, loco_config, models,
+                            within=features["county_id"] != county)
+            loco_tuning[str(county)] = {k: held_out[k] for k in ("settings", "skipped")
+                                   if k in held_out}
+            parts.append(_fit_and_score(features, tr, te, models, loco_config,
+                                        desc=f"leaving out {county}",
+                                        tuned=held_out["settings"])[0])
+        metrics["leave_one_county_out_tuning"] = loco_tuning
         county_predictions = pd.concat(parts, ignore_index=True) if parts else None
         if county_predictions is not None and "score_vulnerability" not in predictions:
             county_predictions = county_predictions.drop(columns="score_vulnerability",

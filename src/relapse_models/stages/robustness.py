@@ -35,6 +35,9 @@ COMPARISON_COLUMNS = ["mechanism", "b", "against", "a", "metric", "estimate", "c
                       "winner", "ci_withheld"]
 FINDING_COLUMNS = ["b", "against", "a", "metric", "winners", "holds", "winner"]
 KEYS = ["household_id", "year", "quarter"]
+ROBUSTNESS_METRICS = (*HEADLINE, "o_e")
+"""The headline metrics and observed/expected: a model that ranks well under every mechanism
+but whose risk level is off under some is not a robust finding about its probabilities."""
 
 
 def mechanism_features(profiles: Sequence[Mapping[str, Any]], config: dict[str, Any],
@@ -60,12 +63,14 @@ def mechanism_features(profiles: Sequence[Mapping[str, Any]], config: dict[str, 
 
 
 def metric_rows(pooled: Mapping[str, Mapping[str, Any]], mechanism: str) -> pd.DataFrame:
-    """One row per model (baselines and oracle included) and headline metric."""
+    """One row per model (baselines and oracle included) and metric of
+    :data:`ROBUSTNESS_METRICS` (a score that is not a probability, the rule's, has no O/E)."""
     rows = [{"mechanism": mechanism, "model": model, "metric": metric, "value": m.get(metric),
              "ci_low": (m.get(f"{metric}_ci") or [np.nan, np.nan])[0],
              "ci_high": (m.get(f"{metric}_ci") or [np.nan, np.nan])[1],
              "ci_withheld": m.get("ci_withheld") or ""}
-            for model, m in pooled.items() for metric in HEADLINE]
+            for model, m in pooled.items() for metric in ROBUSTNESS_METRICS
+            if metric in HEADLINE or m.get(metric) is not None]
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
