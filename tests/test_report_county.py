@@ -106,12 +106,19 @@ def _capacity_json():
         },
         "intervals": {"threshold": {
             "logit": {"recall": 0.5, "recall_ci": [0.4, 0.6], "recall_diff": 0.2,
-                      "recall_diff_ci": [-0.05, 0.3], "precision": 0.1, "reference": "rule"},
+                      "recall_diff_ci": [-0.05, 0.3], "precision": 0.1, "reference": "rule",
+                      "recall_vs_baseline": 0.1, "recall_vs_baseline_ci": [0.02, 0.2],
+                      "baseline": "income_ratio"},
             "rule": {"recall": 0.3, "recall_ci": [0.2, 0.4], "precision": 0.05,
-                     "reference": "rule"},
+                     "reference": "rule", "recall_vs_baseline": -0.1,
+                     "recall_vs_baseline_ci": [-0.2, 0.01], "baseline": "income_ratio"},
             "rule_official": {"recall": 0.3, "recall_ci": [0.2, 0.4], "recall_diff": 0.0,
                               "recall_diff_ci": [0.0, 0.0], "flagged_share": 0.0912,
                               "precision": 0.05, "reference": "rule"},
+            "income_ratio": {"recall": 0.4, "recall_ci": [0.3, 0.5], "recall_diff": 0.1,
+                             "recall_diff_ci": [0.0, 0.2], "precision": 0.08,
+                             "reference": "rule", "recall_vs_baseline": 0.0,
+                             "recall_vs_baseline_ci": [0.0, 0.0], "baseline": "income_ratio"},
         }},
     }
 
@@ -120,14 +127,19 @@ def test_capacity_table_one_row_per_score_from_the_intervals():
     from relapse_models.report.capacity import at_capacity
 
     table = at_capacity(_capacity_json())
-    assert table["score"].tolist() == ["logit", "rule", "rule_official"]
+    assert table["score"].tolist() == ["logit", "rule", "rule_official", "income_ratio"]
     shown = rc.capacity_table(table, "zh")
+    assert list(shown.columns)[4:6] == ["与官方规则之差 [95%置信区间]",
+                                        "与收入基线之差 [95%置信区间]"]
     assert shown.iloc[0].tolist() == [
         "Logit 回归（村聚类稳健标准误） ★", "0.200", "10.0%", "0.500 [0.400, 0.600]",
-        "+0.200 [-0.050, +0.300]", "0.100", "2.0"]
+        "+0.200 [-0.050, +0.300]", "+0.100 [+0.020, +0.200]", "0.100", "2.0"]
     assert shown.iloc[1].tolist() == [
-        "官方筛查规则", "0.250", "9.1%", "0.300 [0.200, 0.400]", "—", "0.050", "—"]
+        "官方筛查规则", "0.250", "9.1%", "0.300 [0.200, 0.400]", "—",
+        "-0.100 [-0.200, +0.010]", "0.050", "—"]
     assert shown.iloc[2, 4] == "0（与官方规则预警的是同一批户）"
+    assert shown.iloc[2, 5] == "—"  # the official decision was not paired with the baseline
+    assert shown.iloc[3, 5] == "—"  # the baseline against itself is no comparison
 
 
 def test_odds_ratio_table_labels_formats_and_flags_unstable_estimates():

@@ -6,7 +6,7 @@ from relapse_models.report.capacity import at_capacity, role
 from relapse_models.report.summary import data_statement, most_missed, plain_summary
 
 
-def _recommended(diff_ci=(-0.05, 0.3), simple=True):
+def _recommended(diff_ci=(-0.05, 0.3), simple=True, baseline_ci=None):
     by_score = {
         "logit": {"threshold": 0.2, "flagged_share": 0.1, "recall": 0.5, "precision": 0.1,
                   "lead_time_median": 2.0, "fits_capacity": True},
@@ -18,6 +18,9 @@ def _recommended(diff_ci=(-0.05, 0.3), simple=True):
                   "recall_diff_ci": list(diff_ci), "reference": "rule"},
         "rule": {"recall": 0.3, "recall_ci": [0.2, 0.4], "reference": "rule"},
     }
+    if baseline_ci is not None:
+        intervals["logit"].update(recall_vs_baseline=0.15, recall_vs_baseline_ci=list(baseline_ci),
+                                  baseline="income_ratio")
     if simple:
         by_score["income_ratio"] = {"threshold": 0.5, "flagged_share": 0.1, "recall": 0.35}
         intervals["income_ratio"] = {"recall": 0.35, "recall_ci": [0.25, 0.45]}
@@ -61,8 +64,22 @@ def test_summary_says_when_the_interval_excludes_zero_either_way():
     worse = at_capacity(_recommended((-0.3, -0.05)))
     assert "不如官方规则" in "".join(plain_summary(worse, _equity(), 0.1, None, "zh"))
     en = " ".join(plain_summary(worse, _equity(), 0.1, None, "en"))
-    assert "does worse than the rule" in en
+    assert "does worse than the official rule" in en
     assert not any("\u4e00" <= c <= "\u9fff" for c in en)
+
+
+def test_summary_judges_against_the_income_baseline_too():
+    """Beating the rule is not enough to be called better: the income baseline is judged in
+    the same sentence, and an interval spanning 0 names no winner."""
+    spans = "".join(plain_summary(at_capacity(_recommended((0.05, 0.3), baseline_ci=(-0.02, 0.3))),
+                                  _equity(), 0.1, None, "zh"))
+    assert "与官方规则相比召回率之差为+0.200 [+0.050, +0.300]，区间不含0" in spans
+    assert "与收入基线相比召回率之差为+0.150 [-0.020, +0.300]，区间包含0：不能认定哪一个更好" in spans
+    better = " ".join(plain_summary(at_capacity(_recommended((0.05, 0.3), baseline_ci=(0.1, 0.2))),
+                                    _equity(), 0.1, None, "en"))
+    assert "from the income baseline's by +0.150 [+0.100, +0.200]; the interval excludes 0" in better
+    none = "".join(plain_summary(at_capacity(_recommended()), _equity(), 0.1, None, "zh"))
+    assert "与收入基线相比" not in none  # no paired interval, no sentence
 
 
 def test_summary_without_a_baseline_or_equity_still_reads():

@@ -206,6 +206,37 @@ def test_flag_intervals_by_hand_and_paired(ten_households):
     assert none["recall_ci_low"].isna().all() and "recall_diff" not in none
 
 
+def test_flag_intervals_pair_against_the_baseline_on_the_same_replicates(ten_households):
+    """The baseline's difference is the rule's computed against another reference: by hand at
+    the point, and its interval is the percentile of the very replicates' differences."""
+    from relapse_models.models.evaluation import cluster_bootstrap_weights
+
+    df = ten_households
+    flags = {"rule": df["score_rule"] >= 0.25, "logit": df["score_logit"] >= 0.5,
+             "income_ratio": df["score_logit"] >= 0.3}
+    iv = IV.flag_intervals(df["relapse"], flags, df["village_id"], reference="rule",
+                           baseline="income_ratio", n_boot=40, seed=1).set_index("name")
+    assert iv.attrs["baseline"] == "income_ratio"
+    y = df["relapse"].astype(bool).to_numpy()
+    recall = {k: (y & v.to_numpy()).sum() / y.sum() for k, v in flags.items()}
+    assert iv.loc["logit", "recall_vs_baseline"] == pytest.approx(
+        recall["logit"] - recall["income_ratio"])
+    assert iv.loc["rule", "recall_diff"] == 0  # the other reference is untouched
+    assert (iv.loc["income_ratio", ["recall_vs_baseline_ci_low",
+                                    "recall_vs_baseline_ci_high"]] == 0).all()
+    diffs = []
+    for w in cluster_bootstrap_weights(df["village_id"], np.ones(10, bool), 40, 1):
+        pos = (w * y).sum()
+        diffs.append(((w * (y & flags["logit"].to_numpy())).sum()
+                      - (w * (y & flags["income_ratio"].to_numpy())).sum()) / pos
+                     if pos else np.nan)
+    assert iv.loc["logit", "recall_vs_baseline_ci_low"] == pytest.approx(
+        np.nanquantile(diffs, 0.025))
+    assert iv.loc["logit", "recall_vs_baseline_ci_high"] == pytest.approx(
+        np.nanquantile(diffs, 0.975))
+    assert "recall_vs_baseline" not in IV.flag_intervals(df["relapse"], flags, n_boot=0)
+
+
 def test_official_tiers_by_trigger_count(ten_households):
     tr = OT.official_tiers(ten_households["score_rule"])
     # h1: 3 triggers (red), h3: 2 (yellow), h2 h5 h9: 1 (blue)
@@ -302,6 +333,7 @@ def test_threshold_step_writes_every_detail(tmp_path, tiny_tables, tiny_lines):
              & f["income_ratio"].notna()].reset_index(drop=True)
     pred["score_rule"] = RuleModel().fit(pred).predict_proba(pred)[:, 1]
     pred["score_logit"] = 1 / (1 + np.exp(5 * (pred["income_ratio"] - 1.1)))
+    pred["score_income_ratio"] = 1 / (1 + np.exp(2 * (pred["income_ratio"] - 1.3)))
     paths = {"pred": tmp_path / "p.parquet", "feat": tmp_path / "f.parquet",
              "interim": tmp_path / "interim"}
     write_parquet(pred, paths["pred"])
@@ -325,6 +357,13 @@ def test_threshold_step_writes_every_detail(tmp_path, tiny_tables, tiny_lines):
     iv = res.intervals[res.intervals["kind"] == "threshold"].set_index("name")
     for score in ("rule", "logit"):
         assert iv.loc[score, "flagged_share"] == pytest.approx(best.loc[score, "flagged_share"])
+    # every chosen threshold is also paired against the income baseline
+    thr_iv = rec["intervals"]["threshold"]
+    assert thr_iv["logit"]["baseline"] == "income_ratio"
+    assert thr_iv["logit"]["recall_vs_baseline"] == pytest.approx(
+        iv.loc["logit", "recall"] - iv.loc["income_ratio", "recall"])
+    assert len(thr_iv["logit"]["recall_vs_baseline_ci"]) == 2
+    assert rec["intervals"]["tiers"]["official"]["baseline"] == "income_ratio"
     assert set(res.line_sensitivity["multiplier"]) == {1.0, 1.1, 1.2, 1.5}
     assert "cost_per_household" in res.table
     # the published equity table blanks small cells
@@ -367,10 +406,12 @@ def test_tier_resolution_by_hand(ten_households):
     tc = TI.compare_tiers(df["relapse"], schemes, df["quarter"], 3.5).assign(county_id="c1")
     flags = {k: (v["tier"].astype(str) != "none").to_numpy() for k, v in schemes.items()}
     iv = IV.flag_intervals(df["relapse"], flags, df["village_id"], reference="official",
-                          n_boot=50, seed=3).assign(kind="tiers")
+                          baseline="logit", n_boot=50, seed=3).assign(kind="tiers")
     res = tier_resolution(tc, iv).set_index("scheme")
     assert res.loc["official", "recall"] == 0.5 and res.loc["logit", "recall"] == 0.75
     assert res.loc["logit", "recall_diff"] == pytest.approx(0.25)
+    assert res.loc["official", "recall_vs_baseline"] == pytest.approx(-0.25)
+    assert res.loc["official", "recall_vs_baseline_ci_low"] <= -0.25 + 1e-12
     assert res.loc["official", "load"] == 4 and not res.loc["official", "fits_capacity"]
     # the oracle never counts as the best model; the official rule neither
     assert res["is_best"].tolist() == [False, True, False]

@@ -25,7 +25,8 @@ ORACLE = "oracle"
 
 COLUMNS = [
     "score", "role", "threshold", "flagged_share", "recall", "recall_ci_low", "recall_ci_high",
-    "recall_diff", "recall_diff_ci_low", "recall_diff_ci_high", "reference", "precision",
+    "recall_diff", "recall_diff_ci_low", "recall_diff_ci_high", "reference",
+    "recall_vs_baseline", "recall_vs_baseline_ci_low", "recall_vs_baseline_ci_high", "precision",
     "lead_time_median", "fits_capacity", "recommended",
 ]
 
@@ -61,6 +62,7 @@ def at_capacity(recommended: dict) -> pd.DataFrame:
         iv = intervals.get(name, {})
         lo, hi = _pair(iv.get("recall_ci"))
         dlo, dhi = _pair(iv.get("recall_diff_ci"))
+        blo, bhi = _pair(iv.get("recall_vs_baseline_ci"))
         rows.append({
             "score": name,
             "role": role(name),
@@ -73,6 +75,9 @@ def at_capacity(recommended: dict) -> pd.DataFrame:
             "recall_diff_ci_low": dlo,
             "recall_diff_ci_high": dhi,
             "reference": iv.get("reference"),
+            "recall_vs_baseline": _num(iv.get("recall_vs_baseline")),
+            "recall_vs_baseline_ci_low": blo,
+            "recall_vs_baseline_ci_high": bhi,
             "precision": _num(iv.get("precision", point.get("precision"))),
             "lead_time_median": _num(point.get("lead_time_median")),
             "fits_capacity": point.get("fits_capacity"),

@@ -169,15 +169,21 @@ def provenance_table(provenance: dict, language: str = "zh") -> pd.DataFrame:
 def capacity_table(table: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
     """The page's one table of what each score's threshold within capacity catches
     (:func:`relapse_models.report.capacity.at_capacity`): threshold, share flagged, recall
-    with its interval, the paired difference from the official rule, precision, lead time.
-    The recommended score is starred."""
+    with its interval, the paired differences from the official rule and from the income
+    baseline, precision, lead time. The recommended score is starred."""
+    def paired(value: float, low: float, high: float, own: bool, same_key: str) -> str:
+        if own or pd.isna(value):
+            return "—"
+        if value == 0 and low == 0 and high == 0:  # the very same households flagged
+            return t(same_key, language)
+        return format_interval(value, low, high, signed=True, language=language)
+
     rows = []
     for r in table.itertuples(index=False):
-        same = r.recall_diff == 0 and r.recall_diff_ci_low == 0 and r.recall_diff_ci_high == 0
-        diff = "—" if r.role == "official" or pd.isna(r.recall_diff) else (
-            t("same_as_rule", language) if same else format_interval(
-                r.recall_diff, r.recall_diff_ci_low, r.recall_diff_ci_high, signed=True,
-                language=language))
+        diff = paired(r.recall_diff, r.recall_diff_ci_low, r.recall_diff_ci_high,
+                      r.role == "official", "same_as_rule")
+        vs_baseline = paired(r.recall_vs_baseline, r.recall_vs_baseline_ci_low,
+                             r.recall_vs_baseline_ci_high, r.role == "simple", "same_as_baseline")
         rows.append({
             t("score", language): model_label(r.score, language) + (" ★" if r.recommended
                                                                    else ""),
@@ -186,6 +192,7 @@ def capacity_table(table: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
             t("recall_ci", language): format_interval(r.recall, r.recall_ci_low,
                                                       r.recall_ci_high, language=language),
             t("recall_diff_rule", language): diff,
+            t("recall_diff_baseline", language): vs_baseline,
             t("precision", language): format_metric(r.precision, ".3f"),
             t("lead_time", language): format_metric(r.lead_time_median, ".1f"),
         })

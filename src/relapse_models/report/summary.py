@@ -47,7 +47,7 @@ def plain_summary(table: pd.DataFrame, equity: pd.DataFrame, capacity_share: flo
     """Three to five sentences: at the county's visit capacity, the share of relapses the
     recommended threshold catches (with its interval) against the official rule and the
     one-variable baseline at the same load, the lead time, who is missed most, and how sure
-    the comparison is (the paired interval of the difference from the official rule).
+    the comparison is (the paired intervals of the differences from both baselines).
 
     ``table``: :func:`relapse_models.report.capacity.at_capacity`; ``equity``: the equity
     table as the threshold stage publishes it."""
@@ -97,25 +97,40 @@ def plain_summary(table: pd.DataFrame, equity: pd.DataFrame, capacity_share: flo
 
 
 def _certainty(r: pd.Series, language: str) -> str:
-    """How sure: the paired difference from the official rule and whether it excludes 0."""
+    """How sure: the paired differences from the official rule and from the income baseline,
+    each judged by whether its interval excludes 0 (no winner is named when it spans 0)."""
     zh = language == "zh"
-    lo, hi, diff = r["recall_diff_ci_low"], r["recall_diff_ci_high"], r["recall_diff"]
-    if r["role"] == "official" or any(math.isnan(v) for v in (diff, lo, hi)):
-        return ("区间来自按村重复抽样；与官方规则的差异没有可用的配对区间，不判定优劣。" if zh else
-                "Intervals come from resampling villages; with no paired interval against the "
-                "official rule, no winner is named.")
-    shown = format_interval(diff, lo, hi, signed=True, language=language)
-    if lo > 0:
-        return (f"与官方规则相比召回率之差为{shown}，区间不含0：差异在统计上可以分辨。" if zh else
-                f"Its recall differs from the official rule's by {shown}; the interval excludes "
-                f"0, so the difference is distinguishable.")
-    if hi < 0:
-        return (f"与官方规则相比召回率之差为{shown}，区间不含0：该模型不如官方规则。" if zh else
-                f"Its recall differs from the official rule's by {shown}; the interval excludes "
-                f"0: the model does worse than the rule.")
-    return (f"与官方规则相比召回率之差为{shown}，区间包含0：不能认定哪一个更好。" if zh else
-            f"Its recall differs from the official rule's by {shown}; the interval includes 0, "
-            f"so neither can be called better.")
+    parts = []
+    for against, role, prefix in (("official_rule", "official", "recall_diff"),
+                                  ("income_baseline", "simple", "recall_vs_baseline")):
+        if r["role"] == role:
+            continue
+        diff, lo, hi = (float(r.get(f"{prefix}{suffix}", math.nan))
+                        for suffix in ("", "_ci_low", "_ci_high"))
+        if any(math.isnan(v) for v in (diff, lo, hi)):
+            continue
+        name = t(against, language)
+        shown = format_interval(diff, lo, hi, signed=True, language=language)
+        if lo > 0:
+            parts.append(f"与{name}相比召回率之差为{shown}，区间不含0：差异在统计上可以分辨" if zh
+                         else f"its recall differs from the {name}'s by {shown}; the interval "
+                              f"excludes 0, so the difference is distinguishable")
+        elif hi < 0:
+            parts.append(f"与{name}相比召回率之差为{shown}，区间不含0：该模型不如{name}" if zh
+                         else f"its recall differs from the {name}'s by {shown}; the interval "
+                              f"excludes 0: the model does worse than the {name}")
+        else:
+            parts.append(f"与{name}相比召回率之差为{shown}，区间包含0：不能认定哪一个更好" if zh
+                         else f"its recall differs from the {name}'s by {shown}; the interval "
+                              f"includes 0, so neither can be called better")
+    if not parts:
+        return ("区间来自按村重复抽样；没有可用的配对区间，不判定优劣。" if zh else
+                "Intervals come from resampling villages; with no paired interval against a "
+                "baseline, no winner is named.")
+    if zh:
+        return "；".join(parts) + "。"
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def summary_html(sentences: list[str], language: str = "zh") -> str:

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from relapse_models.core.config import stage_seed
 from relapse_models.core.io import read_parquet, write_csv, write_json
 from relapse_models.core.quarters import quarter_index
+from relapse_models.models import BASELINES
 from relapse_models.models.rule import TRIGGERS, rule_params
 from relapse_models.outcome.features import LABEL_COLUMN, RULE_INPUTS
 from relapse_models.report.suppression import publishable
@@ -217,18 +218,24 @@ def _details(
     result.tier_comparison = compare_tiers(y, schemes, period, budget).assign(county_id=county)
 
     # intervals at the chosen thresholds (against the rule within capacity) and for the tiers
-    # (against the official tiers), paired on the same village replicates
+    # (against the official tiers), each also against the income baseline, paired on the same
+    # village replicates
     reference = "rule" if "rule" in flags else None
-    at_thr = flag_intervals(y, flags, reference=reference, **boot).assign(kind="threshold")
+    at_thr = flag_intervals(
+        y, flags, reference=reference,
+        baseline=INCOME_BASELINE if INCOME_BASELINE in flags else None, **boot,
+    ).assign(kind="threshold")
     at_thr["threshold"] = at_thr["name"].map(
         lambda n: OFFICIAL_RULE_THRESHOLD if n == "rule_official" else thr.get(n, np.nan)
     )
     tier_flags = {name: (tr["tier"] != "none").to_numpy(dtype=bool) for name, tr in
                   schemes.items()}
     at_tiers = flag_intervals(
-        y, tier_flags, reference="official" if "official" in tier_flags else None, **boot
+        y, tier_flags, reference="official" if "official" in tier_flags else None,
+        baseline=INCOME_BASELINE if INCOME_BASELINE in tier_flags else None, **boot,
     ).assign(kind="tiers", threshold=np.nan)
     at_thr["reference"], at_tiers["reference"] = reference, at_tiers.attrs["reference"]
+    at_thr["baseline"], at_tiers["baseline"] = at_thr.attrs["baseline"], at_tiers.attrs["baseline"]
     result.intervals = pd.concat([at_thr, at_tiers], ignore_index=True).assign(county_id=county)
 
     # decision curve: probabilities at their own p_t, the official rule as a fixed decision
@@ -315,17 +322,23 @@ def lead_time_distribution(
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
 
 
+INCOME_BASELINE = BASELINES[1]
+"""The one-variable baseline (income relative to the line): every chosen flag and tier scheme
+is also paired against it, so a model that only matches the simplest score is seen to."""
+
 TIER_RESOLUTION_COLUMNS = [
     "county_id", "scheme", "is_best", "load", "budget", "fits_capacity", "flagged_share",
     "recall", "recall_ci_low", "recall_ci_high", "recall_diff", "recall_diff_ci_low",
-    "recall_diff_ci_high", "precision", "model_beats_official",
+    "recall_diff_ci_high", "recall_vs_baseline", "recall_vs_baseline_ci_low",
+    "recall_vs_baseline_ci_high", "precision", "model_beats_official",
 ]
 
 
 def tier_resolution(tier_comparison: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
     """One row per tier scheme (official, each model's capacity-fitting tiers): its monthly
     visit load against the budget, and the recall of visiting every tiered household with its
-    village-bootstrap interval and the paired difference from the official tiers.
+    village-bootstrap interval and the paired differences from the official tiers and from
+    the income baseline's tiers.
 
     ``is_best`` marks the real model (not the oracle) with the highest tier recall among those
     whose load fits capacity (no row when recall is undefined: no case); ``model_beats_official`` is True on that row when it fits
@@ -334,7 +347,8 @@ def tier_resolution(tier_comparison: pd.DataFrame, intervals: pd.DataFrame) -> p
     tiered = tier_comparison[tier_comparison["tier"] == "tiered"]
     iv = intervals[intervals["kind"] == "tiers"].rename(columns={"name": "scheme"})
     keep = ["scheme", "flagged_share", "recall", "recall_ci_low", "recall_ci_high",
-            "precision", "recall_diff", "recall_diff_ci_low", "recall_diff_ci_high"]
+            "precision", "recall_diff", "recall_diff_ci_low", "recall_diff_ci_high",
+            "recall_vs_baseline", "recall_vs_baseline_ci_low", "recall_vs_baseline_ci_high"]
     out = tiered[["county_id", "scheme", "load", "budget", "fits_capacity"]].merge(
         iv[[c for c in keep if c in iv]], on="scheme", how="left"
     )
@@ -363,6 +377,10 @@ def _ci_dict(row: pd.Series, metrics: tuple[str, ...]) -> dict[str, Any]:
         if f"{m}_diff" in row and isinstance(row.get("reference"), str):
             out[f"{m}_diff"] = row[f"{m}_diff"]
             out[f"{m}_diff_ci"] = [row[f"{m}_diff_ci_low"], row[f"{m}_diff_ci_high"]]
+        if f"{m}_vs_baseline" in row and isinstance(row.get("baseline"), str):
+            out[f"{m}_vs_baseline"] = row[f"{m}_vs_baseline"]
+            out[f"{m}_vs_baseline_ci"] = [row[f"{m}_vs_baseline_ci_low"],
+                                          row[f"{m}_vs_baseline_ci_high"]]
     return out
 
 
@@ -383,7 +401,8 @@ def _summary(
             "threshold_probability": pt,
         },
         "intervals": {
-            kind: {r["name"]: {"reference": r["reference"], **_ci_dict(r, metrics)}
+            kind: {r["name"]: {"reference": r["reference"], "baseline": r.get("baseline"),
+                               **_ci_dict(r, metrics)}
                    for _, r in g.iterrows()}
             for kind, g in iv.groupby("kind")
         },

@@ -21,6 +21,7 @@ def flag_intervals(
     clusters: ArrayLike | None = None,
     reference: str | None = None,
     pt: float | None = None,
+    baseline: str | None = None,
     n_boot: int = 200,
     seed: int = 0,
     level: float = 0.95,
@@ -31,7 +32,10 @@ def flag_intervals(
 
     With ``pt``, also the net benefit at that threshold probability. With ``reference`` (a
     name in ``flags``), each metric's difference from the reference with its interval from the
-    same replicates (paired). One row per flag; rows with a missing label are dropped.
+    same replicates (paired). With ``baseline`` (another name in ``flags``, the one-variable
+    income baseline) the same again as ``{metric}_vs_baseline``: a model is judged against the
+    rule and against the simplest fair score. One row per flag; rows with a missing label are
+    dropped.
     """
 
 
@@ -70,6 +74,7 @@ def flag_intervals(
         rep = stats(sums[:, :k], sums[:, k:2 * k], sums[:, [2 * k]], sums[:, [2 * k + 1]])
         reps = {m: list(v) for m, v in rep.items()}
     ref = names.index(reference) if reference is not None else None
+    base = names.index(baseline) if baseline is not None else None
     alpha = (1 - level) / 2
     out = pd.DataFrame({
         "name": names,
@@ -95,5 +100,11 @@ def flag_intervals(
             out[f"{m}_diff_ci_low"], out[f"{m}_diff_ci_high"] = ci(
                 None if a is None else a - a[:, [ref]]
             )
-    out.attrs.update(n_boot=int(len(reps[metrics[0]])), level=level, reference=reference, pt=pt)
+        if base is not None:
+            out[f"{m}_vs_baseline"] = point[m] - point[m][base]
+            out[f"{m}_vs_baseline_ci_low"], out[f"{m}_vs_baseline_ci_high"] = ci(
+                None if a is None else a - a[:, [base]]
+            )
+    out.attrs.update(n_boot=int(len(reps[metrics[0]])), level=level, reference=reference, pt=pt,
+                     baseline=baseline)
     return out
