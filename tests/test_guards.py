@@ -90,6 +90,24 @@ def test_elimination_band_applies_from_the_configured_year(anshun):
     assert results["status"].tolist() == ["pass", "pass", "fail", "pass", "fail"]
 
 
+def test_after_the_report_year_the_elimination_band_takes_in_the_national_anchor(anshun):
+    """A cumulative rate rises as spells lengthen: a county that published a low first-year
+    rate may reach the national level later, but not beyond its band."""
+    p = copy.deepcopy(anshun)
+    p["report_year"] = 2021
+    p["published"]["elimination_rate"]["value"] = 40.0
+    a = anchors(p, 2021)["identification_rate"][0]
+    rates = _rates([a] * 5, [a] * 5, [20, 40, 50, 86, 97])
+    results = check(rates, p, _config()).query("figure == 'elimination_rate'")
+    # 40 +- 25 in 2021 (upper bound only in the first two years); from 2022 the union with
+    # the national anchor's band, 70 +- 25: [15, 95]
+    assert results["status"].tolist() == ["pass", "pass", "pass", "pass", "fail"]
+    assert results["high"].tolist()[1:] == pytest.approx([95.0] * 4, abs=0.01)  # + noise margin
+    assert results["high"].iloc[0] == pytest.approx(65.0, abs=0.01)
+    assert "also the national anchor" in results["anchor_source"].iloc[1]
+    assert "national" not in results["anchor_source"].iloc[0]
+
+
 def test_an_accepted_failure_does_not_stop_but_is_kept(anshun):
     a = anchors(anshun, 2021)["identification_rate"][0]
     rates = _rates([a, a, a, a, 15 * a], [a] * 5, [40, 60, 70, 72, 75])

@@ -153,12 +153,15 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
 
     The elimination guard starts ``guards.elimination_rate.from_year_offset`` years after the
     first panel year (a cumulative rate needs time: households identified in the first
-    quarters cannot be eliminated before the minimum spell). Failures listed in
+    quarters cannot be eliminated before the minimum spell); after the report year its band
+    also takes in the national anchor's (:data:`NATIONAL_ELIMINATION_RATE`), since a cumulative
+    rate rises as spells lengthen. Failures listed in
     ``guards.accept`` (county, and optionally year and figure) get status ``accepted``.
     """
     cfg = config["guards"]
     county = profile["county_id"]
     first = int(rates["year"].min())
+    report_year = int(profile["report_year"])
     anchor = anchors(profile, first)
     accept = cfg["accept"]
     rows = []
@@ -169,6 +172,13 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
             low, high = _band(fig, a, cfg)
             if fig == "elimination_rate" and rec.year < first + cfg[fig].get("from_year_offset", 0):
                 low = 0.0
+            if fig == "elimination_rate" and rec.year > report_year:
+                # a cumulative rate keeps rising as spells lengthen: after the report year the
+                # national anchor's band counts too (a county reporting its first year's low
+                # rate is not implausible for reaching the national level later)
+                n_low, n_high = _band(fig, NATIONAL_ELIMINATION_RATE, cfg)
+                low, high = min(low, n_low), max(high, n_high)
+                source = f"{source}; after {report_year} also the national anchor"
             n = {"identification_rate": rec.households, "relapse_rate": rec.state_known,
                  "elimination_rate": rec.households_identified}[fig]
             p = min(max(a / 100.0, 0.0), 1.0)

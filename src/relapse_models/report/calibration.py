@@ -59,6 +59,8 @@ ANCHOR_WORDS: list[tuple[str, str, str]] = [
     (r"national anchor \(about 70 % in 2021\)", "全国参考值（2021年约70%）",
      "national anchor (about 70 % in 2021)"),
     (r"identification anchor", "新识别率的锚定值", "identification anchor"),
+    (r"; after (\d{4}) also the national anchor", r"；\1年以后也可取全国参考值（累计消除率逐年上升）",
+     r"; after \1 also the national anchor (a cumulative rate rises)"),
 ]
 """Where an anchor comes from (:func:`relapse_models.outcome.guards.anchors`): the recorded
 formula in words, Chinese and English, so no config key reaches a page."""

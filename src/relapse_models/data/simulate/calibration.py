@@ -20,7 +20,11 @@ closed form in ``kappa``: ``sum_i 1 - (1 - s_i) * exp(-kappa * w_i * sum_y e^(ta
 G_iy)`` with ``G_iy`` the clue sum of household ``i`` over the panel quarters of year ``y`` and
 ``s_i`` its probability of being in the stock identified before the panel. :func:`solve` finds
 ``kappa0`` (stock), ``kappa`` (cumulative households), ``beta`` (persons per household) and
-``tau`` (new identifications in the report year) on the whole population, and the engine draws
+``tau`` (new identifications in the report year) on the whole population. When the report
+year is the panel's first, no panel year precedes it: the trend is not identified and stays 0
+(assumed: no trend), and the stock share is the published cumulative count less the year's
+new identifications (the two figures fix it); a trend searched there would run to its bound
+and multiply later years' identifications. The engine draws
 identifications by systematic sampling, so realised counts are within one per quarter of these
 expectations. Risk elimination (:func:`solve_elimination`) is closed form too.
 """
@@ -89,6 +93,10 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
     size = size.astype(np.float64)
     before = years < ry
     in_ry = years == ry
+    if not before.any() and new_hh is not None and cum_hh > 0:
+        # report year = first panel year: the cumulative count is the stock plus the year's
+        # new identifications, so the published figures fix the stock share themselves
+        phi = max(cum_hh - new_hh, 0.0) / cum_hh
     state = {"tau": 0.0, "beta": 0.0}
 
     def parts(kappa: float, k0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,8 +150,8 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
     def fit_tau(final: bool = False) -> None:
         """The trend for the current size tilt; only the final fit's bound is a warning (the
         size tilt's root search tries tilts that are not the answer)."""
-        if new_hh is None:
-            return
+        if new_hh is None or not before.any():
+            return  # no panel year before the report year: nothing identifies a trend
         lo, hi = -1.5, 1.5
         g_lo, g_hi = new_gap(lo), new_gap(hi)
         if g_lo > 0 or g_hi < 0:
