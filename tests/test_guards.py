@@ -102,7 +102,7 @@ def test_after_the_report_year_the_elimination_band_takes_in_the_national_anchor
     # 40 +- 25 in 2021 (upper bound only in the first two years); from 2022 the union with
     # the national anchor's band, 70 +- 25: [15, 95]
     assert results["status"].tolist() == ["pass", "pass", "pass", "pass", "fail"]
-    assert results["high"].tolist()[1:] == pytest.approx([95.0] * 4, abs=0.01)  # + noise margin
+    assert results["high"].tolist()[1:] == pytest.approx([95.0] * 4, abs=0.01)
     assert results["high"].iloc[0] == pytest.approx(65.0, abs=0.01)
     assert "also the national anchor" in results["anchor_source"].iloc[1]
     assert "national" not in results["anchor_source"].iloc[0]

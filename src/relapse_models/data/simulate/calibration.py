@@ -93,7 +93,8 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
     size = size.astype(np.float64)
     before = years < ry
     in_ry = years == ry
-    if not before.any() and new_hh is not None and cum_hh > 0:
+    trend_identified = bool(before.any())  # a panel year before the report year
+    if not trend_identified and new_hh is not None and cum_hh > 0:
         # report year = first panel year: the cumulative count is the stock plus the year's
         # new identifications, so the published figures fix the stock share themselves
         phi = max(cum_hh - new_hh, 0.0) / cum_hh
@@ -150,8 +151,8 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
     def fit_tau(final: bool = False) -> None:
         """The trend for the current size tilt; only the final fit's bound is a warning (the
         size tilt's root search tries tilts that are not the answer)."""
-        if new_hh is None or not before.any():
-            return  # no panel year before the report year: nothing identifies a trend
+        if new_hh is None or not trend_identified:
+            return
         lo, hi = -1.5, 1.5
         g_lo, g_hi = new_gap(lo), new_gap(hi)
         if g_lo > 0 or g_hi < 0:
