@@ -1,0 +1,139 @@
+"""Model drift across years: population shift per feature, logistic recalibration, and the
+rule that says whether a model may be kept, should be recalibrated or must be refitted.
+
+A model trained on the years up to T meets later years whose households differ (incomes
+grow, the line rises, a disaster strikes). The population stability index measures how far
+a feature's distribution moved from the training years; logistic recalibration (an
+intercept and a slope on the score's log-odds, fitted on the latest labelled year) repairs a
+score whose ranking still holds but whose level no longer does; a shift in the inputs or a
+loss of recall calls for a refit instead. The metrics themselves come from
+:mod:`relapse_models.models.evaluation` (no metric is re-implemented here).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from numpy.typing import ArrayLike
+
+PSI_MODERATE = 0.10
+"""PSI above this: a moderate shift (the usual credit-scoring convention)."""
+PSI_MAJOR = 0.25
+"""PSI above this: a major shift, flagged (the usual credit-scoring convention)."""
+_EPS = 1e-4
+"""Floor on a bin's share, so that an empty bin gives a large but finite PSI term."""
+
+
+def population_stability_index(
+    expected: ArrayLike, actual: ArrayLike, n_bins: int = 10
+) -> float:
+    """PSI = sum over bins of (a - e) x ln(a / e), where e and a are the shares of the
+    reference (``expected``: the training years) and of the later year in each bin.
+
+    Bins are the reference's quantiles (equal-count bins; a feature with few distinct
+    values, such as a 0/1 indicator, gets one bin per value), so the index does not depend on
+    the later year's own spread. Shares below 1e-4 are floored (an empty bin would give
+    infinity). Missing values are dropped; NaN when either side has no value."""
+    e = np.asarray(expected, dtype=float)
+    a = np.asarray(actual, dtype=float)
+    e, a = e[~np.isnan(e)], a[~np.isnan(a)]
+    if not len(e) or not len(a):
+        return float("nan")
+    edges = np.unique(np.quantile(e, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    k = len(edges) + 1
+    e_share = np.bincount(np.searchsorted(edges, e, side="right"), minlength=k) / len(e)
+    a_share = np.bincount(np.searchsorted(edges, a, side="right"), minlength=k) / len(a)
+    e_share, a_share = np.maximum(e_share, _EPS), np.maximum(a_share, _EPS)
+    return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
+
+
+def psi_table(
+    features: pd.DataFrame,
+    reference: ArrayLike,
+    later: dict[int, ArrayLike],
+    columns: list[str],
+    n_bins: int = 10,
+    threshold: float = PSI_MAJOR,
+) -> pd.DataFrame:
+    """PSI of each column between the ``reference`` rows (a boolean mask: the training
+    years) and each later year's rows (year -> mask): columns ``year, feature, psi,
+    flagged`` (PSI above ``threshold``)."""
+    ref = np.asarray(reference, dtype=bool)
+    rows = []
+    for year, mask in later.items():
+        m = np.asarray(mask, dtype=bool)
+        for col in columns:
+            v = features[col].to_numpy(dtype=float)
+            psi = population_stability_index(v[ref], v[m], n_bins)
+            rows.append({"year": int(year), "feature": col, "psi": psi,
+                         "flagged": bool(psi > threshold)})
+    return pd.DataFrame(rows, columns=["year", "feature", "psi", "flagged"])
+
+
+class Recalibration(NamedTuple):
+    """Logistic recalibration ``logit(p') = intercept + slope x logit(p)`` with the
+    model-based standard errors of both (perfect calibration: intercept 0, slope 1)."""
+
+    intercept: float
+    slope: float
+    intercept_se: float
+    slope_se: float
+    n: int
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
+
+
+def fit_recalibration(y_true: ArrayLike, prob: ArrayLike) -> Recalibration:
+    """Fit the intercept and slope of :class:`Recalibration` by a binomial GLM
+    (statsmodels) of the outcome on the score's log-odds. Raises with the reason when the
+    year holds no row, a single outcome or a constant score (nothing to fit)."""
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(prob, dtype=float)
+    ok = ~np.isnan(y) & ~np.isnan(p)
+    y, p = y[ok], p[ok]
+    if not len(y) or y.min() == y.max():
+        raise ValueError(f"recalibration needs both outcomes: {len(y)} row(s), "
+                         f"{int(y.sum())} relapse(s)")
+    x = _logit(p)
+    if np.ptp(x) == 0:
+        raise ValueError("recalibration needs a score that varies: every score is equal")
+    fit = sm.GLM(y, sm.add_constant(x, has_constant="add"),
+                 family=sm.families.Binomial()).fit()
+    (a, b), (sa, sb) = fit.params, fit.bse
+    return Recalibration(float(a), float(b), float(sa), float(sb), int(len(y)))
+
+
+def apply_recalibration(prob: ArrayLike, recal: Recalibration) -> np.ndarray:
+    """The recalibrated probability ``expit(intercept + slope x logit(p))``."""
+    p = np.asarray(prob, dtype=float)
+    z = recal.intercept + recal.slope * _logit(p)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def drift_action(
+    o_e_ci: list[float],
+    recall: float,
+    reference_recall_ci: list[float],
+    max_psi: float,
+    psi_threshold: float = PSI_MAJOR,
+) -> tuple[str, str]:
+    """The documented rule (``docs/evaluation.md``, Drift): ``refit`` when a model input's
+    PSI exceeds ``psi_threshold`` or the year's recall at capacity falls below the interval
+    of the first later year's (``reference_recall_ci``); otherwise ``recalibrate`` when the
+    interval of observed/expected excludes 1; otherwise ``keep``. Returns the action and its
+    reason (English keys; the page words them)."""
+    if not np.isnan(max_psi) and max_psi > psi_threshold:
+        return "refit", "psi"
+    lo = reference_recall_ci[0] if reference_recall_ci else float("nan")
+    if not np.isnan(lo) and not np.isnan(recall) and recall < lo:
+        return "refit", "recall"
+    o_lo, o_hi = o_e_ci if o_e_ci else (float("nan"), float("nan"))
+    if not np.isnan(o_lo) and (o_lo > 1 or o_hi < 1):
+        return "recalibrate", "o_e"
+    return "keep", "none"

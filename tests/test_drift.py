@@ -1,0 +1,85 @@
+"""Drift: PSI against hand-computed values, recalibration against a known miscalibration."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relapse_models.models.drift import (
+    PSI_MAJOR,
+    Recalibration,
+    apply_recalibration,
+    drift_action,
+    fit_recalibration,
+    population_stability_index,
+    psi_table,
+)
+
+
+def test_psi_hand_computed():
+    # reference uniform on 0..0.999: ten bins of 10 %; later year: the lower half only, so
+    # the first five bins hold 20 % each and the last five none (floored at 1e-4)
+    expected = np.arange(1000) / 1000
+    actual = np.arange(500) / 1000
+    by_hand = 5 * (0.2 - 0.1) * np.log(0.2 / 0.1) + 5 * (1e-4 - 0.1) * np.log(1e-4 / 0.1)
+    assert population_stability_index(expected, actual) == pytest.approx(by_hand, rel=1e-9)
+    assert by_hand == pytest.approx(3.797, abs=1e-3)   # 0.3466 + 3.4504, on paper
+
+
+def test_psi_zero_for_same_distribution_and_indicator_bins():
+    x = np.arange(1000) / 1000
+    assert population_stability_index(x, x) == pytest.approx(0.0, abs=1e-12)
+    # a 0/1 indicator: shares 0.5/0.5 -> 0.2/0.8: two bins, by hand
+    e = np.r_[np.zeros(50), np.ones(50)]
+    a = np.r_[np.zeros(20), np.ones(80)]
+    by_hand = (0.2 - 0.5) * np.log(0.2 / 0.5) + (0.8 - 0.5) * np.log(0.8 / 0.5)
+    assert population_stability_index(e, a) == pytest.approx(by_hand, rel=1e-9)
+    assert np.isnan(population_stability_index([np.nan], x))
+
+
+def test_psi_table_flags_the_shifted_feature_only():
+    rng = np.random.default_rng(1)
+    n = 4000
+    year = np.repeat([2022, 2023], n)
+    df = pd.DataFrame({
+        "stable": rng.normal(size=2 * n),
+        "shifted": rng.normal(size=2 * n) + (year == 2023) * 1.5,
+    })
+    out = psi_table(df, year == 2022, {2023: year == 2023}, ["stable", "shifted"])
+    flags = out.set_index("feature")["flagged"]
+    assert not flags["stable"] and flags["shifted"]
+    assert out.set_index("feature").loc["stable", "psi"] < 0.02
+
+
+def test_recalibration_recovers_a_known_miscalibration():
+    rng = np.random.default_rng(7)
+    n = 200_000
+    p = 1 / (1 + np.exp(-rng.normal(-2.0, 1.0, n)))     # the model's score
+    a, b = -0.7, 1.4                                     # true log-odds = a + b logit(p)
+    true = 1 / (1 + np.exp(-(a + b * np.log(p / (1 - p)))))
+    y = (rng.random(n) < true).astype(float)
+    rc = fit_recalibration(y, p)
+    assert abs(rc.intercept - a) < 4 * rc.intercept_se
+    assert abs(rc.slope - b) < 4 * rc.slope_se
+    fixed = apply_recalibration(p, rc)
+    np.testing.assert_allclose(fixed, true, atol=0.01)
+    assert y.sum() / p.sum() < 0.8                       # the raw score over-predicts
+    assert y.sum() / fixed.sum() == pytest.approx(1.0, abs=0.01)
+
+
+def test_identity_recalibration_and_refusals():
+    p = np.array([0.1, 0.2, 0.7])
+    np.testing.assert_allclose(apply_recalibration(p, Recalibration(0, 1, 0, 0, 3)), p)
+    with pytest.raises(ValueError, match="both outcomes"):
+        fit_recalibration([0, 0, 0], p)
+    with pytest.raises(ValueError, match="varies"):
+        fit_recalibration([0, 1, 0], [0.2, 0.2, 0.2])
+
+
+def test_drift_action_rule():
+    ok = [0.9, 1.1]
+    assert drift_action(ok, 0.5, [0.4, 0.6], 0.05) == ("keep", "none")
+    assert drift_action([1.2, 1.5], 0.5, [0.4, 0.6], 0.05) == ("recalibrate", "o_e")
+    assert drift_action([1.2, 1.5], 0.3, [0.4, 0.6], 0.05) == ("refit", "recall")
+    assert drift_action(ok, 0.5, [0.4, 0.6], PSI_MAJOR + 0.01) == ("refit", "psi")
+    nan = float("nan")
+    assert drift_action([nan, nan], nan, [nan, nan], nan) == ("keep", "none")
