@@ -13,6 +13,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/model.smk"
+include: "workflow/rules/drift.smk"
 include: "workflow/rules/thresholds.smk"
 include: "workflow/rules/report.smk"
 
@@ -27,3 +28,4 @@ rule all:
         "reports/metrics/thresholds.csv",
         "reports/metrics/recommended_thresholds.json",
         "reports/reconciliation.csv",
+        "reports/metrics/drift/years.csv",

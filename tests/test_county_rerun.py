@@ -25,7 +25,7 @@ COUNTIES = load_config()["counties"]
 COUNTY_CHAIN = ("simulate", "clean", "features", "fit_county", "reconcile", "thresholds",
                 "county_report")
 """One job each per county: what a change to that county's profile must rerun."""
-COMBINING = ("fit", "robustness", "combine_reconciliation", "combine_thresholds",
+COMBINING = ("fit", "robustness", "drift", "combine_reconciliation", "combine_thresholds",
              "combine_tier_comparison", "comparative_report", "all")
 """Jobs over all counties: the pooled province-level fit, the robustness across mechanisms
 (it simulates every county again), and the combined tables and page."""

@@ -108,6 +108,12 @@ def cmd_robustness(args: argparse.Namespace) -> None:
                    args.metrics_out, args.comparisons_out, args.findings_out)
 
 
+def cmd_drift(args: argparse.Namespace) -> None:
+    from relapse_models.stages import drift
+
+    drift.run(args.features, args.truth or None, _config_from_json(args.config_json), args.out_dir)
+
+
 def cmd_reconcile(args: argparse.Namespace) -> None:
     from relapse_models.core.io import read_parquet, write_csv
     from relapse_models.data.reconcile import reconcile
@@ -299,6 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comparisons-out", required=True)
     p.add_argument("--findings-out", required=True)
     p.set_defaults(func=cmd_robustness)
+
+    p = sub.add_parser("drift", help="models across later years: drift, PSI, recalibration")
+    p.add_argument("--features", nargs="+", required=True, help="every county's features")
+    p.add_argument("--truth", nargs="*", default=[], help="ground truth (synthetic runs)")
+    p.add_argument("--config-json")
+    p.add_argument("--out-dir", required=True, help="reports/metrics/drift")
+    p.set_defaults(func=cmd_drift)
 
     p = sub.add_parser("reconcile", help="compare computed figures with published ones")
     p.add_argument("--county", required=True)

@@ -33,3 +33,23 @@ def draw_village_events(rng: np.random.Generator, probs: np.ndarray) -> np.ndarr
     u = rng.random(probs.shape[0])[:, None]
     hit = u < cum
     return np.where(hit.any(axis=1), hit.argmax(axis=1), -1).astype(np.int8)
+
+
+def break_multiplier(config_break: dict | None, year: int) -> float:
+    """The structural break's factor on the village disaster probabilities in ``year``
+    (``simulate.break``: a severe disaster year multiplies them by ``1 + size``); 1 in every
+    other year and without a break."""
+    if not config_break or config_break.get("year") is None:
+        return 1.0
+    if config_break["kind"] != "disaster" or int(year) != int(config_break["year"]):
+        return 1.0
+    return 1.0 + float(config_break["size"])
+
+
+def scaled_probabilities(probs: np.ndarray, factor: float) -> np.ndarray:
+    """``probs`` (villages x types, or seasons x villages x types) times ``factor``, a
+    village's quarter total kept at most 1; ``probs`` itself when ``factor`` is 1."""
+    if factor == 1.0:
+        return probs
+    out = probs * factor
+    return out / np.maximum(out.sum(axis=-1, keepdims=True), 1.0)

@@ -41,7 +41,9 @@ from relapse_models.data.simulate.calibration import (
 )
 from relapse_models.data.simulate.disasters import (
     TYPES,
+    break_multiplier,
     draw_village_events,
+    scaled_probabilities,
     village_quarter_probabilities,
 )
 from relapse_models.data.simulate.income import (
@@ -119,6 +121,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
         raise ValueError(f"simulate.mode must be realistic or logit, got {mode!r}")
     mechanism = scfg["mechanism"]
     prm = P.mechanism_params(mechanism)
+    brk = scfg.get("break")
     horizon = int(mcfg["horizon_quarters"])
     if horizon != 4:
         raise ValueError("the generator's oracle is written for monitoring.horizon_quarters = 4")
@@ -178,8 +181,9 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     mu = np.zeros((n_q, n))
     for j in range(n_q):
         s = int(seasons[j]) - 1
-        vtype = draw_village_events(rng, p_village[s])[pop.village]
-        p_dis = p_village[s].sum(axis=1)[pop.village] * aff
+        pv = scaled_probabilities(p_village[s], break_multiplier(brk, int(years[j])))
+        vtype = draw_village_events(rng, pv)[pop.village]
+        p_dis = pv.sum(axis=1)[pop.village] * aff
         dis[j] = (vtype >= 0) & (rng.random(n) < aff)
         dis_type[j] = np.where(dis[j], vtype, -1)
         lab = ~dis[j] & (rng.random(n) < p_lab / np.maximum(1.0 - p_dis, 1e-12))
@@ -406,7 +410,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
             true_prob[o] = horizon_probability(_origin_state(
                 j, years, seasons, lines, status, elim_last, follow, pop, inc, prm, cal, w, ry, F, yi,
                 pers, all_years, drift, trend, transfers, f_lab, lam, p_lab, p_village, aff, net, size,
-                rate_pa, rate_gen, p_mild, p_ser_share, share_med, edge_multiple))
+                rate_pa, rate_gen, p_mild, p_ser_share, share_med, edge_multiple, brk))
 
     shocks = {"labour": lab_kind[j0:], "disaster": dis[j0:]}
     return _assemble(profile, config, rng, pop, inc, cal, mode, horizon, qis, j0, cols, dis_type[j0:],
@@ -443,7 +447,8 @@ def _elimination_spell(first: np.ndarray, win0: np.ndarray, assist_q: np.ndarray
 
 def _origin_state(t, years, seasons, lines, status, elim_last, follow, pop, inc, prm, cal, w, ry, F, yi,
                   pers, all_years, drift, trend, transfers, f_lab, lam, p_lab, p_village, aff, net, size,
-                  rate_pa, rate_gen, p_mild, p_serious, share_med, edge_multiple) -> OriginState:
+                  rate_pa, rate_gen, p_mild, p_serious, share_med, edge_multiple,
+                  brk: dict | None = None) -> OriginState:
     """The state at the end of quarter ``t`` in the form :func:`.oracle.horizon_probability` reads."""
     Y = int(years[t])
     ks = np.arange(1, 5)
@@ -468,7 +473,9 @@ def _origin_state(t, years, seasons, lines, status, elim_last, follow, pop, inc,
         t_cur=transfers[Y], t_next=transfers[Y + 1],
         assist=np.where(covered, prm["assist_share"] * fut_lines[:, None], 0.0),
         blocked=covered, p_lab=p_lab,
-        p_dis=np.stack([p_village[q - 1].sum(axis=1)[pop.village] * aff for q in fut_seasons]),
+        p_dis=np.stack([scaled_probabilities(p_village[q - 1], break_multiplier(brk, y))
+                        .sum(axis=1)[pop.village] * aff
+                        for q, y in zip(fut_seasons, fut_years, strict=True)]),
         m_ind=p_mild * q_mild + p_serious * q_ser, m_lab=share_med * q_ser,
         disaster_loss=prm["disaster_loss"], cost_ratio=prm["cost_ratio"],
         season_w=prm["season"]["wage"], season_o=prm["season"]["operating"],
