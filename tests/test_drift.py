@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from relapse_models.core.config import default_config
 from relapse_models.models.drift import (
     PSI_MAJOR,
     Recalibration,
@@ -13,6 +14,8 @@ from relapse_models.models.drift import (
     population_stability_index,
     psi_table,
 )
+from relapse_models.outcome.features import LABEL_COLUMN
+from relapse_models.stages.drift import drift_years, recalibration_effect
 
 
 def test_psi_hand_computed():
@@ -83,3 +86,45 @@ def test_drift_action_rule():
     assert drift_action(ok, 0.5, [0.4, 0.6], PSI_MAJOR + 0.01) == ("refit", "psi")
     nan = float("nan")
     assert drift_action([nan, nan], nan, [nan, nan], nan) == ("keep", "none")
+
+
+# --- the stage ---------------------------------------------------------------------------
+
+
+
+def _config(**drift):
+    cfg = default_config()
+    return {**cfg, "drift": {**cfg["drift"], **drift},
+            "models": {**cfg["models"], "bootstrap": 50}}
+
+
+def test_drift_years_default_and_refusal():
+    f = pd.DataFrame({"year": [2021, 2022, 2023, 2024, 2025],
+                      LABEL_COLUMN: [0, 1, 0, 1, np.nan]})
+    assert drift_years(f, _config()) == (2022, [2023, 2024])
+    assert drift_years(f, _config(train_until_year=2021)) == (2021, [2022, 2023, 2024])
+    with pytest.raises(ValueError, match="no labelled year after"):
+        drift_years(f, _config(train_until_year=2024))
+
+
+def test_recalibration_effect_repairs_a_known_shift():
+    # both years: true log-odds = -1 + logit(score) (the model over-predicts by e); the
+    # recalibration fitted on the first year brings the second's observed/expected to 1
+    rng = np.random.default_rng(3)
+
+    def year(n=60_000):
+        p = 1 / (1 + np.exp(-rng.normal(-1.5, 1.0, n)))
+        true = 1 / (1 + np.exp(-(-1.0 + np.log(p / (1 - p)))))
+        return pd.DataFrame({"household_id": np.arange(n).astype(str),
+                             "village_id": (np.arange(n) % 300).astype(str),
+                             LABEL_COLUMN: (rng.random(n) < true).astype(float),
+                             "score_logit": p})
+
+    out = recalibration_effect({2023: year(), 2024: year()}, ("rule", "logit"), _config())
+    row = out.set_index("model").loc["logit"]
+    assert list(out["model"]) == ["logit"]                 # the rule is not a probability
+    assert abs(row["intercept"] + 1.0) < 4 * row["intercept_se"]
+    assert abs(row["slope"] - 1.0) < 4 * row["slope_se"]
+    assert row["o_e_raw_high"] < 0.8
+    assert row["o_e_recal_low"] < 1.0 < row["o_e_recal_high"]
+    assert row["brier_diff_high"] < 0 and row["better"] == "recalibrated"
