@@ -25,6 +25,8 @@ recommended_path = "reports/metrics/recommended_thresholds.json"
 tier_comparison_path = "reports/metrics/tier_comparison.csv"
 # the robustness tables across truth mechanisms (synthetic runs); empty: no such section
 robustness_dir = "reports/metrics/robustness"
+# the drift tables (models across later years); empty: no such section
+drift_dir = "reports/metrics/drift"
 
 
 # %%
@@ -80,6 +82,23 @@ if robustness_dir:
     show_table(rcmp.robustness_matrix(robust, lang), t("caption_robustness", lang))
     show_table(rcmp.robustness_matrix(robust, lang, metric="pr_auc"), t("caption_robustness_pr", lang))
     show_table(rcmp.robustness_matrix(robust, lang, metric="o_e"), t("caption_robustness_oe", lang))
+
+# %%
+if drift_dir:
+    from relapse_models.report.drift import drift_year_table, recalibration_table
+
+    summary = read_json(Path(drift_dir) / "drift.json")
+    display(Markdown(f"### {t('drift', lang)}"))
+    display(Markdown(t("drift_intro", lang, until=summary["train_until_year"],
+                       years="、".join(str(y) for y in summary["later_years"]),
+                       threshold=summary["psi_threshold"])))
+    years = pd.read_csv(Path(drift_dir) / "years.csv", encoding="utf-8-sig")
+    psi = pd.read_csv(Path(drift_dir) / "psi.csv", encoding="utf-8-sig")
+    show_table(drift_year_table(years, psi, "pooled", lang, config["report"]["min_cell"]),
+               t("caption_drift", lang))
+    recal = pd.read_csv(Path(drift_dir) / "recalibration.csv", encoding="utf-8-sig")
+    if not recal.empty:
+        show_table(recalibration_table(recal, lang), t("caption_recalibration", lang))
 
 # %%
 display(Markdown(f"## {t('index_warning', lang)}"))

@@ -65,3 +65,39 @@ def test_mask_cells_marks_only_the_rows_and_columns_given():
     assert out["rate"].tolist() == ["<5", 0.4, "<5"]
     assert out["g"].tolist() == ["a", "b", "c"]
     assert df["n"].tolist() == [3, 9, 1]  # the input is left as it was
+
+
+def test_drift_tables_suppress_small_years_and_name_no_winner_when_interval_spans_zero():
+    from relapse_models.report.drift import drift_year_table, recalibration_table
+
+    nan = float("nan")
+    years = pd.DataFrame([
+        {"year": 2023, "scope": "pooled", "model": "logit", "n": 900, "n_pos": 40,
+         "recall_at_capacity": 0.5, "recall_at_capacity_low": 0.4, "recall_at_capacity_high": 0.6,
+         "precision_at_capacity": 0.1, "precision_at_capacity_low": 0.05,
+         "precision_at_capacity_high": 0.15, "pr_auc": 0.2, "pr_auc_low": 0.1, "pr_auc_high": 0.3,
+         "o_e": 1.4, "o_e_low": 1.1, "o_e_high": 1.7, "max_psi": 0.3, "action": "refit",
+         "reason": "psi"},
+        {"year": 2024, "scope": "pooled", "model": "logit", "n": 900, "n_pos": 3,
+         "recall_at_capacity": 0.5, "recall_at_capacity_low": nan, "recall_at_capacity_high": nan,
+         "precision_at_capacity": 0.1, "precision_at_capacity_low": nan,
+         "precision_at_capacity_high": nan, "pr_auc": 0.2, "pr_auc_low": nan, "pr_auc_high": nan,
+         "o_e": 1.0, "o_e_low": nan, "o_e_high": nan, "max_psi": 0.05, "action": "keep",
+         "reason": "none"},
+    ])
+    psi = pd.DataFrame({"year": [2023, 2024], "feature": ["income_trend", "income_trend"],
+                        "psi": [0.3, 0.05], "flagged": [True, False]})
+    table = drift_year_table(years, psi, "pooled", "zh", min_cell=5)
+    assert table.iloc[0]["建议"] == "重新拟合（输入分布变化）"
+    assert "0.500" in table.iloc[0]["走访能力下召回率"]
+    assert table.iloc[1]["走访能力下召回率"] == "—"          # 3 relapses < 5: suppressed
+    assert table.iloc[1]["PSI超阈值的变量"] == ""
+    recal = pd.DataFrame([{"model": "logit", "fit_year": 2023, "apply_year": 2024,
+                           "intercept": -0.5, "slope": 0.9, "intercept_se": 0.1, "slope_se": 0.1,
+                           "o_e_raw": 0.7, "o_e_raw_low": 0.6, "o_e_raw_high": 0.8,
+                           "o_e_recal": 1.0, "o_e_recal_low": 0.9, "o_e_recal_high": 1.1,
+                           "brier_diff": -0.001, "brier_diff_low": -0.003,
+                           "brier_diff_high": 0.001, "better": "", "note": ""}])
+    out = recalibration_table(recal, "zh")
+    assert out.iloc[0]["较优"] == "无胜者（区间含0）"
+    assert out.iloc[0]["截距 / 斜率"] == "-0.50 / 0.90"

@@ -93,6 +93,7 @@ rule comparative_report:
         recommended="reports/metrics/recommended_thresholds.json",
         tier_comparison="reports/metrics/tier_comparison.csv",
         robustness=robustness_inputs,
+        drift=rules.drift.output,
     output:
         html="reports/index.html",
         notebook="reports/notebooks/05_comparative_report.ipynb",
@@ -117,4 +118,5 @@ rule comparative_report:
         " -p models_path {input.models} -p thresholds_path {input.thresholds}"
         " -p recommended_path {input.recommended}"
         " -p tier_comparison_path {input.tier_comparison}"
-        " -p robustness_dir '{params.robustness_dir}' > {log} 2>&1"
+        " -p robustness_dir '{params.robustness_dir}' -p drift_dir reports/metrics/drift"
+        " > {log} 2>&1"

@@ -285,6 +285,43 @@ TEXT: dict[str, tuple[str, str]] = {
     "robustness_holds": ("在所有机制下成立：{metric}上，{winner}优于{loser}。", "Holds under every mechanism: on {metric}, {winner} beats {loser}."),
     "robustness_none": ("没有一项模型与基线（或两模型之间）的比较在所有机制下都成立。",
                         "No comparison of a model with a baseline (or of two models) holds under every mechanism."),
+    "drift": ("模型随时间的稳定性", "Model stability over time"),
+    "drift_intro": (
+        "模型只用{until}年及以前的数据训练一次，再分别评估此后每个有结果的年份（{years}）；"
+        "人群稳定性指数（PSI）衡量各输入变量的分布相对训练期的变化，超过{threshold}即标记。"
+        "建议规则：有输入PSI超过阈值或召回率低于第一个评估年的区间时重新拟合；"
+        "否则实际/预测之比的区间不含1时重新校准；否则保持。",
+        "The models are trained once on the years up to {until} and evaluated on each later "
+        "year with known outcomes ({years}) separately; the population stability index (PSI) "
+        "measures how far each input moved from the training years, flagged above {threshold}. "
+        "Rule: refit when an input's PSI exceeds the threshold or recall falls below the first "
+        "later year's interval; otherwise recalibrate when observed/expected's interval excludes 1; "
+        "otherwise keep."),
+    "caption_drift": ("各年份的模型表现 [95%置信区间]、人群变化与建议", "Each later year's figures [95% CI], population shift and advice"),
+    "caption_recalibration": ("逻辑再校准（截距与斜率）在次年的效果 [95%置信区间]", "Logistic recalibration (intercept and slope): its effect on the following year [95% CI]"),
+    "year": ("年份", "Year"),
+    "drift_recall_at_capacity": ("走访能力下召回率", "Recall at capacity"),
+    "drift_precision_at_capacity": ("走访能力下精确率", "Precision at capacity"),
+    "drift_pr_auc": ("PR-AUC", "PR-AUC"),
+    "drift_o_e": ("实际/预测 O/E", "Observed / expected"),
+    "drift_max_psi": ("最大PSI", "Largest PSI"),
+    "drift_flagged": ("PSI超阈值的变量", "Inputs above the PSI threshold"),
+    "drift_action": ("建议", "Advice"),
+    "drift_keep_none": ("保持", "keep"),
+    "drift_recalibrate_o_e": ("重新校准（O/E区间不含1）", "recalibrate (O/E interval excludes 1)"),
+    "drift_refit_psi": ("重新拟合（输入分布变化）", "refit (inputs shifted)"),
+    "drift_refit_recall": ("重新拟合（召回率下降）", "refit (recall dropped)"),
+    "drift_fit_year": ("校准年", "Fitted on"),
+    "drift_apply_year": ("应用年", "Applied to"),
+    "drift_intercept_slope": ("截距 / 斜率", "Intercept / slope"),
+    "drift_o_e_raw": ("校准前 O/E", "O/E before"),
+    "drift_o_e_recal": ("校准后 O/E", "O/E after"),
+    "drift_brier_diff": ("Brier变化（后−前）", "Brier change (after − before)"),
+    "drift_better": ("较优", "Better"),
+    "drift_better_recalibrated": ("再校准", "recalibrated"),
+    "drift_better_raw": ("原始", "raw"),
+    "drift_better_none": ("无胜者（区间含0）", "no winner (interval spans 0)"),
+    "drift_note": ("说明", "Note"),
     "robustness_some": ("仅在部分机制下成立（不作为结论）：{items}。", "Holds under some mechanisms only (not a finding): {items}."),
 }
 

@@ -193,12 +193,12 @@ def run(
     out_dir: str | os.PathLike[str],
 ) -> dict[str, Any]:
     """Write ``years.csv``, ``psi.csv``, ``recalibration.csv`` and ``drift.json`` (the
-    horizon, the later years and the training rows) under ``out_dir``."""
+    horizon, the later years, the training rows and the PSI threshold) under ``out_dir``."""
     report = drift_report(load_features(features_paths, truth_paths), config)
     out = Path(out_dir)
     write_csv(report["years"], out / "years.csv")
     write_csv(report["psi"], out / "psi.csv")
     write_csv(report["recalibration"], out / "recalibration.csv")
-    write_json({k: report[k] for k in ("train_until_year", "later_years", "n_train")},
-               out / "drift.json")
+    write_json({**{k: report[k] for k in ("train_until_year", "later_years", "n_train")},
+                "psi_threshold": float(config["drift"]["psi_threshold"])}, out / "drift.json")
     return report
