@@ -93,8 +93,7 @@ if drift_dir:
                        years="、".join(str(y) for y in summary["later_years"]),
                        threshold=summary["psi_threshold"])))
     years = pd.read_csv(Path(drift_dir) / "years.csv", encoding="utf-8-sig")
-    psi = pd.read_csv(Path(drift_dir) / "psi.csv", encoding="utf-8-sig")
-    show_table(drift_year_table(years, psi, "pooled", lang, config["report"]["min_cell"]),
+    show_table(drift_year_table(years, "pooled", lang, config["report"]["min_cell"]),
                t("caption_drift", lang))
     recal = pd.read_csv(Path(drift_dir) / "recalibration.csv", encoding="utf-8-sig")
     if not recal.empty:

@@ -232,3 +232,21 @@ def test_notebooks_run_by_hand_leave_the_pipeline_outputs_alone(
     dry = snakemake(copy, "-n")
     assert dry.returncode == 0, dry.stderr[-3000:]
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
+
+
+def test_drift_tables_follow_the_rule(project):
+    from relapse_models.models import model_inputs
+
+    drift_dir = project / "reports" / "metrics" / "drift"
+    summary = json.loads((drift_dir / "drift.json").read_text(encoding="utf-8"))
+    years = pd.read_csv(drift_dir / "years.csv", encoding="utf-8-sig")
+    psi = pd.read_csv(drift_dir / "psi.csv", encoding="utf-8-sig")
+    assert sorted(set(years["year"])) == summary["later_years"]
+    assert min(summary["later_years"]) > summary["train_until_year"]
+    assert {"pooled", *COUNTIES} == set(years["scope"].astype(str))
+    assert (psi["flagged"] == (psi["psi"] > summary["psi_threshold"])).all()
+    assert set(years["action"]) <= {"keep", "recalibrate", "refit"}
+    for r in years.itertuples():   # a score's flagged inputs are its own
+        flagged = set(r.flagged_inputs.split(";")) if isinstance(r.flagged_inputs, str) else set()
+        assert flagged <= set(model_inputs(r.model)), (r.model, flagged)
+        assert (r.action == "refit" and r.reason == "psi") == bool(flagged)

@@ -76,22 +76,23 @@ def test_drift_tables_suppress_small_years_and_name_no_winner_when_interval_span
          "recall_at_capacity": 0.5, "recall_at_capacity_low": 0.4, "recall_at_capacity_high": 0.6,
          "precision_at_capacity": 0.1, "precision_at_capacity_low": 0.05,
          "precision_at_capacity_high": 0.15, "pr_auc": 0.2, "pr_auc_low": 0.1, "pr_auc_high": 0.3,
-         "o_e": 1.4, "o_e_low": 1.1, "o_e_high": 1.7, "max_psi": 0.3, "action": "refit",
+         "o_e": 1.4, "o_e_low": 1.1, "o_e_high": 1.7, "max_psi": 0.3,
+         "flagged_inputs": "income_trend", "action": "refit",
          "reason": "psi"},
         {"year": 2024, "scope": "pooled", "model": "logit", "n": 900, "n_pos": 3,
          "recall_at_capacity": 0.5, "recall_at_capacity_low": nan, "recall_at_capacity_high": nan,
          "precision_at_capacity": 0.1, "precision_at_capacity_low": nan,
          "precision_at_capacity_high": nan, "pr_auc": 0.2, "pr_auc_low": nan, "pr_auc_high": nan,
-         "o_e": 1.0, "o_e_low": nan, "o_e_high": nan, "max_psi": 0.05, "action": "keep",
+         "o_e": 1.0, "o_e_low": nan, "o_e_high": nan, "max_psi": 0.05,
+         "flagged_inputs": nan, "action": "keep",
          "reason": "none"},
     ])
-    psi = pd.DataFrame({"year": [2023, 2024], "feature": ["income_trend", "income_trend"],
-                        "psi": [0.3, 0.05], "flagged": [True, False]})
-    table = drift_year_table(years, psi, "pooled", "zh", min_cell=5)
+    table = drift_year_table(years, "pooled", "zh", min_cell=5)
     assert table.iloc[0]["建议"] == "重新拟合（输入分布变化）"
     assert "0.500" in table.iloc[0]["走访能力下召回率"]
     assert table.iloc[1]["走访能力下召回率"] == "—"          # 3 relapses < 5: suppressed
     assert table.iloc[1]["PSI超阈值的变量"] == ""
+    assert table.iloc[0]["PSI超阈值的变量"] == "收入趋势"
     recal = pd.DataFrame([{"model": "logit", "fit_year": 2023, "apply_year": 2024,
                            "intercept": -0.5, "slope": 0.9, "intercept_se": 0.1, "slope_se": 0.1,
                            "o_e_raw": 0.7, "o_e_raw_low": 0.6, "o_e_raw_high": 0.8,
@@ -100,4 +101,6 @@ def test_drift_tables_suppress_small_years_and_name_no_winner_when_interval_span
                            "brier_diff_high": 0.001, "better": "", "note": ""}])
     out = recalibration_table(recal, "zh")
     assert out.iloc[0]["较优"] == "无胜者（区间含0）"
+    withheld = recalibration_table(recal.assign(brier_diff_low=nan, brier_diff_high=nan), "zh")
+    assert withheld.iloc[0]["较优"] == "无区间，不判定"
     assert out.iloc[0]["截距 / 斜率"] == "-0.50 / 0.90"

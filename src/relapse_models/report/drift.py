@@ -14,11 +14,11 @@ YEAR_METRICS = (("recall_at_capacity", ".3f"), ("precision_at_capacity", ".3f"),
                 ("pr_auc", ".3f"), ("o_e", ".2f"))
 
 
-def drift_year_table(years: pd.DataFrame, psi: pd.DataFrame, scope: str = "pooled",
-                     language: str = "zh", min_cell: int = 5) -> pd.DataFrame:
+def drift_year_table(years: pd.DataFrame, scope: str = "pooled", language: str = "zh",
+                     min_cell: int = 5) -> pd.DataFrame:
     """One row per later year and score of ``scope`` (``pooled`` or a county id): recall and
     precision at capacity, PR-AUC, observed/expected with intervals, the largest PSI of its
-    inputs with the flagged inputs, and the rule's advice. A year with fewer relapses than
+    inputs with those flagged, and the rule's advice. A year with fewer relapses than
     ``min_cell`` shows no figure (suppressed)."""
     part = years[years["scope"].astype(str) == str(scope)]
     rows = []
@@ -31,7 +31,8 @@ def drift_year_table(years: pd.DataFrame, psi: pd.DataFrame, scope: str = "poole
                 "—" if small or value is None or np.isnan(value) else format_interval(
                     value, getattr(r, f"{metric}_low"), getattr(r, f"{metric}_high"),
                     spec=spec, language=language))
-        flagged = psi[(psi["year"] == r.year) & psi["flagged"]]["feature"]
+        flagged = r.flagged_inputs.split(";") if isinstance(r.flagged_inputs, str) \
+            and r.flagged_inputs else []
         row[t("drift_max_psi", language)] = format_metric(r.max_psi, ".2f")
         row[t("drift_flagged", language)] = "、".join(feature_label(f, language) for f in flagged) \
             if language == "zh" else ", ".join(feature_label(f, language) for f in flagged)
@@ -43,7 +44,8 @@ def drift_year_table(years: pd.DataFrame, psi: pd.DataFrame, scope: str = "poole
 def recalibration_table(recal: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
     """One row per score and pair of years: intercept and slope fitted on the first year,
     observed/expected on the next before and after, the Brier score's change with its interval,
-    and the better side only when that interval excludes 0 (else "no winner")."""
+    and the better side only when that interval excludes 0 (else "no winner", or "no
+    interval" when it is withheld)."""
     rows = []
     for r in recal.itertuples(index=False):
         row = {t("model", language): model_label(r.model, language),
@@ -62,7 +64,8 @@ def recalibration_table(recal: pd.DataFrame, language: str = "zh") -> pd.DataFra
         row[t("drift_brier_diff", language)] = format_interval(
             r.brier_diff, r.brier_diff_low, r.brier_diff_high, spec=".4f", signed=True,
             language=language)
-        better = r.better if isinstance(r.better, str) and r.better else "none"
+        better = r.better if isinstance(r.better, str) and r.better else (
+            "withheld" if np.isnan(r.brier_diff_low) else "none")
         row[t("drift_better", language)] = t(f"drift_better_{better}", language)
         rows.append(row)
     return pd.DataFrame(rows)

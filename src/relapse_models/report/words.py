@@ -321,6 +321,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "drift_better_recalibrated": ("再校准", "recalibrated"),
     "drift_better_raw": ("原始", "raw"),
     "drift_better_none": ("无胜者（区间含0）", "no winner (interval spans 0)"),
+    "drift_better_withheld": ("无区间，不判定", "no interval, not judged"),
     "drift_note": ("说明", "Note"),
     "robustness_some": ("仅在部分机制下成立（不作为结论）：{items}。", "Holds under some mechanisms only (not a finding): {items}."),
 }

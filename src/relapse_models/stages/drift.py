@@ -41,7 +41,7 @@ YEAR_METRICS = ("recall_at_capacity", "precision_at_capacity", "pr_auc", "o_e")
 """The per-year figures of the drift table (each with its interval)."""
 YEAR_COLUMNS = ["year", "scope", "model", "n", "n_pos",
                 *[f"{m}{s}" for m in YEAR_METRICS for s in ("", "_low", "_high")],
-                "ci_withheld", "max_psi", "action", "reason"]
+                "ci_withheld", "max_psi", "flagged_inputs", "action", "reason"]
 RECAL_COLUMNS = ["model", "fit_year", "apply_year", "intercept", "slope", "intercept_se",
                  "slope_se", "o_e_raw", "o_e_raw_low", "o_e_raw_high", "o_e_recal",
                  "o_e_recal_low", "o_e_recal_high", "brier_diff", "brier_diff_low",
@@ -83,8 +83,8 @@ def _ci(metric: dict, key: str) -> tuple[float, float, float]:
 
 def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, Any]:
     """Fit on the years up to T, score each later year; returns the tables ``years`` (per
-    year, scope and model: the metrics with intervals, the largest PSI of the model's inputs
-    and the rule's action), ``psi`` (per year and input) and ``recalibration`` (fitted on
+    year, scope and model: the metrics with intervals, the largest PSI of the model's inputs,
+    those flagged and the rule's action), ``psi`` (per year and input) and ``recalibration`` (fitted on
     each later year, measured on the next), and the run's ``train_until_year`` and years."""
     settings = config["drift"]
     until, later = drift_years(features, config)
@@ -113,8 +113,9 @@ def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, An
                     continue
                 model_inputs = [c for c in checked_inputs(model, list(features.columns))
                                 if c in inputs]
-                p = psi[(psi["year"] == y) & psi["feature"].isin(model_inputs)]["psi"]
-                max_psi = float(p.max()) if len(p) else float("nan")
+                mine = psi[(psi["year"] == y) & psi["feature"].isin(model_inputs)]
+                max_psi = float(mine["psi"].max()) if len(mine) else float("nan")
+                flagged = ";".join(mine.loc[mine["flagged"], "feature"])
                 ref = evaluated[later[0]].get(scope, {}).get(model, {})
                 ref_ci = ref.get("recall_at_capacity_ci", [np.nan, np.nan]) if y != later[0] \
                     else [np.nan, np.nan]
@@ -123,7 +124,8 @@ def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, An
                     max_psi, float(settings["psi_threshold"]))
                 row = {"year": y, "scope": scope, "model": model, "n": m["n"],
                        "n_pos": m["n_pos"], "ci_withheld": m["ci_withheld"],
-                       "max_psi": max_psi, "action": action, "reason": reason}
+                       "max_psi": max_psi, "flagged_inputs": flagged, "action": action,
+                       "reason": reason}
                 for k in YEAR_METRICS:
                     row[k], row[f"{k}_low"], row[f"{k}_high"] = _ci(m, k)
                 year_rows.append(row)
