@@ -90,7 +90,8 @@ if drift_dir:
     summary = read_json(Path(drift_dir) / "drift.json")
     display(Markdown(f"### {t('drift', lang)}"))
     display(Markdown(t("drift_intro", lang, until=summary["train_until_year"],
-                       years="、".join(str(y) for y in summary["later_years"]),
+                       years=("、" if lang == "zh" else ", ").join(
+                           str(y) for y in summary["later_years"]),
                        threshold=summary["psi_threshold"])))
     years = pd.read_csv(Path(drift_dir) / "years.csv", encoding="utf-8-sig")
     show_table(drift_year_table(years, "pooled", lang, config["report"]["min_cell"]),
