@@ -324,6 +324,42 @@ TEXT: dict[str, tuple[str, str]] = {
     "drift_better_withheld": ("无区间，不判定", "no interval, not judged"),
     "drift_note": ("说明", "Note"),
     "robustness_some": ("仅在部分机制下成立（不作为结论）：{items}。", "Holds under some mechanisms only (not a finding): {items}."),
+    # policy what-if page (stages/whatif.py)
+    "whatif_title": ("政策情景模拟（反事实）", "Policy what-if (counterfactual simulation)"),
+    "whatif_intro": ("{county}：同一批模拟农户与冲击（共同随机数）在不同政策参数下重放，{seeds}个随机种子；"
+                     "差值为情景减基线，按种子配对，95%区间。",
+                     "{county}: the same simulated households and shocks (common random numbers) replayed "
+                     "under changed policy levers, {seeds} seeds; differences are scenario minus baseline, "
+                     "paired by seed, 95 % intervals."),
+    "whatif_results": ("结果", "Results"),
+    "whatif_assumptions": ("情景与假设", "Scenarios and assumptions"),
+    "whatif_scenario": ("情景", "Scenario"),
+    "whatif_outcome": ("指标", "Outcome"),
+    "whatif_baseline": ("基线", "Baseline"),
+    "whatif_value": ("情景", "Scenario value"),
+    "whatif_diff": ("差值（情景−基线）", "Difference (scenario - baseline)"),
+    "whatif_ci": ("95%区间", "95 % interval"),
+    "whatif_levers": ("调整的政策参数", "Levers changed"),
+    "whatif_lever": ("政策参数", "Lever"),
+    "whatif_unit": ("含义", "Unit"),
+    "whatif_basis": ("依据", "Basis"),
+    "whatif_assumed": ("假设", "assumed"),
+    "whatif_sourced": ("有来源", "sourced"),
+    "whatif_relapses": ("返贫（跌破监测线的户次）", "Relapses (household entries below the line)"),
+    "whatif_persons_below": ("线下人口（季度平均）", "Persons below the line (quarterly mean)"),
+    "whatif_identified": ("规则识别户数", "Households flagged by the rule"),
+    "whatif_visits": ("走访次数", "Visits"),
+    "whatif_cost": ("成本（元）", "Cost (yuan)"),
+    "whatif_oop": ("医疗自付（元）", "Out-of-pocket medical (yuan)"),
+    "whatif_averted_per_10k": ("每万元避免的返贫户次", "Relapses averted per 10,000 yuan"),
+    "whatif_cost_not_positive": ("成本差不为正，不计算", "cost difference not positive: not computed"),
+    "whatif_cost_not_positive_in_resamples": ("成本差在部分重抽样中不为正，不给区间",
+                                              "cost difference not positive in some resamples: no interval"),
+    "whatif_limits": ("局限：情景重放模拟面板的收入、医疗与灾害冲击，预警规则与走访在循环内；"
+                      "不反馈到生成器自身的识别与消除过程。",
+                      "Limits: a scenario replays the panel's incomes, medical and disaster shocks with the "
+                      "warning rule and visits in the loop; it does not feed back into the generator's own "
+                      "identification and elimination."),
 }
 
 DOMAIN_LABELS: dict[str, tuple[str, str]] = {

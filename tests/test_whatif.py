@@ -1,0 +1,148 @@
+"""Policy what-if: levers at baseline reproduce the baseline, arithmetic truths of the levers,
+common random numbers, and the paired intervals against their formulas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from relapse_models.core.config import load_config, stage_seed
+from relapse_models.core.lines import lines_for_province
+from relapse_models.core.profiles import load_profile
+from relapse_models.data.simulate import simulate_county
+from relapse_models.stages import whatif as stage
+from relapse_models.warning import whatif as W
+
+PROFILE = "config/counties/shangluo.yaml"
+NO_VISITS = {"visit_averted_share": 0.0}
+
+
+@pytest.fixture(scope="module")
+def setup():
+    cfg = dict(load_config("config/config.yaml", {"simulate": {"scale": 0.002}}))
+    profile = load_profile(PROFILE)
+    sim = simulate_county(profile, cfg, 7, oracle=False)
+    lines = lines_for_province(cfg["monitoring"], profile["province_en"], "shangluo")
+    arrays = W.panel_arrays(sim.households, sim.panel, lines, 0.8403)
+    return cfg, sim, arrays, lines
+
+
+def _replay(setup, levers):
+    cfg, _, arrays, _ = setup
+    return W.replay(arrays, levers, cfg["rule"], float(cfg["monitoring"]["edge_multiple"]))
+
+
+def test_levers_at_their_baseline_values_reproduce_the_baseline_exactly(setup):
+    _, _, arrays, _ = setup
+    explicit = {"reimbursement_rate": arrays.base_rate, "line_multiplier": 1.0,
+                "dibao_coverage": arrays.dibao.sum() / len(arrays.dibao),
+                "disaster_insurance_payout": 0.0,
+                **{k: v.baseline for k, v in W.LEVERS.items()
+                   if k not in ("reimbursement_rate", "dibao_coverage")}}
+    assert _replay(setup, explicit) == _replay(setup, {})
+
+
+def test_baseline_without_visits_counts_the_panels_own_windows(setup):
+    """Truth from the panel itself: rolling 4-quarter income after out-of-pocket medical
+    spending, per person, below the year's line, computed with pandas."""
+    cfg, sim, _, lines = setup
+    p = sim.panel.sort_values(["household_id", "year", "quarter"]).astype({"household_id": str})
+    net = (p["income_wage"] + p["income_operating"] + p["income_property"] + p["income_transfer"]
+           - p["production_cost"] - p["medical_oop"])
+    win = net.groupby(p["household_id"]).transform(lambda s: s.rolling(4).sum())
+    size = p["household_id"].map(sim.households.set_index("household_id")["household_size"])
+    below = (win / size) < p["year"].map(lines)
+    below[win.isna()] = False
+    prev = below.groupby(p["household_id"]).shift(1, fill_value=False)
+    qn = p.groupby("household_id").cumcount()
+    entries = (below & ~prev & (qn >= 4)).sum()
+    assert _replay(setup, NO_VISITS)["relapses"] == entries
+
+
+def test_more_reimbursement_never_raises_out_of_pocket_cost_or_poverty(setup):
+    out = [_replay(setup, {**NO_VISITS, "reimbursement_rate": r}) for r in (0.5, 0.84, 0.9, 1.0)]
+    assert all(a["oop"] >= b["oop"] for a, b in zip(out, out[1:], strict=False))
+    assert all(a["persons_below"] >= b["persons_below"] for a, b in zip(out, out[1:], strict=False))
+    assert out[0]["oop"] > out[-1]["oop"]
+
+
+def test_reimbursement_lever_changes_out_of_pocket_by_the_arithmetic(setup):
+    _, _, a, _ = setup
+    extra = np.where(a.low_income, a.med_total * (0.9 - a.base_rate), 0.0)
+    expected = (np.clip(a.med_reimbursed + extra, 0, a.med_total) - a.med_reimbursed).sum()
+    base, sc = _replay(setup, {}), _replay(setup, {"reimbursement_rate": 0.9})
+    assert base["oop"] - sc["oop"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_higher_line_never_lowers_persons_below_and_insurance_never_raises_them(setup):
+    lo, hi = _replay(setup, NO_VISITS), _replay(setup, {**NO_VISITS, "line_multiplier": 1.1})
+    assert hi["persons_below"] >= lo["persons_below"] and hi["identified"] >= lo["identified"]
+    ins = _replay(setup, {**NO_VISITS, "disaster_insurance_payout": 0.5})
+    assert ins["persons_below"] <= lo["persons_below"]
+
+
+def test_unknown_lever_and_lower_dibao_coverage_stop(setup):
+    with pytest.raises(ValueError, match="unknown lever"):
+        _replay(setup, {"reimbursment_rate": 0.9})
+    with pytest.raises(ValueError, match="dibao_coverage"):
+        _replay(setup, {"dibao_coverage": 0.0} if setup[2].dibao.any() else {"dibao_coverage": -1})
+
+
+def test_common_random_numbers_scenarios_of_a_seed_share_the_draws():
+    """Every scenario of a seed replays one draw: a lever that does not touch medical costs
+    leaves out-of-pocket spending identical, seed by seed; another seed draws other shocks."""
+    cfg = dict(load_config("config/config.yaml", {"whatif": {"seeds": 2, "scale": 0.002}}))
+    res = stage.replications(load_profile(PROFILE), cfg).set_index(["seed", "scenario"])["oop"]
+    assert (res.xs("line_plus_10", level="scenario") == res.xs("baseline", level="scenario")).all()
+    assert res[(0, "baseline")] != res[(1, "baseline")]
+    assert stage_seed(cfg["seed"], "whatif/0", "shangluo") != stage_seed(cfg["seed"], "whatif/1", "shangluo")
+
+
+def _results(n_seeds: int, rng: np.random.Generator) -> pd.DataFrame:
+    base = rng.normal(100, 10, n_seeds)
+    sc = base - 5 + rng.normal(0, 2, n_seeds)
+    rows = []
+    for s in range(n_seeds):
+        for name, rel, cost in (("baseline", base[s], 1000.0), ("a", sc[s], 3000.0 + s % 3)):
+            rows.append({"seed": s, "scenario": name, "relapses": rel, "persons_below": rel,
+                         "identified": rel, "visits": rel, "cost": cost, "oop": rel})
+    return pd.DataFrame(rows)
+
+
+def test_paired_interval_is_the_t_interval_of_the_seed_differences_and_shrinks():
+    rng = np.random.default_rng(1)
+    widths = []
+    for n in (5, 80):
+        res = _results(n, rng)
+        s = W.paired_summary(res).set_index(["scenario", "outcome"])
+        d = (res[res.scenario == "a"]["relapses"].to_numpy() - res[res.scenario == "baseline"]["relapses"].to_numpy())
+        lo, hi = stats.t.interval(0.95, n - 1, loc=d.mean(), scale=d.std(ddof=1) / np.sqrt(n))
+        assert s.loc[("a", "relapses"), "ci_low"] == pytest.approx(lo)
+        assert s.loc[("a", "relapses"), "ci_high"] == pytest.approx(hi)
+        widths.append(hi - lo)
+    assert widths[1] < widths[0]
+
+
+def test_relapses_averted_per_10k_yuan_and_its_refusal():
+    rows = [{"seed": s, "scenario": sc, "relapses": r, "persons_below": 0, "identified": 0,
+             "visits": 0, "cost": c, "oop": 0}
+            for s in range(4) for sc, r, c in (("baseline", 10, 500.0), ("a", 8, 1500.0), ("b", 9, 500.0))]
+    s = W.paired_summary(pd.DataFrame(rows)).set_index(["scenario", "outcome"])
+    row = s.loc[("a", "averted_per_10k")]
+    assert row["diff"] == pytest.approx(20.0) and row["ci_low"] == pytest.approx(20.0)
+    assert s.loc[("b", "averted_per_10k"), "note"] == "cost_not_positive"
+    assert np.isnan(s.loc[("b", "averted_per_10k"), "diff"])
+
+
+def test_stage_writes_results_summary_and_a_chinese_first_page(tmp_path):
+    cfg = dict(load_config("config/config.yaml", {"whatif": {"seeds": 2, "scale": 0.002}}))
+    out = [tmp_path / n for n in ("results.csv", "summary.csv", "whatif.html")]
+    stage.run([PROFILE], cfg, *map(str, out))
+    summary = pd.read_csv(out[1])
+    assert set(summary["scenario"]) == {"reimbursement_90", "line_plus_10"}
+    page = out[2].read_text(encoding="utf-8")
+    assert "政策情景模拟" in page and "假设" in page and "reimbursement_90" in page
+    with pytest.raises(ValueError, match="no profile"):
+        stage.run(["config/counties/anshun.yaml"], cfg, *map(str, out))
