@@ -16,6 +16,7 @@ include: "workflow/rules/model.smk"
 include: "workflow/rules/drift.smk"
 include: "workflow/rules/thresholds.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/whatif.smk"
 
 
 rule all:
@@ -29,3 +30,4 @@ rule all:
         "reports/metrics/recommended_thresholds.json",
         "reports/reconciliation.csv",
         "reports/metrics/drift/years.csv",
+        *whatif_targets(),

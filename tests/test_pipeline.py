@@ -55,6 +55,8 @@ def test_contracted_outputs_exist(project):
         *[f"reports/metrics/robustness/{n}.csv" for n in ("metrics", "comparisons", "findings")],
         *[f"reports/metrics/drift/{n}" for n in ("years.csv", "psi.csv", "recalibration.csv",
                                                  "drift.json")],
+        "reports/whatif.html",
+        *[f"reports/metrics/whatif/{n}.csv" for n in ("results", "summary")],
     ]
     missing = [p for p in expected if not (project / p).is_file()]
     assert not missing
@@ -64,7 +66,7 @@ def test_every_rule_left_a_log_and_a_benchmark(project):
     logs = {p.parent.name for p in (project / "reports" / "logs").rglob("*.log")}
     benchmarks = {p.parent.name for p in (project / "reports" / "benchmarks").rglob("*.tsv")}
     rules = {"simulate", "clean", "features", "fit_county", "fit", "thresholds", "reconcile",
-             "county_report", "comparative_report", "robustness", "drift"}
+             "county_report", "comparative_report", "robustness", "drift", "whatif"}
     assert rules <= logs
     assert rules <= benchmarks
 

@@ -114,6 +114,13 @@ def cmd_drift(args: argparse.Namespace) -> None:
     drift.run(args.features, args.truth or None, _config_from_json(args.config_json), args.out_dir)
 
 
+def cmd_whatif(args: argparse.Namespace) -> None:
+    from relapse_models.stages import whatif
+
+    whatif.run(args.profiles, _config_from_json(args.config_json), args.results_out,
+               args.summary_out, args.page_out)
+
+
 def cmd_reconcile(args: argparse.Namespace) -> None:
     from relapse_models.core.io import read_parquet, write_csv
     from relapse_models.data.reconcile import reconcile
@@ -312,6 +319,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config-json")
     p.add_argument("--out-dir", required=True, help="reports/metrics/drift")
     p.set_defaults(func=cmd_drift)
+
+
+    p = sub.add_parser("whatif", help="policy what-if: scenarios against the baseline over seeds")
+    p.add_argument("--profiles", nargs="+", required=True)
+    p.add_argument("--config-json")
+    p.add_argument("--results-out", required=True)
+    p.add_argument("--summary-out", required=True)
+    p.add_argument("--page-out", required=True)
+    p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("reconcile", help="compare computed figures with published ones")
     p.add_argument("--county", required=True)

@@ -134,3 +134,16 @@ def reconcile_params(wildcards):
 
 def report_params(wildcards):
     return config_json("report", "capacity", "monitoring", "data", "simulate")
+
+
+def whatif_profile():
+    """The profile of `whatif.county` (null: the first of counties)."""
+    county = config["whatif"]["county"] or COUNTIES[0]
+    return f"{config['profiles_dir']}/{county}.yaml"
+
+
+def whatif_targets():
+    """The what-if outputs (synthetic runs only: real exports have no generator to replay)."""
+    if config["data"]["source"] != "synthetic":
+        return []
+    return ["reports/whatif.html", "reports/metrics/whatif/summary.csv"]
