@@ -13,7 +13,8 @@ rule whatif:
         page="reports/whatif.html",
     params:
         config=lambda wildcards: config_json(
-            "seed", "counties", "simulate", "monitoring", "rule", "report", "whatif"
+            "seed", "counties", "simulate", "monitoring", "rule", "capacity", "thresholds", "report",
+            "whatif",
         ),
     log:
         "reports/logs/whatif/all.log",

@@ -356,10 +356,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "whatif_cost_not_positive_in_resamples": ("成本差在部分重抽样中不为正，不给区间",
                                               "cost difference not positive in some resamples: no interval"),
     "whatif_limits": ("局限：情景重放模拟面板的收入、医疗与灾害冲击，预警规则与走访在循环内；"
-                      "不反馈到生成器自身的识别与消除过程。",
+                      "不反馈到生成器自身的识别与消除过程。监测线情景按新线计数：返贫增加是标准变化，不是政策效果。",
                       "Limits: a scenario replays the panel's incomes, medical and disaster shocks with the "
                       "warning rule and visits in the loop; it does not feed back into the generator's own "
-                      "identification and elimination."),
+                      "identification and elimination. A line scenario counts against the new line: more relapses "
+                      "there are a changed yardstick, not a policy effect."),
 }
 
 DOMAIN_LABELS: dict[str, tuple[str, str]] = {

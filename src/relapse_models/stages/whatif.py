@@ -23,7 +23,8 @@ from relapse_models.warning.whatif import LEVERS, levers_with, paired_summary, p
 
 
 def replications(profile: dict[str, Any], config: dict[str, Any]) -> pd.DataFrame:
-    """One row per seed and scenario (baseline first) with the outcomes."""
+    """One row per seed and scenario (baseline first) with the outcomes. Visit capacity and
+    cost start from the run's ``capacity`` and ``thresholds.visit_cost``."""
     w = config["whatif"]
     scenarios = {"baseline": {}, **(w.get("scenarios") or {})}
     for name, over in scenarios.items():
@@ -35,18 +36,23 @@ def replications(profile: dict[str, Any], config: dict[str, Any]) -> pd.DataFram
     cfg["simulate"]["scale"] = float(w["scale"])
     lines = lines_for_province(cfg["monitoring"], profile["province_en"], county)
     rate = float(figure(profile, "medical_reimbursement_rate")) / 100.0
+    run_levers = {"grid_workers_per_1000_households": cfg["capacity"]["grid_workers_per_1000_households"],
+                  "visits_per_worker_per_quarter": 3 * cfg["capacity"]["visits_per_worker_per_month"],
+                  "visit_cost": cfg["thresholds"]["visit_cost"]}
     rows = []
     for r in range(int(w["seeds"])):
         sim = simulate_county(profile, cfg, stage_seed(cfg["seed"], f"whatif/{r}", county), oracle=False)
         arrays = panel_arrays(sim.households, sim.panel, lines, rate)
         for name, over in scenarios.items():
-            out = replay(arrays, over, cfg["rule"], float(cfg["monitoring"]["edge_multiple"]))
+            out = replay(arrays, {**run_levers, **over}, cfg["rule"], float(cfg["monitoring"]["edge_multiple"]))
             rows.append({"seed": r, "scenario": name, **out})
     return pd.DataFrame(rows)
 
 
 def _fmt(x: float) -> str:
-    return "—" if pd.isna(x) else f"{x:,.1f}"
+    if pd.isna(x):
+        return "—"
+    return f"{x:,.1f}" if abs(x) >= 10 or x == 0 else f"{x:.3g}"
 
 
 def page(summary: pd.DataFrame, scenarios: dict[str, dict[str, Any]], county: str, seeds: int,
@@ -65,7 +71,7 @@ def page(summary: pd.DataFrame, scenarios: dict[str, dict[str, Any]], county: st
             _fmt(r["value"]), diff, ci)) + "</tr>")
     sc_rows = "".join(f"<tr><td>{e(n)}</td><td>{e(str(v))}</td></tr>" for n, v in scenarios.items())
     lv_rows = "".join(
-        f"<tr><td>{e(k)}</td><td>{e(str(v.baseline))}</td><td>{e(v.unit)}</td>"
+        f"<tr><td>{e(k)}</td><td>{e('—' if v.baseline is None else str(v.baseline))}</td><td>{e(v.zh if language == 'zh' else v.unit)}</td>"
         f"<td>{t('whatif_assumed' if v.assumed else 'whatif_sourced', language)}: {e(v.basis)}</td></tr>"
         for k, v in LEVERS.items())
     th = "".join(f"<th>{e(h)}</th>" for h in head)

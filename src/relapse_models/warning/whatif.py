@@ -33,6 +33,8 @@ class Lever:
     baseline: Any
     unit: str
     basis: str
+    zh: str = ""
+    """The lever and its assumed effect in Chinese (the page's first language)."""
     assumed: bool = True
 
 
@@ -41,27 +43,36 @@ LEVERS: dict[str, Lever] = {
         None, "reimbursed share of medical cost for poverty-alleviated and monitored households "
         "(null: the county's published rate)",
         "the county's published three-layer insurance rate; a changed rate applies to the same "
-        "episodes' total cost (assumed: no change in care sought)"),
+        "episodes' total cost (assumed: no change in care sought)",
+        zh="脱贫户和监测对象医疗费用报销比例（空：县公布值）；同一病例总费用按新比例报销（假设就医行为不变）"),
     "line_multiplier": Lever(1.0, "monitoring line x this factor (screening and counting)",
                              "a raised line counts and screens against the higher line; incomes "
-                             "are unchanged (assumed)"),
+                             "are unchanged (assumed)",
+        zh="监测线倍数（筛查与计数均用新线；收入不变，假设）"),
     "grid_workers_per_1000_households": Lever(
         4.0, "visit capacity: grid workers per 1,000 households",
-        "the run's capacity.grid_workers_per_1000_households (assumed)"),
+        "the run's capacity.grid_workers_per_1000_households (assumed)",
+        zh="走访能力：每千户网格员人数（假设）"),
     "visits_per_worker_per_quarter": Lever(90.0, "household visits a worker makes in a quarter",
-                                           "30 a month, the run's capacity setting (assumed)"),
+                                           "30 a month, the run's capacity setting (assumed)",
+        zh="每名网格员每季度走访户数（每月30户，假设）"),
     "visit_averted_share": Lever(0.30, "share of the next quarter's year-on-year income loss a "
                                        "timely visit averts (paid as assistance)",
-                                 "no source measures it (assumed)"),
-    "visit_cost": Lever(50.0, "yuan per household visit", "thresholds.visit_cost (assumed)"),
+                                 "no source measures it (assumed)",
+        zh="及时走访避免的下季度同比收入损失比例，以帮扶金支付（无来源，假设）"),
+    "visit_cost": Lever(50.0, "yuan per household visit", "thresholds.visit_cost (assumed)",
+        zh="每次走访成本（元，假设）"),
     "dibao_coverage": Lever(None, "share of households receiving dibao (null: as drawn); added "
                                   "households are the lowest-income ones not yet covered",
-                            "targeting by income rank (assumed)"),
+                            "targeting by income rank (assumed)",
+        zh="低保覆盖户比例（空：模拟值）；新增户为未覆盖户中收入最低者（假设）"),
     "dibao_benefit_share": Lever(0.45, "dibao benefit per person and year / line, for added "
-                                       "households", "the generator's dibao_benefit_share (assumed)"),
+                                       "households", "the generator's dibao_benefit_share (assumed)",
+        zh="新增低保户每人每年补助/监测线（生成器参数，假设）"),
     "disaster_insurance_payout": Lever(0.0, "share of a household's disaster loss paid back by "
                                             "insurance in the same quarter",
-                                       "no insurance in the drawn panel (assumed)"),
+                                       "no insurance in the drawn panel (assumed)",
+        zh="灾害保险赔付占当季灾害损失的比例（模拟面板无保险，假设）"),
 }
 
 OUTCOMES = ("relapses", "persons_below", "identified", "visits", "cost", "oop")
