@@ -320,7 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True, help="reports/metrics/drift")
     p.set_defaults(func=cmd_drift)
 
-
     p = sub.add_parser("whatif", help="policy what-if: scenarios against the baseline over seeds")
     p.add_argument("--profiles", nargs="+", required=True)
     p.add_argument("--config-json")
