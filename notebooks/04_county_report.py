@@ -28,6 +28,8 @@ coefficients_path = "reports/metrics/coefficients/shangluo.csv"
 thresholds_path = "reports/metrics/thresholds/shangluo.csv"
 recommended_path = "reports/metrics/recommended/shangluo.json"
 detail_dir = "reports/metrics/thresholds_detail/shangluo"
+# the county's own models followed across later years (rule drift_county); empty: no section
+drift_dir = "reports/metrics/drift_county/shangluo"
 
 
 # %%
@@ -46,6 +48,7 @@ from relapse_models.report import explorer as rx
 from relapse_models.report import figures as plots
 from relapse_models.report.capacity import at_capacity
 from relapse_models.report.display import show_figure, show_table
+from relapse_models.report.drift import show_drift_section
 from relapse_models.report.places import place_names
 from relapse_models.report.summary import data_statement, plain_summary, summary_html
 from relapse_models.report.words import domain_label, t
@@ -177,6 +180,10 @@ odds = rc.odds_ratio_table(coefficients, lang)
 show_table(odds, t("caption_coefficients", lang))
 if (odds[t("reliability", lang)] != "").any():
     display(Markdown(f"*{t('unstable_note', lang)}*"))
+
+# %%
+if drift_dir:
+    show_drift_section(drift_dir, county, lang, min_cell)
 
 # %%
 display(Markdown(f"## {t('warning', lang)}"))

@@ -27,6 +27,8 @@ tier_comparison_path = "reports/metrics/tier_comparison.csv"
 robustness_dir = "reports/metrics/robustness"
 # the drift tables (models across later years); empty: no such section
 drift_dir = "reports/metrics/drift"
+# the what-if page, linked beside the county pages (relative to reports/); empty: no link
+whatif_page = "whatif.html"
 
 
 # %%
@@ -43,6 +45,7 @@ from relapse_models.report import comparative as rcmp
 from relapse_models.report import figures as plots
 from relapse_models.report.county import provenance_table
 from relapse_models.report.display import show_figure, show_table
+from relapse_models.report.drift import show_drift_section
 from relapse_models.report.summary import data_statement
 from relapse_models.report.words import t
 from relapse_models.stages.notebook import chdir_project_root
@@ -55,7 +58,8 @@ names = rcmp.county_names({c: load_profile(p) for c, p in zip(counties, profiles
 display(Markdown(f"# {t('index_title', lang)}"))
 display(HTML('<p class="data-statement">'
              + data_statement(config, 0, language=lang, comparative=True) + "</p>"))
-display(HTML(rcmp.county_links(names)))
+display(HTML(rcmp.county_links(names, {whatif_page: t("whatif_title", lang)} if whatif_page
+                                     else None)))
 
 # %%
 display(Markdown(f"## {t('index_headline', lang)}"))
@@ -85,20 +89,7 @@ if robustness_dir:
 
 # %%
 if drift_dir:
-    from relapse_models.report.drift import drift_year_table, recalibration_table
-
-    summary = read_json(Path(drift_dir) / "drift.json")
-    display(Markdown(f"### {t('drift', lang)}"))
-    display(Markdown(t("drift_intro", lang, until=summary["train_until_year"],
-                       years=("、" if lang == "zh" else ", ").join(
-                           str(y) for y in summary["later_years"]),
-                       threshold=summary["psi_threshold"])))
-    years = pd.read_csv(Path(drift_dir) / "years.csv", encoding="utf-8-sig")
-    show_table(drift_year_table(years, "pooled", lang, config["report"]["min_cell"]),
-               t("caption_drift", lang))
-    recal = pd.read_csv(Path(drift_dir) / "recalibration.csv", encoding="utf-8-sig")
-    if not recal.empty:
-        show_table(recalibration_table(recal, lang), t("caption_recalibration", lang))
+    show_drift_section(drift_dir, "pooled", lang, config["report"]["min_cell"])
 
 # %%
 display(Markdown(f"## {t('index_warning', lang)}"))

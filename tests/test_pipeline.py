@@ -55,6 +55,8 @@ def test_contracted_outputs_exist(project):
         *[f"reports/metrics/robustness/{n}.csv" for n in ("metrics", "comparisons", "findings")],
         *[f"reports/metrics/drift/{n}" for n in ("years.csv", "psi.csv", "recalibration.csv",
                                                  "drift.json")],
+        *[f"reports/metrics/drift_county/{c}/{n}" for c in COUNTIES
+          for n in ("years.csv", "psi.csv", "recalibration.csv", "drift.json")],
         "reports/whatif.html",
         *[f"reports/metrics/whatif/{n}.csv" for n in ("results", "summary")],
     ]
@@ -66,7 +68,7 @@ def test_every_rule_left_a_log_and_a_benchmark(project):
     logs = {p.parent.name for p in (project / "reports" / "logs").rglob("*.log")}
     benchmarks = {p.parent.name for p in (project / "reports" / "benchmarks").rglob("*.tsv")}
     rules = {"simulate", "clean", "features", "fit_county", "fit", "thresholds", "reconcile",
-             "county_report", "comparative_report", "robustness", "drift", "whatif"}
+             "county_report", "comparative_report", "robustness", "drift", "drift_county", "whatif"}
     assert rules <= logs
     assert rules <= benchmarks
 
@@ -252,3 +254,14 @@ def test_drift_tables_follow_the_rule(project):
         flagged = set(r.flagged_inputs.split(";")) if isinstance(r.flagged_inputs, str) else set()
         assert flagged <= set(model_inputs(r.model)), (r.model, flagged)
         assert (r.action == "refit" and r.reason == "psi") == bool(flagged)
+
+
+def test_county_pages_follow_their_own_models_over_time_and_the_index_links_the_whatif(project):
+    index = (project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="whatif.html"' in index
+    for county in COUNTIES:
+        years = pd.read_csv(project / "reports" / "metrics" / "drift_county" / county
+                            / "years.csv", encoding="utf-8-sig")
+        assert set(years["scope"].astype(str)) == {county}   # its own rows only
+        page = (project / "reports" / "counties" / f"{county}.html").read_text(encoding="utf-8")
+        assert "模型随时间的稳定性" in page

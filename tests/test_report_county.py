@@ -81,6 +81,9 @@ def test_county_links_escape_names():
     links = rcmp.county_links({"a": "<script>x</script>"})
     assert "<script>" not in links and "&lt;script&gt;" in links
     assert 'href="counties/a.html"' in links
+    links = rcmp.county_links({"a": "甲"}, {"whatif.html": "政策<模拟>"})
+    assert links.index("counties/a.html") < links.index('href="whatif.html"')
+    assert "政策&lt;模拟&gt;" in links
 
 
 def test_model_table_shows_no_interval_artefacts_and_no_recall():

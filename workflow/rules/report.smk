@@ -59,11 +59,13 @@ rule county_report:
         thresholds="reports/metrics/thresholds/{county}.csv",
         recommended="reports/metrics/recommended/{county}.json",
         detail="reports/metrics/thresholds_detail/{county}",
+        drift=rules.drift_county.output.summary,
     output:
         html="reports/counties/{county}.html",
         notebook="reports/notebooks/04_county_report_{county}.ipynb",
     params:
         config=report_params,
+        drift_dir=lambda wildcards, input: os.path.dirname(input.drift),
     log:
         "reports/logs/county_report/{county}.log",
     benchmark:
@@ -80,7 +82,8 @@ rule county_report:
         " -p panel_path {input.panel} -p features_path {input.features}"
         " -p reconciliation_path {input.reconciliation} -p models_path {input.models}"
         " -p coefficients_path {input.coefficients} -p thresholds_path {input.thresholds}"
-        " -p recommended_path {input.recommended} -p detail_dir {input.detail} > {log} 2>&1"
+        " -p recommended_path {input.recommended} -p detail_dir {input.detail}"
+        " -p drift_dir {params.drift_dir} > {log} 2>&1"
 
 
 rule comparative_report:
@@ -94,6 +97,7 @@ rule comparative_report:
         tier_comparison="reports/metrics/tier_comparison.csv",
         robustness=robustness_inputs,
         drift=rules.drift.output,
+        whatif=lambda wildcards: whatif_targets(),
     output:
         html="reports/index.html",
         notebook="reports/notebooks/05_comparative_report.ipynb",
@@ -102,6 +106,8 @@ rule comparative_report:
         counties=COUNTIES_JSON,
         profiles=profiles_json,
         robustness_dir=lambda wildcards, input: "reports/metrics/robustness" if input.robustness else "",
+        # the page's link is relative to reports/index.html
+        whatif_page=lambda wildcards, input: os.path.relpath(input.whatif[0], "reports") if input.whatif else "",
     log:
         "reports/logs/comparative_report/all.log",
     benchmark:
@@ -119,4 +125,4 @@ rule comparative_report:
         " -p recommended_path {input.recommended}"
         " -p tier_comparison_path {input.tier_comparison}"
         " -p robustness_dir '{params.robustness_dir}' -p drift_dir reports/metrics/drift"
-        " > {log} 2>&1"
+        " -p whatif_page '{params.whatif_page}' > {log} 2>&1"

@@ -103,12 +103,12 @@ def drop_constant_columns(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> tuple
     return df.drop(columns=constant), {c: df[c].iloc[0] for c in constant}
 
 
-def county_links(names: dict[str, str]) -> str:
-    """An HTML list of links to the county pages (names escaped)."""
-    items = "".join(
-        f'<li><a href="counties/{html.escape(cid)}.html">{html.escape(name)}</a></li>'
-        for cid, name in names.items()
-    )
+def county_links(names: dict[str, str], extra: dict[str, str] | None = None) -> str:
+    """An HTML list of links to the county pages, then to the ``extra`` pages (href ->
+    title, e.g. the what-if page); every text escaped."""
+    pages = {f"counties/{cid}.html": name for cid, name in names.items()} | (extra or {})
+    items = "".join(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>'
+                    for href, title in pages.items())
     return f"<ul>{items}</ul>"
 
 

@@ -4,9 +4,14 @@ the recalibration's effect on the following year."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from relapse_models.core.io import read_json
+from relapse_models.report.display import show_table
 from relapse_models.report.tables import format_interval, format_metric
 from relapse_models.report.words import feature_label, model_label, t
 
@@ -69,3 +74,24 @@ def recalibration_table(recal: pd.DataFrame, language: str = "zh") -> pd.DataFra
         row[t("drift_better", language)] = t(f"drift_better_{better}", language)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def show_drift_section(drift_dir: str | os.PathLike[str], scope: str, language: str = "zh",
+                       min_cell: int = 5) -> None:
+    """The section "模型随时间的稳定性" from a drift stage's output folder: how the models were
+    trained, the later years of ``scope`` and the recalibration's effect (one helper, so the
+    county pages and the comparative report say the same thing the same way)."""
+    from IPython.display import Markdown, display
+
+    folder = Path(drift_dir)
+    summary = read_json(folder / "drift.json")
+    display(Markdown(f"### {t('drift', language)}"))
+    display(Markdown(t("drift_intro", language, until=summary["train_until_year"],
+                       years=("、" if language == "zh" else ", ").join(
+                           str(y) for y in summary["later_years"]),
+                       threshold=summary["psi_threshold"])))
+    years = pd.read_csv(folder / "years.csv", encoding="utf-8-sig")
+    show_table(drift_year_table(years, scope, language, min_cell), t("caption_drift", language))
+    recal = pd.read_csv(folder / "recalibration.csv", encoding="utf-8-sig")
+    if not recal.empty:
+        show_table(recalibration_table(recal, language), t("caption_recalibration", language))
