@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relapse_models.core.lines import line_provenance, lines_for_province
+from relapse_models.core.lines import line_break, line_provenance, official_lines
 from relapse_models.core.panel import sort_panel
 from relapse_models.core.profiles import check_sources, figure, param
 from relapse_models.outcome.relapse import add_relapse_state
@@ -260,8 +260,11 @@ def calibration_record(profile: Mapping[str, Any], config: Mapping[str, Any],
     the profile's sentences were checked against its source text, the yearly rates and every
     guard result. Does not raise; :func:`enforce` on ``record["guards"]`` does."""
     county, province = profile["county_id"], profile["province_en"]
-    lines = lines_for_province(config["monitoring"], province, county)
+    lines = official_lines(config, province, county, simulated=True)
     provenance = line_provenance(config["monitoring"], province, county)
+    brk = line_break(config, simulated=True)
+    if brk is not None:  # a line moved by simulate.break is no published figure
+        provenance = {y: "assumed" if y >= brk[0] else p for y, p in provenance.items()}
     rates = yearly_rates(households, panel, events, lines)
     results = check(rates, profile, config)
     return {
