@@ -12,6 +12,11 @@ form; (2) income levels calibrated to the published income (:func:`.income.calib
 (3) the clues the monitoring system would see on that path and the identification intensities
 solved for the published counts (:mod:`.calibration`); (4) the quarterly loop: elimination,
 assistance, amounts, identification; the oracle (:mod:`.oracle`) at every origin quarter.
+
+A structural break (``simulate.break``, :mod:`.breaks`) of a policy kind -- the line or the
+targeted reimbursement rate from the break year on -- acts on (3) and (4) and on the oracle;
+the calibration in (3) reads the world without it on the same random numbers, so it does not
+absorb the break and every quarter before the break year is unchanged.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ class SimulatedCounty:
     calibration: Calibration
     true_coefficients: dict[str, float] | None = None
     lines: dict[int, float] = field(default_factory=dict)
+    """Year -> the official line the panel was generated against (a line break applied)."""
     mechanism: str = P.DEFAULT_MECHANISM
     shocks: dict[str, np.ndarray] = field(default_factory=dict)
     """Drawn shocks per (panel quarter, household), for tests: ``labour`` (kind code + 1, 0 none),
