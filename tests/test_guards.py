@@ -208,3 +208,24 @@ def test_anchor_sources_are_shown_in_words(anshun):
         assert not re.search(r"[a-z]{3,}", shown), shown   # no English word left
         english = anchor_source(src, "en")
         assert not re.search(r"\b[a-z]+[._][a-z_]+\b", english), english  # no config key left
+
+
+@pytest.mark.parametrize(("kind", "years"), [("line", [2023, 2024, 2025]),
+                                             ("reimbursement", [2023, 2024, 2025]),
+                                             ("disaster", [2023])])
+def test_a_structural_break_accepts_failures_in_the_years_it_acts_on(anshun, kind, years):
+    """A deliberate break (simulate.break) is no implausible county: failures in its years are
+    accepted with the break as the reason; earlier ones still fail, and a run on real exports
+    has no break."""
+    a = anchors(anshun, 2021)["relapse_rate"][0]
+    i = anchors(anshun, 2021)["identification_rate"][0]
+    rates = _rates([i] * 5, [a, 20 * a, 20 * a, 20 * a, 20 * a], [40, 60, 70, 72, 75])
+    config = _config(accept=[])
+    config["simulate"]["break"] = {"year": 2023, "kind": kind, "size": 0.1}
+    res = check(rates, anshun, config).query("figure == 'relapse_rate'").set_index("year")
+    assert res.loc[years, "status"].eq("accepted").all()
+    assert res.loc[years, "reason"].str.startswith("结构性断点（simulate.break）").all()
+    assert res.loc[2022, "status"] == "fail"
+    assert set(res.index[res["status"] == "accepted"]) == set(years)
+    config["data"] = {"source": "files", "files": {"anshun": ["x.xlsx"]}}
+    assert not check(rates, anshun, config)["status"].eq("accepted").any()

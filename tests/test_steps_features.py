@@ -166,3 +166,31 @@ def test_features_command_writes_the_blocked_table(county, tmp_path: Path, capsy
     (folder / "events.parquet").unlink()
     assert main([*args, "--out", str(tmp_path / "g.parquet")]) == 2
     assert "events.parquet: no such file" in capsys.readouterr().err
+
+
+def test_features_command_counts_against_the_line_a_break_raised(county, tmp_path: Path):
+    """With ``simulate.break`` of kind line, the feature step's label and ratios use the line x
+    (1 + size) from the break year on (the line the generator used); a run on real exports
+    (``data.source: files``) keeps the schedule."""
+    import json
+
+    from relapse_models.cli import main
+
+    tables, config, lines = county
+    folder = _write(tables, tmp_path / "interim")
+    profile = ROOT / "config" / "counties" / "xunyi.yaml"
+    sections = {s: config[s] for s in ("monitoring", "features", "simulate", "data")}
+    sections["simulate"] = {**sections["simulate"], "break": {"year": 2023, "kind": "line", "size": 0.1}}
+
+    def line_by_year(cfg: dict, name: str) -> dict[int, float]:
+        out = tmp_path / name
+        assert main(["features", "--county", "xunyi", "--profile", str(profile), "--interim-dir",
+                     str(folder), "--config-json", json.dumps(cfg), "--out", str(out)]) == 0
+        return _read(out).groupby("year")["line"].first().to_dict()
+
+    got = line_by_year(sections, "broken.parquet")
+    assert got == pytest.approx({y: v * 1.1 if y >= 2023 else v for y, v in lines.items()
+                                 if y in got}, rel=1e-12)
+    assert got[2022] == lines[2022] and got[2023] == pytest.approx(1.1 * lines[2023], rel=1e-12)
+    files = {**sections, "data": {"source": "files", "files": {"xunyi": ["x.xlsx"]}}}
+    assert line_by_year(files, "files.parquet") == {y: v for y, v in lines.items() if y in got}

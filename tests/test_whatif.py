@@ -146,3 +146,13 @@ def test_stage_writes_results_summary_and_a_chinese_first_page(tmp_path):
     assert "政策情景模拟" in page and "假设" in page and "reimbursement_90" in page
     with pytest.raises(ValueError, match="no profile"):
         stage.run(["config/counties/anshun.yaml"], cfg, *map(str, out))
+
+
+def test_the_what_if_simulates_without_a_structural_break():
+    """A drift study's simulate.break (here a line +10 % from 2023) does not reach the what-if:
+    its baseline is the calibrated county, its levers the policy changes."""
+    over = {"whatif": {"seeds": 2, "scale": 0.002}}
+    plain = stage.replications(load_profile(PROFILE), dict(load_config("config/config.yaml", over)))
+    brk = {**over, "simulate": {"break": {"year": 2023, "kind": "line", "size": 0.1}}}
+    broken = stage.replications(load_profile(PROFILE), dict(load_config("config/config.yaml", brk)))
+    pd.testing.assert_frame_equal(plain, broken, check_exact=True)

@@ -90,12 +90,12 @@ def _guard(profile: dict[str, Any], config: dict[str, Any], sim: Any, out: str) 
 
 def cmd_features(args: argparse.Namespace) -> None:
     """Features in blocks of whole villages (bounded memory, same table as one block)."""
-    from relapse_models.core.lines import lines_for_province
+    from relapse_models.core.lines import official_lines
     from relapse_models.stages.features import DEFAULT_BLOCK_ROWS, county_features
 
     config = _config_from_json(args.config_json)
     profile = _profile(args.profile)
-    lines = lines_for_province(config["monitoring"], profile["province_en"], args.county)
+    lines = official_lines(config, profile["province_en"], args.county)
     rows = county_features(args.interim_dir, args.out, lines, config,
                            max_rows=args.block_rows or DEFAULT_BLOCK_ROWS)
     log.info("%s: %d feature rows -> %s", args.county, rows, args.out)

@@ -7,6 +7,11 @@ the table mixes a few published figures with extrapolated years and an assumed n
 schedule (docs/monitoring_lines.md). Which is which travels with the numbers
 (:func:`line_provenance`), and a county whose province has no line is refused rather than
 given another province's standard in silence.
+
+A simulated run may raise (or cut) the line from a year on (``simulate.break`` of kind
+``line``, a policy change for drift studies): :func:`official_lines` is the one place that
+applies it, so the generator, the relapse label and the features all count against the same
+line in every year.
 """
 
 from __future__ import annotations
@@ -99,3 +104,48 @@ def line_for_years(years: np.ndarray | pd.Series, lines: Lines) -> np.ndarray:
                     f"no monitoring line for year {y}; have {list(lines.keys())}"
                 ) from None
     return vals[inv]
+
+
+def line_break(config: Mapping, simulated: bool | None = None) -> tuple[int, float] | None:
+    """``(year, factor)`` of the config's ``simulate.break`` when it is a line change that
+    applies to this run's panels, else ``None``.
+
+    A policy change in the simulated world, so it applies to simulated panels only: with
+    ``simulated=None`` that is read from ``data.source`` (``synthetic``, the default); a real
+    export keeps its published lines whatever ``simulate.break`` says. ``factor`` is
+    ``1 + size``; a size of -1 or less (no line left) is refused naming the key.
+    """
+    if simulated is None:
+        simulated = (config.get("data") or {}).get("source", "synthetic") == "synthetic"
+    brk = (config.get("simulate") or {}).get("break")
+    if not simulated or not brk or brk.get("year") is None or brk.get("kind") != "line":
+        return None
+    size = float(brk["size"])
+    if not size > -1.0:
+        raise ValueError(f"simulate.break.size: a line break needs size > -1 (the line x "
+                         f"(1 + size) must stay positive), got {size}")
+    return int(brk["year"]), 1.0 + size
+
+
+def apply_line_break(lines: Mapping[int, float],
+                     brk: tuple[int, float] | None) -> dict[int, float]:
+    """``lines`` with every year from the break year on multiplied by the break's factor
+    (see :func:`line_break`); a copy of ``lines`` unchanged without a break."""
+    if brk is None:
+        return {int(y): float(v) for y, v in lines.items()}
+    year, factor = brk
+    return {int(y): float(v) * factor if int(y) >= year else float(v) for y, v in lines.items()}
+
+
+def official_lines(config: Mapping, province: str | None, county: str | None = None,
+                   simulated: bool | None = None) -> dict[int, float]:
+    """Year -> the official line a county's panel is measured against in this run: its
+    province's schedule (:func:`lines_for_province`) with a ``simulate.break`` of kind
+    ``line`` applied from the break year on (:func:`line_break`).
+
+    Every consumer of a run's line (generator, label, features, guards) resolves it here, so a
+    line raised by the break is raised for all of them; otherwise the drift study would
+    measure the mismatch between the generator's line and the label's, not the policy change.
+    """
+    lines = lines_for_province(config["monitoring"], province, county)
+    return apply_line_break(lines, line_break(config, simulated))

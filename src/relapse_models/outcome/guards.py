@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relapse_models.core.lines import line_provenance, lines_for_province
+from relapse_models.core.lines import line_break, line_provenance, official_lines
 from relapse_models.core.panel import sort_panel
 from relapse_models.core.profiles import check_sources, figure, param
 from relapse_models.outcome.relapse import add_relapse_state
@@ -156,7 +156,9 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
     quarters cannot be eliminated before the minimum spell); after the report year its band
     also takes in the national anchor's (:data:`NATIONAL_ELIMINATION_RATE`), since a cumulative
     rate rises as spells lengthen. Failures listed in
-    ``guards.accept`` (county, and optionally year and figure) get status ``accepted``.
+    ``guards.accept`` (county, and optionally year and figure) get status ``accepted``; so do
+    failures in the years a structural break of a synthetic run acts on (``simulate.break``:
+    :func:`_break_reason`), since the published anchors describe the world without it.
     """
     cfg = config["guards"]
     county = profile["county_id"]
@@ -185,7 +187,8 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
             margin = 100.0 * NOISE_Z * np.sqrt(p * (1 - p) / max(n, 1))
             low, high = max(low - margin, 0.0), min(high + margin, 100.0)
             ok = low <= value <= high
-            reason = None if ok or np.isnan(value) else _accepted(accept, county, rec.year, fig)
+            reason = None if ok or np.isnan(value) else (
+                _accepted(accept, county, rec.year, fig) or _break_reason(config, int(rec.year)))
             # a rate of nobody (no household yet identified) is undefined, not implausible
             status = ("undefined" if np.isnan(value) else "pass" if ok
                       else "accepted" if reason is not None else "fail")
@@ -193,6 +196,25 @@ def check(rates: pd.DataFrame, profile: Mapping[str, Any], config: Mapping[str, 
                          "value": value, "anchor": a, "low": low, "high": high,
                          "anchor_source": source, "status": status, "reason": reason or ""})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _break_reason(config: Mapping[str, Any], year: int) -> str | None:
+    """Why a failure in ``year`` is accepted under a synthetic run's ``simulate.break`` (the
+    disaster year; every year from a line or reimbursement break on), or None.
+
+    The break is a deliberate departure from the calibrated county for drift studies: a line
+    raised 10 % puts more households below it than the published identifications anchor, and
+    stopping the run there would make the break unusable."""
+    brk = (config.get("simulate") or {}).get("break") or {}
+    if brk.get("year") is None or (config.get("data") or {}).get("source", "synthetic") != "synthetic":
+        return None
+    kind, start, factor = brk.get("kind", "disaster"), int(brk["year"]), 1.0 + float(brk["size"])
+    if (year != start) if kind == "disaster" else (year < start):
+        return None
+    what = {"disaster": f"{start}年设为严重灾害年（村灾害概率×{factor:g}）",
+            "line": f"{start}年起监测线×{factor:g}",
+            "reimbursement": f"{start}年起三重保障报销比例×{factor:g}（最高100%）"}[kind]
+    return f"结构性断点（simulate.break）：{what}；公布数字不含此设定，不作合理性检验"
 
 
 def _accepted(accept: Sequence[Mapping[str, Any]], county: str, year: int, fig: str) -> str | None:
@@ -260,8 +282,11 @@ def calibration_record(profile: Mapping[str, Any], config: Mapping[str, Any],
     the profile's sentences were checked against its source text, the yearly rates and every
     guard result. Does not raise; :func:`enforce` on ``record["guards"]`` does."""
     county, province = profile["county_id"], profile["province_en"]
-    lines = lines_for_province(config["monitoring"], province, county)
+    lines = official_lines(config, province, county, simulated=True)
     provenance = line_provenance(config["monitoring"], province, county)
+    brk = line_break(config, simulated=True)
+    if brk is not None:  # a line moved by simulate.break is no published figure
+        provenance = {y: "assumed" if y >= brk[0] else p for y, p in provenance.items()}
     rates = yearly_rates(households, panel, events, lines)
     results = check(rates, profile, config)
     return {

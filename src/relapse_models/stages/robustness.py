@@ -23,7 +23,7 @@ import pandas as pd
 
 from relapse_models.core.config import stage_seed
 from relapse_models.core.io import read_json, write_csv
-from relapse_models.core.lines import lines_for_province
+from relapse_models.core.lines import official_lines
 from relapse_models.core.profiles import load_profile
 from relapse_models.data.simulate import simulate_county
 from relapse_models.models.evaluation import HEADLINE
@@ -50,7 +50,7 @@ def mechanism_features(profiles: Sequence[Mapping[str, Any]], config: dict[str, 
     for profile in profiles:
         county = profile["county_id"]
         sim = simulate_county(profile, cfg, stage_seed(cfg["seed"], "simulate", county))
-        lines = lines_for_province(cfg["monitoring"], profile["province_en"], county)
+        lines = official_lines(cfg, profile["province_en"], county, simulated=True)
         f = build_features(sim.households, sim.panel, sim.events, lines, cfg)
         f = f[f[LABEL_COLUMN].notna()].astype({"household_id": str})
         truth = sim.truth[[*KEYS, "true_prob"]].astype({"household_id": str})

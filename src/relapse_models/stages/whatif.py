@@ -34,6 +34,9 @@ def replications(profile: dict[str, Any], config: dict[str, Any]) -> pd.DataFram
     county = profile["county_id"]
     cfg = copy.deepcopy(config)
     cfg["simulate"]["scale"] = float(w["scale"])
+    # levers are replayed against the world as calibrated; a drift study's structural break
+    # (simulate.break) would move the baseline's line or rate under the levers, so it is off here
+    cfg["simulate"]["break"] = {**(cfg["simulate"].get("break") or {}), "year": None}
     lines = lines_for_province(cfg["monitoring"], profile["province_en"], county)
     rate = float(figure(profile, "medical_reimbursement_rate")) / 100.0
     run_levers = {"grid_workers_per_1000_households": cfg["capacity"]["grid_workers_per_1000_households"],

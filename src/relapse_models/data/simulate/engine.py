@@ -12,17 +12,23 @@ form; (2) income levels calibrated to the published income (:func:`.income.calib
 (3) the clues the monitoring system would see on that path and the identification intensities
 solved for the published counts (:mod:`.calibration`); (4) the quarterly loop: elimination,
 assistance, amounts, identification; the oracle (:mod:`.oracle`) at every origin quarter.
+
+A structural break (``simulate.break``, :mod:`.breaks`) of a policy kind -- the line or the
+targeted reimbursement rate from the break year on -- acts on (3) and (4) and on the oracle;
+the calibration in (3) reads the world without it on the same random numbers, so it does not
+absorb the break and every quarter before the break year is unchanged.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from relapse_models.core.lines import line_for_years, lines_for_province
+from relapse_models.core.lines import line_for_years, lines_for_province, official_lines
 from relapse_models.core.profiles import figure, param
 from relapse_models.core.quarters import parse_quarter, quarter_index, year_quarter
 from relapse_models.core.schema import (
@@ -31,6 +37,7 @@ from relapse_models.core.schema import (
     RISK_TYPE_LABELS,
 )
 from relapse_models.data.simulate import params as P
+from relapse_models.data.simulate.breaks import check_break, reimbursement_rate
 from relapse_models.data.simulate.calibration import (
     Calibration,
     clue_intensity,
@@ -87,6 +94,7 @@ class SimulatedCounty:
     calibration: Calibration
     true_coefficients: dict[str, float] | None = None
     lines: dict[int, float] = field(default_factory=dict)
+    """Year -> the official line the panel was generated against (a line break applied)."""
     mechanism: str = P.DEFAULT_MECHANISM
     shocks: dict[str, np.ndarray] = field(default_factory=dict)
     """Drawn shocks per (panel quarter, household), for tests: ``labour`` (kind code + 1, 0 none),
@@ -121,7 +129,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
         raise ValueError(f"simulate.mode must be realistic or logit, got {mode!r}")
     mechanism = scfg["mechanism"]
     prm = P.mechanism_params(mechanism)
-    brk = scfg.get("break")
+    brk = check_break(scfg.get("break"))
     horizon = int(mcfg["horizon_quarters"])
     if horizon != 4:
         raise ValueError("the generator's oracle is written for monitoring.horizon_quarters = 4")
@@ -135,9 +143,15 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     ry = int(profile["report_year"])
     prov = profile["province_en"]
     panel_years = sorted(set(years[BURN_IN:].tolist()))
-    by_year = line_for_years(np.array(panel_years), lines_for_province(mcfg, prov))
+    # the line the generator measures against: the official one (a line break applied, the
+    # same function the label and the features use) and the schedule without the break, which
+    # the calibration to the published figures reads (see below)
+    by_year = line_for_years(np.array(panel_years), official_lines(config, prov, simulated=True))
     line_of = dict(zip(panel_years, by_year.tolist(), strict=True))
     lines = np.array([line_of.get(int(y), line_of[panel_years[0]]) for y in years], dtype=np.float64)
+    base_by_year = line_for_years(np.array(panel_years), lines_for_province(mcfg, prov))
+    base_of = dict(zip(panel_years, base_by_year.tolist(), strict=True))
+    lines_base = np.array([base_of.get(int(y), base_of[panel_years[0]]) for y in years], dtype=np.float64)
     if not (panel_years[0] <= ry <= panel_years[-1]):
         raise ValueError(f"{profile['county_id']}: report_year {ry} must lie in the panel "
                          f"({panel_years[0]}-{panel_years[-1]})")
@@ -151,10 +165,12 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     size = pop.size.astype(np.float64)
     has_labour = pop.n_labour > 0
     can_eliminate = has_labour | (not prm["elimination_needs_labour"])
-    inc = build_income(pop, profile, scale, rng, prm, line_of.get(ry, float(lines[-1])))
+    inc = build_income(pop, profile, scale, rng, prm, base_of.get(ry, float(lines_base[-1])))
     p_village = village_quarter_probabilities(profile, pop.n_villages, rng)
     p_ill, p_cat = illness_probabilities(pop, prm)
     rate_pa = float(figure(profile, "medical_reimbursement_rate")) / 100.0
+    # the targeted rate per quarter (a reimbursement break moves it from its year on)
+    rate_pa_q = np.array([reimbursement_rate(rate_pa, brk, int(y)) for y in years], dtype=np.float64)
     rate_gen = prm["general_reimbursement"]
     thr = prm["medical_alert"]
     kinds = prm["labour_shock_kinds"]
@@ -232,16 +248,27 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
         return np.maximum(cost_ind[j], cost_lab[j]) * (1 - rate) > t
 
     low0 = pop.pa
-    rate0 = np.where(pop.pa, rate_pa, rate_gen)
-    g0 = np.zeros((n_q, n))
-    for j in range(j0 - 4, n_q):
-        g0[j] = clue_intensity(win0[j - 1], win0[j - 5], lines[j - 1], alert(j, low0, rate0), dis[j],
-                               edge_multiple, prm)
+
+    def clues0(line_q: np.ndarray, rate_q: np.ndarray) -> np.ndarray:
+        """Clue intensities on the path without assistance, with these lines and rates."""
+        g = np.zeros((n_q, n))
+        for j in range(j0 - 4, n_q):
+            rate0 = np.where(pop.pa, rate_q[j], rate_gen)
+            g[j] = clue_intensity(win0[j - 1], win0[j - 5], line_q[j - 1], alert(j, low0, rate0),
+                                  dis[j], edge_multiple, prm)
+        return g
+
+    g0 = clues0(lines, rate_pa_q)
+    # a line or reimbursement break is a policy change the published figures did not see: the
+    # calibration reads the world without it (same draws), so it is not re-tuned to absorb
+    # the break and the years before the break stay as they are
+    policy_break = bool((lines != lines_base).any() or (rate_pa_q != rate_pa).any())
+    g0_cal = clues0(lines_base, np.full(n_q, rate_pa)) if policy_break else g0
 
     # --- (3) identification intensities -----------------------------------------------------
     cal_years = np.array(sorted(set(years[j0:j_ref + 1].tolist())))
-    G = np.stack([g0[j0:j_ref + 1][years[j0:j_ref + 1] == y].sum(axis=0) for y in cal_years])
-    rho = g0[j0 - 4:j0].sum(axis=0)
+    G = np.stack([g0_cal[j0:j_ref + 1][years[j0:j_ref + 1] == y].sum(axis=0) for y in cal_years])
+    rho = g0_cal[j0 - 4:j0].sum(axis=0)
     cal = solve(G, cal_years, rho, pop.size, profile, scale)
     w = size_weight(pop.size, cal.beta)
 
@@ -252,16 +279,24 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     first = np.full(n, -1, np.int32)
     stock = systematic_sample(1 - np.exp(-cal.kappa0 * w * rho), rng, key=pop.size)
     first[stock] = j0 - 3 + rng.integers(0, 3, int(stock.sum()))
+    first_cal = first.copy()
+    if policy_break:    # the world without the break, on the same random numbers
+        rng_cal = copy.deepcopy(rng)
+        for j in range(j0, n_q):
+            p = np.where(first_cal < 0, 1 - np.exp(-kappa_y(j) * w * g0_cal[j]), 0.0)
+            first_cal[systematic_sample(p, rng_cal, key=pop.size)] = j
     for j in range(j0, n_q):
         free = first < 0
         p = np.where(free, 1 - np.exp(-kappa_y(j) * w * g0[j]), 0.0)
         first[systematic_sample(p, rng, key=pop.size)] = j
+    if not policy_break:
+        first_cal = first
 
     # risk elimination: closed form on the first spells identified by the reference quarter
-    idx = np.flatnonzero((first >= 0) & (first <= j_ref))
-    assist_q = prm["assist_share"] * lines / 4                   # per person and quarter
-    spell = _elimination_spell(first[idx], win0[:, idx], assist_q, lines, can_eliminate[idx], j_ref,
-                               int(prm["min_monitored_quarters"]))
+    idx = np.flatnonzero((first_cal >= 0) & (first_cal <= j_ref))
+    assist_q = prm["assist_share"] * lines_base / 4              # per person and quarter
+    spell = _elimination_spell(first_cal[idx], win0[:, idx], assist_q, lines_base, can_eliminate[idx],
+                               j_ref, int(prm["min_monitored_quarters"]))
     solve_elimination(cal, pop.size, pop.size[idx], spell, profile, scale)
     elim_prob = elimination_probability(pop.size, cal.elim_p, cal.elim_tilt)
 
@@ -362,7 +397,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
         if j >= 3:
             win[j] = (((net[j] + net[j - 1]) + net[j - 2]) + net[j - 3]) / size
         low = pop.pa | ever_before
-        rate = np.where(low, rate_pa, rate_gen)
+        rate = np.where(low, rate_pa_q[j], rate_gen)
         ident = np.zeros(n, bool)
         if j < j0:
             idx = np.flatnonzero(first == j)
@@ -392,7 +427,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
             cols["medical_total"][k] = np.round(total, 2)
             # the three layers of insurance follow identification within the quarter (the alert
             # itself was decided on the cost before it, at the household's previous rate)
-            paid = np.where(ident, rate_pa, rate)
+            paid = np.where(ident, rate_pa_q[j], rate)
             cols["medical_reimbursed"][k] = np.minimum(np.round(total * paid, 2), np.round(total, 2))
             m = size * trend[int(years[j])] * F[yi[j]] / 4
             lost = m * inc.share["operating"] / (1 - C) * f_lab[j] * dloss * S["operating"][s]
@@ -410,7 +445,7 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
             true_prob[o] = horizon_probability(_origin_state(
                 j, years, seasons, lines, status, elim_last, follow, pop, inc, prm, cal, w, ry, F, yi,
                 pers, all_years, drift, trend, transfers, f_lab, lam, p_lab, p_village, aff, net, size,
-                rate_pa, rate_gen, p_mild, p_ser_share, share_med, edge_multiple, brk))
+                rate_pa_q, rate_gen, p_mild, p_ser_share, share_med, edge_multiple, brk))
 
     shocks = {"labour": lab_kind[j0:], "disaster": dis[j0:]}
     return _assemble(profile, config, rng, pop, inc, cal, mode, horizon, qis, j0, cols, dis_type[j0:],
@@ -447,9 +482,12 @@ def _elimination_spell(first: np.ndarray, win0: np.ndarray, assist_q: np.ndarray
 
 def _origin_state(t, years, seasons, lines, status, elim_last, follow, pop, inc, prm, cal, w, ry, F, yi,
                   pers, all_years, drift, trend, transfers, f_lab, lam, p_lab, p_village, aff, net, size,
-                  rate_pa, rate_gen, p_mild, p_serious, share_med, edge_multiple,
+                  rate_pa_q, rate_gen, p_mild, p_serious, share_med, edge_multiple,
                   brk: dict | None = None) -> OriginState:
-    """The state at the end of quarter ``t`` in the form :func:`.oracle.horizon_probability` reads."""
+    """The state at the end of quarter ``t`` in the form :func:`.oracle.horizon_probability` reads.
+
+    ``rate_pa_q``: the targeted reimbursement rate per quarter (a reimbursement break moves it),
+    so the medical alert probabilities of the quarters ahead use their own quarter's rate."""
     Y = int(years[t])
     ks = np.arange(1, 5)
     fut_seasons = (int(seasons[t]) - 1 + ks) % 4 + 1
@@ -459,10 +497,16 @@ def _origin_state(t, years, seasons, lines, status, elim_last, follow, pop, inc,
     fut_lines = np.array([lines[t + k] if t + k < len(lines) else line_next for k in ks])
     m, s = next_year_mean_log(pers[yi[t]], drift, prm)
     low = pop.pa | (status > 0)
-    rate = np.where(low, rate_pa, rate_gen)
     threshold = np.where(low, prm["medical_alert"]["low_income"], prm["medical_alert"]["other"])
-    q_mild = exceed_probability(prm["mild_cost"], rate, threshold)
-    q_ser = exceed_probability(prm["serious_cost"], rate, threshold)
+    fut_rates = [rate_pa_q[min(t + k, len(rate_pa_q) - 1)] for k in ks]
+    if len(set(fut_rates)) == 1:    # the usual case: one rate over the horizon, (n,) arrays
+        rate = np.where(low, fut_rates[0], rate_gen)
+        q_mild = exceed_probability(prm["mild_cost"], rate, threshold)
+        q_ser = exceed_probability(prm["serious_cost"], rate, threshold)
+    else:                           # a reimbursement break ahead: (4, n), one row per quarter
+        rate = np.stack([np.where(low, r, rate_gen) for r in fut_rates])
+        q_mild = exceed_probability(prm["mild_cost"], rate, threshold[None, :])
+        q_ser = exceed_probability(prm["serious_cost"], rate, threshold[None, :])
     return OriginState(
         season=int(seasons[t]), next_year=fut_years > Y, seasons=fut_seasons,
         line=np.concatenate([[lines[t]], fut_lines]),

@@ -59,8 +59,8 @@ class OriginState:
     blocked: np.ndarray         # (4, n) bool: no identification possible in t+k
     p_lab: np.ndarray           # (n,) probability of a labour shock per quarter
     p_dis: np.ndarray           # (4, n) probability of a disaster loss in t+k
-    m_ind: np.ndarray           # (n,) P(medical alert from an independent episode)
-    m_lab: np.ndarray           # (n,) P(medical alert from a labour shock's episode)
+    m_ind: np.ndarray           # (n,) or (4, n) per t+k: P(medical alert from an independent episode)
+    m_lab: np.ndarray           # (n,) or (4, n) per t+k: P(medical alert from a labour shock's episode)
     disaster_loss: float
     cost_ratio: float
     season_w: tuple
@@ -122,7 +122,11 @@ def _chunk(st: OriginState, sl: slice) -> np.ndarray:
     dis_surv = np.exp(-kappa_w * cw["disaster"])
     edge_f = np.where(free, np.exp(-kappa_w * cw["edge"]), 1.0)
     drop_f = np.where(free, np.exp(-kappa_w * cw["drop"]), 1.0)
-    p_lab, lam, m_ind, m_lab = st.p_lab[sl], st.lam[sl], st.m_ind[sl], st.m_lab[sl]
+    p_lab, lam = st.p_lab[sl], st.lam[sl]
+    # per quarter ahead (a reimbursement break changes the rate within the horizon)
+    n_all = st.y_past.shape[1]
+    m_ind = np.broadcast_to(st.m_ind, (4, n_all))[:, sl]
+    m_lab = np.broadcast_to(st.m_lab, (4, n_all))[:, sl]
     npath = len(PATHS)
     prob = np.ones((npath, m))
     fac = np.broadcast_to(base, (npath, m)).copy()
@@ -149,7 +153,7 @@ def _chunk(st: OriginState, sl: slice) -> np.ndarray:
             c[k], a[k] = st.m_next[sl] * mu, fixed
         else:
             a[k] = st.m_cur[sl] * mu + fixed
-        alert = 1 - (1 - (1 - m_ind) * np.where(cat == 1, 1 - m_lab, 1.0)) * med_id[k]
+        alert = 1 - (1 - (1 - m_ind[k]) * np.where(cat == 1, 1 - m_lab[k], 1.0)) * med_id[k]
         alert = np.where(cat == 2, alert * dis_surv[k], alert)
         fac *= np.where(free[k], alert, 1.0)
     # windows W_1..W_4 = wa + wc * exp(s z)
