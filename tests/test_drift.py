@@ -53,6 +53,26 @@ def test_psi_table_flags_the_shifted_feature_only():
     assert out.set_index("feature").loc["stable", "psi"] < 0.02
 
 
+def test_psi_compares_like_quarters_and_never_flags_calendar_inputs():
+    # a seasonal input: quarter 1 around 0, quarter 4 around 3, the same in both windows;
+    # the reference holds quarters 1 and 4 half each, the later year 90 % quarter 1
+    rng = np.random.default_rng(2)
+    quarter = np.r_[np.repeat([1, 4], 2000), np.repeat([1, 4], [3600, 400])]
+    later = np.r_[np.zeros(4000, bool), np.ones(4000, bool)]
+    df = pd.DataFrame({"trend": rng.normal(size=8000) + 3.0 * (quarter == 4),
+                       "years_since_exit": np.r_[rng.integers(0, 5, 4000),
+                                                 rng.integers(3, 8, 4000)].astype(float)})
+    pooled = psi_table(df, ~later, {2023: later}, ["trend"])
+    matched = psi_table(df, ~later, {2023: later}, ["trend", "years_since_exit"],
+                        strata=quarter).set_index("feature")
+    # pooled over quarters the composition reads as a major shift; within quarters it is none
+    assert pooled["psi"].iloc[0] > 0.25 and pooled["flagged"].iloc[0]
+    assert matched.loc["trend", "psi"] < 0.02 and not matched.loc["trend", "flagged"]
+    # the calendar input moved by construction: a large PSI, reported, never flagged
+    assert matched.loc["years_since_exit", "psi"] > 1 and matched.loc["years_since_exit", "calendar"]
+    assert not matched.loc["years_since_exit", "flagged"]
+
+
 def test_recalibration_recovers_a_known_miscalibration():
     rng = np.random.default_rng(7)
     n = 200_000

@@ -50,6 +50,12 @@ def population_stability_index(
     return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
 
 
+CALENDAR_INPUTS = frozenset({"years_since_exit"})
+"""Inputs that move with the calendar by construction (every household's count rises by one
+a year): their PSI is reported but never advises a refit, which it would every year without
+repairing anything."""
+
+
 def psi_table(
     features: pd.DataFrame,
     reference: ArrayLike,
@@ -57,20 +63,34 @@ def psi_table(
     columns: list[str],
     n_bins: int = 10,
     threshold: float = PSI_MAJOR,
+    strata: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """PSI of each column between the ``reference`` rows (a boolean mask: the training
     years) and each later year's rows (year -> mask): columns ``year, feature, psi,
-    flagged`` (PSI above ``threshold``)."""
+    calendar, flagged`` (PSI above ``threshold``, calendar inputs never flagged).
+
+    With ``strata`` (the quarter of the year) the PSI is computed within each stratum and
+    averaged with the later year's row shares as weights, so a seasonal input compares like
+    quarters: a training window that starts mid-year over-represents some quarters, which
+    would otherwise read as a shift."""
     ref = np.asarray(reference, dtype=bool)
+    layer = np.zeros(len(ref), dtype=int) if strata is None else np.asarray(strata)
     rows = []
     for year, mask in later.items():
         m = np.asarray(mask, dtype=bool)
+        present = [k for k in np.unique(layer[m]) if (ref & (layer == k)).any()]
+        weights = np.array([(m & (layer == k)).sum() for k in present], dtype=float)
         for col in columns:
             v = features[col].to_numpy(dtype=float)
-            psi = population_stability_index(v[ref], v[m], n_bins)
-            rows.append({"year": int(year), "feature": col, "psi": psi,
-                         "flagged": bool(psi > threshold)})
-    return pd.DataFrame(rows, columns=["year", "feature", "psi", "flagged"])
+            parts = np.array([population_stability_index(v[ref & (layer == k)],
+                                                         v[m & (layer == k)], n_bins)
+                              for k in present])
+            ok = ~np.isnan(parts)
+            psi = float(np.average(parts[ok], weights=weights[ok])) if ok.any() else float("nan")
+            calendar = col in CALENDAR_INPUTS
+            rows.append({"year": int(year), "feature": col, "psi": psi, "calendar": calendar,
+                         "flagged": bool(psi > threshold) and not calendar})
+    return pd.DataFrame(rows, columns=["year", "feature", "psi", "calendar", "flagged"])
 
 
 class Recalibration(NamedTuple):

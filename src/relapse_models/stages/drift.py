@@ -101,7 +101,8 @@ def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, An
     inputs = sorted({c for n in names for c in checked_inputs(n, list(features.columns))
                      if c not in ("household_id",)})
     psi = psi_table(features, train.to_numpy() & at_risk, rows, inputs,
-                    n_bins=int(settings["psi_bins"]), threshold=float(settings["psi_threshold"]))
+                    n_bins=int(settings["psi_bins"]), threshold=float(settings["psi_threshold"]),
+                    strata=features["quarter"].to_numpy())
     scored = {y: _scored(features, rows[y], fit.models) for y in later}
     evaluated = {y: evaluate_predictions(scored[y], names, run_config) for y in later}
 
@@ -114,7 +115,9 @@ def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, An
                 model_inputs = [c for c in checked_inputs(model, list(features.columns))
                                 if c in inputs]
                 mine = psi[(psi["year"] == y) & psi["feature"].isin(model_inputs)]
-                max_psi = float(mine["psi"].max()) if len(mine) else float("nan")
+                # the rule reads the inputs that can shift; calendar inputs always do
+                shifting = mine[~mine["calendar"]]
+                max_psi = float(shifting["psi"].max()) if len(shifting) else float("nan")
                 flagged = ";".join(mine.loc[mine["flagged"], "feature"])
                 ref = evaluated[later[0]].get(scope, {}).get(model, {})
                 ref_ci = ref.get("recall_at_capacity_ci", [np.nan, np.nan]) if y != later[0] \
