@@ -104,3 +104,11 @@ def test_drift_tables_suppress_small_years_and_name_no_winner_when_interval_span
     withheld = recalibration_table(recal.assign(brier_diff_low=nan, brier_diff_high=nan), "zh")
     assert withheld.iloc[0]["较优"] == "无区间，不判定"
     assert out.iloc[0]["截距 / 斜率"] == "-0.50 / 0.90"
+
+
+def test_pick_gives_the_page_language_and_shows_an_unknown_key_as_itself():
+    from relapse_models.report.words import GUARD_STATUS_LABELS, pick
+
+    assert pick(GUARD_STATUS_LABELS, "pass", "zh") == "通过"
+    assert pick(GUARD_STATUS_LABELS, "pass", "en") == "pass"
+    assert pick(GUARD_STATUS_LABELS, "no_such_status", "zh") == "no_such_status"

@@ -590,3 +590,64 @@ def feature_label(name: str, language: str = "zh") -> str:
     """Display name of a feature or model term (the name itself when none is known)."""
     zh, en = FEATURE_LABELS.get(name, (name, name))
     return zh if language == "zh" else en
+
+
+# the calibration section of a county page (relapse_models.report.calibration)
+GUARD_FIGURE_LABELS: dict[str, tuple[str, str]] = {
+    "identification_rate": ("新识别率（户，%）", "Identification rate (households, %)"),
+    "elimination_rate": ("风险消除率（按人，%）", "Elimination rate (persons, %)"),
+    "relapse_rate": ("处于返贫状态户比例（%）", "Households in the relapse state (%)"),
+}
+GUARD_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "pass": ("通过", "pass"),
+    "accepted": ("未通过（配置中已接受）", "failed, accepted in the config"),
+    "fail": ("未通过", "failed"),
+    "undefined": ("无法计算（尚无可计的户）", "undefined (nothing to count yet)"),
+}
+LINE_PROVENANCE_LABELS: dict[str, tuple[str, str]] = {
+    "published": ("公开数据", "published"),
+    "assumed": ("假设（外推或全国参考）", "assumed (extrapolated or national reference)"),
+    "default": ("默认监测线（本省无数据）", "named default (no line for the province)"),
+}
+SOURCE_CHECK_LABELS: dict[str, tuple[str, str]] = {
+    "verified": ("所有引文已与来源文本逐字核对", "every quoted sentence checked against the source text"),
+    "not_at_hand": ("来源文本不在本机，引文未核对", "source text not at hand: sentences not checked"),
+    "no_text": ("无来源文本", "no source text"),
+}
+GUARD_HEADERS: dict[str, tuple[str, str]] = {
+    "year": ("年份", "Year"),
+    "figure": ("检验指标", "Figure"),
+    "value": ("模拟值", "Simulated"),
+    "band": ("允许区间", "Band"),
+    "anchor": ("锚定值及来源", "Anchor and its source"),
+    "status": ("结果", "Result"),
+    "line": ("监测线（元/人·年）", "Line (yuan per person and year)"),
+    "provenance": ("来源", "Provenance"),
+}
+
+
+ANCHOR_WORDS: list[tuple[str, str, str]] = [
+    (r"published\.monitoring_households_new \((\d{4})\) / structure\.households",
+     r"公开的\1年新增监测户数 / 农户总数",
+     r"published new monitoring households (\1) / rural households"),
+    (r"published\.monitoring_households_cumulative x \(1 - initial_stock_share\) / (\d+) years "
+     r"/ structure\.households", r"公开的累计监测户数 ×（1 − 面板前已识别比例）/ \1年 / 农户总数",
+     r"published cumulative monitoring households x (1 - share identified before the panel)"
+     r" / \1 years / rural households"),
+    (r"published\.elimination_rate", "公开的风险消除率", "published risk-elimination rate"),
+    (r"generator\.elimination_rate \(assumed\)", "假设的风险消除率",
+     "assumed risk-elimination rate"),
+    (r"national anchor \(about 70 % in 2021\)", "全国参考值（2021年约70%）",
+     "national anchor (about 70 % in 2021)"),
+    (r"identification anchor", "新识别率的锚定值", "identification anchor"),
+    (r"; after (\d{4}) also the national anchor", r"；\1年以后也可取全国参考值（累计消除率逐年上升）",
+     r"; after \1 also the national anchor (a cumulative rate rises)"),
+]
+"""Where a guard's anchor comes from (:func:`relapse_models.outcome.guards.anchors`): the recorded
+formula in words, Chinese and English, so no config key reaches a page."""
+
+
+def pick(table: dict[str, tuple[str, str]], key: str, language: str = "zh") -> str:
+    """``key``'s label from a (Chinese, English) ``table``; an unknown key shows as itself."""
+    zh, en = table.get(key, (key, key))
+    return zh if language == "zh" else en
