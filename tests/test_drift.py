@@ -37,6 +37,10 @@ def test_psi_zero_for_same_distribution_and_indicator_bins():
     by_hand = (0.2 - 0.5) * np.log(0.2 / 0.5) + (0.8 - 0.5) * np.log(0.8 / 0.5)
     assert population_stability_index(e, a) == pytest.approx(by_hand, rel=1e-9)
     assert np.isnan(population_stability_index([np.nan], x))
+    # weights 4:1 on the 0s make the reference's shares 0.2/0.8, those of the later year
+    assert population_stability_index(e, a, expected_weights=np.r_[np.ones(50),
+                                                                   4 * np.ones(50)]) == \
+        pytest.approx(0.0, abs=1e-12)
 
 
 def test_psi_table_flags_the_shifted_feature_only():

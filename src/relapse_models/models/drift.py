@@ -28,7 +28,8 @@ _EPS = 1e-4
 
 
 def population_stability_index(
-    expected: ArrayLike, actual: ArrayLike, n_bins: int = 10
+    expected: ArrayLike, actual: ArrayLike, n_bins: int = 10,
+    expected_weights: ArrayLike | None = None,
 ) -> float:
     """PSI = sum over bins of (a - e) x ln(a / e), where e and a are the shares of the
     reference (``expected``: the training years) and of the later year in each bin.
@@ -36,15 +37,20 @@ def population_stability_index(
     Bins are the reference's quantiles (equal-count bins; a feature with few distinct
     values, such as a 0/1 indicator, gets one bin per value), so the index does not depend on
     the later year's own spread. Shares below 1e-4 are floored (an empty bin would give
-    infinity). Missing values are dropped; NaN when either side has no value."""
+    infinity). ``expected_weights`` reweight the reference's shares (not its bins), e.g. to
+    the later year's mix of quarters. Missing values are dropped; NaN when either side has
+    no value."""
     e = np.asarray(expected, dtype=float)
     a = np.asarray(actual, dtype=float)
-    e, a = e[~np.isnan(e)], a[~np.isnan(a)]
+    w = np.ones(len(e)) if expected_weights is None else np.asarray(expected_weights, float)
+    keep = ~np.isnan(e) & (w > 0)
+    e, w, a = e[keep], w[keep], a[~np.isnan(a)]
     if not len(e) or not len(a):
         return float("nan")
     edges = np.unique(np.quantile(e, np.linspace(0, 1, n_bins + 1)[1:-1]))
     k = len(edges) + 1
-    e_share = np.bincount(np.searchsorted(edges, e, side="right"), minlength=k) / len(e)
+    e_share = np.bincount(np.searchsorted(edges, e, side="right"), weights=w,
+                          minlength=k) / w.sum()
     a_share = np.bincount(np.searchsorted(edges, a, side="right"), minlength=k) / len(a)
     e_share, a_share = np.maximum(e_share, _EPS), np.maximum(a_share, _EPS)
     return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
@@ -69,24 +75,22 @@ def psi_table(
     years) and each later year's rows (year -> mask): columns ``year, feature, psi,
     calendar, flagged`` (PSI above ``threshold``, calendar inputs never flagged).
 
-    With ``strata`` (the quarter of the year) the PSI is computed within each stratum and
-    averaged with the later year's row shares as weights, so a seasonal input compares like
-    quarters: a training window that starts mid-year over-represents some quarters, which
-    would otherwise read as a shift."""
+    With ``strata`` (the quarter of the year) like is compared with like: the later year's
+    rows of strata the reference lacks are left out, and the reference rows are reweighted to
+    the later year's mix of strata. A training window that starts mid-year over-represents
+    some quarters, which a seasonal input would otherwise read as a shift."""
     ref = np.asarray(reference, dtype=bool)
     layer = np.zeros(len(ref), dtype=int) if strata is None else np.asarray(strata)
     rows = []
     for year, mask in later.items():
-        m = np.asarray(mask, dtype=bool)
-        present = [k for k in np.unique(layer[m]) if (ref & (layer == k)).any()]
-        weights = np.array([(m & (layer == k)).sum() for k in present], dtype=float)
+        m = np.asarray(mask, dtype=bool) & np.isin(layer, layer[ref])
+        kinds, ref_counts = np.unique(layer[ref], return_counts=True)
+        later_counts = np.array([(m & (layer == k)).sum() for k in kinds], dtype=float)
+        ratio = (later_counts / max(later_counts.sum(), 1)) / (ref_counts / ref_counts.sum())
+        weights = ratio[np.searchsorted(kinds, layer[ref])]
         for col in columns:
             v = features[col].to_numpy(dtype=float)
-            parts = np.array([population_stability_index(v[ref & (layer == k)],
-                                                         v[m & (layer == k)], n_bins)
-                              for k in present])
-            ok = ~np.isnan(parts)
-            psi = float(np.average(parts[ok], weights=weights[ok])) if ok.any() else float("nan")
+            psi = population_stability_index(v[ref], v[m], n_bins, expected_weights=weights)
             calendar = col in CALENDAR_INPUTS
             rows.append({"year": int(year), "feature": col, "psi": psi, "calendar": calendar,
                          "flagged": bool(psi > threshold) and not calendar})
