@@ -104,6 +104,8 @@ def test_drift_tables_suppress_small_years_and_name_no_winner_when_interval_span
     withheld = recalibration_table(recal.assign(brier_diff_low=nan, brier_diff_high=nan), "zh")
     assert withheld.iloc[0]["较优"] == "无区间，不判定"
     assert out.iloc[0]["截距 / 斜率"] == "-0.50 / 0.90"
+    refused = recalibration_table(recal.assign(intercept=nan, note="one_outcome"), "zh")
+    assert refused.iloc[0]["说明"].startswith("该年份只有一种结果")
 
 
 def test_pick_gives_the_page_language_and_shows_an_unknown_key_as_itself():

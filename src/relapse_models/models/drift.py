@@ -108,6 +108,15 @@ class Recalibration(NamedTuple):
     n: int
 
 
+class RecalibrationRefused(ValueError):
+    """Nothing to recalibrate on: ``code`` names why (``one_outcome``, ``constant_score``)
+    so a page can say it in its own language; the message says it with the counts."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     q = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(q / (1 - q))
@@ -122,11 +131,12 @@ def fit_recalibration(y_true: ArrayLike, prob: ArrayLike) -> Recalibration:
     ok = ~np.isnan(y) & ~np.isnan(p)
     y, p = y[ok], p[ok]
     if not len(y) or y.min() == y.max():
-        raise ValueError(f"recalibration needs both outcomes: {len(y)} row(s), "
-                         f"{int(y.sum())} relapse(s)")
+        raise RecalibrationRefused("one_outcome", f"recalibration needs both outcomes: "
+                                   f"{len(y)} row(s), {int(y.sum())} relapse(s)")
     x = _logit(p)
     if np.ptp(x) == 0:
-        raise ValueError("recalibration needs a score that varies: every score is equal")
+        raise RecalibrationRefused("constant_score",
+                                   "recalibration needs a score that varies: every score is equal")
     fit = sm.GLM(y, sm.add_constant(x, has_constant="add"),
                  family=sm.families.Binomial()).fit()
     (a, b), (sa, sb) = fit.params, fit.bse

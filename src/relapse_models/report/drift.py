@@ -57,7 +57,7 @@ def recalibration_table(recal: pd.DataFrame, language: str = "zh") -> pd.DataFra
                t("drift_fit_year", language): int(r.fit_year),
                t("drift_apply_year", language): int(r.apply_year)}
         if isinstance(r.note, str) and r.note and np.isnan(r.intercept):
-            row[t("drift_note", language)] = r.note
+            row[t("drift_note", language)] = t(f"drift_note_{r.note}", language)
             rows.append(row)
             continue
         row[t("drift_intercept_slope", language)] = (

@@ -323,6 +323,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "drift_better_none": ("无胜者（区间含0）", "no winner (interval spans 0)"),
     "drift_better_withheld": ("无区间，不判定", "no interval, not judged"),
     "drift_note": ("说明", "Note"),
+    "drift_note_one_outcome": ("该年份只有一种结果（无返贫或全部返贫），无法再校准",
+                               "that year holds one outcome only: nothing to recalibrate on"),
+    "drift_note_constant_score": ("评分全部相同，无法再校准",
+                                  "every score is equal: nothing to recalibrate on"),
     "robustness_some": ("仅在部分机制下成立（不作为结论）：{items}。", "Holds under some mechanisms only (not a finding): {items}."),
     # policy what-if page (stages/whatif.py)
     "whatif_title": ("政策情景模拟（反事实）", "Policy what-if (counterfactual simulation)"),

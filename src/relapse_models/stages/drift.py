@@ -20,6 +20,7 @@ from relapse_models.core.config import stage_seed
 from relapse_models.core.io import write_csv, write_json
 from relapse_models.models import BASELINES
 from relapse_models.models.drift import (
+    RecalibrationRefused,
     apply_recalibration,
     drift_action,
     fit_recalibration,
@@ -160,8 +161,8 @@ def recalibration_effect(
             row: dict[str, Any] = {"model": name, "fit_year": fit_year, "apply_year": apply_year}
             try:
                 rc = fit_recalibration(a[LABEL_COLUMN], a[col])
-            except ValueError as err:
-                out.append({**row, "note": str(err)})
+            except RecalibrationRefused as err:
+                out.append({**row, "note": err.code})
                 continue
             row.update(rc._asdict())
             row.pop("n")
