@@ -43,6 +43,9 @@ if [[ $cmd == stop ]]; then
     exit 0
 fi
 
+# a start that fails half-way leaves nothing running
+trap 'rc=$?; [[ $rc == 0 ]] || bash "$0" stop "$dir" || true; exit $rc' EXIT
+
 [[ $(id -u) == 0 ]] || cannot "not root (the daemons need root)"
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null \
     || ! command -v munged >/dev/null || ! command -v sbatch >/dev/null; then
