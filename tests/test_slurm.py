@@ -39,10 +39,11 @@ CANNOT_START = 3
 """cluster.sh's exit code when no cluster can run here (the test skips)."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def slurm_env(tmp_path_factory, pipeline_environment) -> Iterator[dict[str, str]]:
-    """A running single-node cluster for the module: the environment that reaches it.
-    The daemons are stopped afterwards whatever happened (also when the test fails)."""
+    """A running single-node cluster: the environment that reaches it. The daemons are
+    stopped afterwards whatever happened (also when the test fails). Session-scoped so that
+    it starts (or skips) before the session's local run, requested after it."""
     state = tmp_path_factory.mktemp("slurm")
     try:
         start = subprocess.run(

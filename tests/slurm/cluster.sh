@@ -70,13 +70,25 @@ if ! { [[ -f $dir/run/munged.pid ]] && kill -0 "$(cat "$dir/run/munged.pid")" 2>
         || cannot "munged did not start (see $dir/log/munged.log)"
 fi
 
-# ports: the usual ones unless taken (another cluster on this machine)
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-ctld_port=${RELAPSE_SLURMCTLD_PORT:-6817}
-slurmd_port=${RELAPSE_SLURMD_PORT:-6818}
+# ports: the usual ones, or the next free ones (another cluster on this machine); kept in
+# DIR/ports so that a second start of the same DIR reuses its running daemons' ports
 alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
-alive "$dir/run/slurmctld.pid" || port_free "$ctld_port" || cannot "port $ctld_port is in use (set RELAPSE_SLURMCTLD_PORT)"
-alive "$dir/run/slurmd.pid" || port_free "$slurmd_port" || cannot "port $slurmd_port is in use (set RELAPSE_SLURMD_PORT)"
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {  # the first free port from $1 on, not $2
+    local port
+    for port in $(seq "$1" $(($1 + 100))); do
+        [[ $port != "${2:-}" ]] && port_free "$port" && { echo "$port"; return 0; }
+    done
+    return 1
+}
+if alive "$dir/run/slurmctld.pid" && [[ -f $dir/ports ]]; then
+    read -r ctld_port slurmd_port < "$dir/ports"
+else
+    ctld_port=$(free_port "${RELAPSE_SLURMCTLD_PORT:-6817}") || cannot "no free port for slurmctld"
+    slurmd_port=$(free_port "${RELAPSE_SLURMD_PORT:-6818}" "$ctld_port") \
+        || cannot "no free port for slurmd"
+    echo "$ctld_port $slurmd_port" > "$dir/ports"
+fi
 
 # the node as slurmd sees it, with memory left over for the daemons and the test itself
 cpus=$(nproc)
