@@ -91,8 +91,11 @@ else
 fi
 
 # the node as slurmd sees it, with memory left over for the daemons and the test itself
-cpus=$(nproc)
-mem=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
+# (slurmd -C: what slurmd detects; nproc would follow OMP_NUM_THREADS=1 of the test's env)
+node=$(slurmd -C | head -n 1)
+cpus=$(sed -n 's/.* CPUs=\([0-9]*\).*/\1/p' <<< "$node")
+mem=$(sed -n 's/.* RealMemory=\([0-9]*\).*/\1/p' <<< "$node")
+[[ -n $cpus && -n $mem ]] || cannot "slurmd -C did not describe the node: $node"
 mem=$(( mem > 4096 ? mem - 2048 : mem / 2 ))
 
 cat > "$conf" <<CONF
@@ -132,7 +135,9 @@ SlurmdTimeout=300
 InactiveLimit=0
 KillWait=30
 NodeName=localhost NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
-PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+# a job larger than the node is refused at submission, rather than pending for ever
+EnforcePartLimits=ALL
+PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP MaxCPUsPerNode=$cpus MaxMemPerNode=$mem
 CONF
 
 export SLURM_CONF=$conf
