@@ -34,7 +34,7 @@ PARTITION = "test"
 JOB_MEM_MB = 8000
 """The most memory a test job asks for: two jobs side by side fit the 24 GB node."""
 NODE_CPUS = len(os.sched_getaffinity(0))
-"""The test node's CPUs (cluster.sh: nproc)."""
+"""The test node's CPUs (what cluster.sh's slurmd -C finds on this machine)."""
 CANNOT_START = 3
 """cluster.sh's exit code when no cluster can run here (the test skips)."""
 
@@ -68,7 +68,7 @@ def _logs(state: Path) -> str:
     )
 
 
-def test_profile(dest: Path) -> Path:
+def node_profile(dest: Path) -> Path:
     """workflow/profiles/slurm with the test node's changes (module docstring) in ``dest``."""
     profile = yaml.safe_load(SLURM_PROFILE.read_text(encoding="utf-8"))
     defaults = profile["default-resources"]
@@ -98,8 +98,6 @@ def test_profile(dest: Path) -> Path:
     (dest / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False), encoding="utf-8")
     return dest
 
-
-test_profile.__test__ = False  # a helper, not a test
 
 
 def compared_tables(workdir: Path) -> list[str]:
@@ -153,7 +151,7 @@ def test_tiny_pipeline_on_slurm_equals_the_local_run(
     """Every job of the tiny pipeline runs as a SLURM job through the project's profile, and
     the tables and metrics equal those of the local run of the same config."""
     workdir = project_factory(tmp_path / "project")
-    profile = test_profile(tmp_path / "profile")
+    profile = node_profile(tmp_path / "profile")
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
          "--directory", str(workdir), "--workflow-profile", str(profile)],
