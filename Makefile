@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # side by side, and oversubscribed threads make scikit-learn fits many times slower
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: report pdf test test-slow browser unlock lab lint dry-run bench lock clean-outputs help
+.PHONY: report pdf test test-slow test-slurm browser unlock lab lint dry-run bench lock clean-outputs help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -54,10 +54,17 @@ test: $(STAMP) browser  ## lint, then the test suite (includes a tiny real pipel
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/snakemake --lint --configfile tests/data/config_tiny.yaml
-	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(BIN)/pytest -m "not slow and not slurm" -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 test-slow: $(STAMP)  ## the long statistical checks (many seeds)
 	$(BIN)/pytest -m slow -n $(TEST_WORKERS) --dist loadgroup --durations=15
+
+# A single-node SLURM cluster on localhost (tests/slurm/cluster.sh: munge, slurmctld, slurmd,
+# state in a temporary folder, stopped afterwards), the tiny pipeline submitted through
+# workflow/profiles/slurm, its tables compared with a local run's. Root only: the Debian
+# packages are installed when missing; elsewhere the test skips and says why.
+test-slurm: $(STAMP)  ## the tiny pipeline on a real single-node SLURM cluster (root)
+	$(BIN)/pytest -m slurm --durations=5
 
 unlock: $(STAMP)  ## release the folder after a hard-killed run (then run make report again)
 	$(SNAKEMAKE) --unlock

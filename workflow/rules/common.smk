@@ -44,6 +44,18 @@ os.environ.update(
 )
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+
+def half_the_cores():
+    """Threads of the two pooled jobs: half of --cores (1 to 8), so on one machine they run
+    beside the county chains. Cluster executors have no --cores (Snakemake raises when it
+    is read); there the profile's set-threads decides, and this default is 1."""
+    try:
+        cores = workflow.cores
+    except WorkflowError:
+        cores = 2
+    return max(1, min(cores or 2, 16) // 2)
+
+
 COUNTIES = config["counties"]
 COUNTIES_JSON = json.dumps(COUNTIES)
 NOTEBOOK_TIMEOUT = 3600  # seconds per notebook cell

@@ -61,7 +61,7 @@ rule fit:
     # and runs on half the machine's cores beside the county chains (on 2 cores: one core for
     # it, one for them), which finishes sooner than waiting for both cores at the end.
     # workflow/profiles/slurm gives it 8.
-    threads: max(1, min(workflow.cores or 2, 16) // 2)
+    threads: half_the_cores()
     priority: 10
     resources:
         # measured peak 7.4 GB at 1,000,000 households (docs/scaling.md); with a county
@@ -100,7 +100,7 @@ rule robustness:
         "reports/logs/robustness/all.log",
     benchmark:
         "reports/benchmarks/robustness/all.tsv"
-    threads: max(1, min(workflow.cores or 2, 16) // 2)
+    threads: half_the_cores()
     resources:
         mem_mb=12000,
         runtime=120,
