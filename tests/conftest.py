@@ -423,16 +423,22 @@ RUN_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 """The provenance footer's run date: the only text allowed to differ between two runs' pages."""
 
 
-def compared_outputs(workdir: Path) -> list[str]:
-    """The outputs two runs of one config must reproduce byte for byte: every data table
-    and saved model, every metrics file, the reconciliation and every report page."""
-    patterns = ("data/**/*.parquet", "data/**/*.json", "data/**/*.pkl", "reports/metrics/**/*",
-                "reports/reconciliation.csv", "reports/**/*.html")
+def files_matching(workdir: Path, patterns: tuple[str, ...]) -> list[str]:
+    """The files under ``workdir`` matching any glob of ``patterns`` (relative, sorted;
+    hidden files such as Snakemake's markers left out)."""
     return sorted({
         p.relative_to(workdir).as_posix()
         for pattern in patterns for p in workdir.glob(pattern)
         if p.is_file() and not p.name.startswith(".")
     })
+
+
+def compared_outputs(workdir: Path) -> list[str]:
+    """The outputs two runs of one config must reproduce byte for byte: every data table
+    and saved model, every metrics file, the reconciliation and every report page."""
+    return files_matching(workdir, ("data/**/*.parquet", "data/**/*.json", "data/**/*.pkl",
+                                    "reports/metrics/**/*", "reports/reconciliation.csv",
+                                    "reports/**/*.html"))
 
 
 def output_differences(a: Path, b: Path) -> list[str]:

@@ -99,19 +99,16 @@ def node_profile(dest: Path) -> Path:
     return dest
 
 
-
 def compared_tables(workdir: Path) -> list[str]:
     """The deterministic outputs a SLURM run must reproduce byte for byte: every data table
     (parquet), data JSON and saved model (pkl), every metrics table and record (CSV/JSON) and
     the reconciliation. Left out: logs and benchmarks (timings, hosts, job ids) and the
     html/ipynb pages (run dates, cell timings; tests/test_reproducibility.py compares pages)."""
-    patterns = ("data/**/*.parquet", "data/**/*.json", "data/**/*.pkl", "reports/metrics/**/*.csv",
-                "reports/metrics/**/*.json", "reports/reconciliation.csv")
-    return sorted({
-        p.relative_to(workdir).as_posix()
-        for pattern in patterns for p in workdir.glob(pattern)
-        if p.is_file() and not p.name.startswith(".")
-    })
+    from conftest import files_matching
+
+    return files_matching(workdir, ("data/**/*.parquet", "data/**/*.json", "data/**/*.pkl",
+                                    "reports/metrics/**/*.csv", "reports/metrics/**/*.json",
+                                    "reports/reconciliation.csv"))
 
 
 def table_differences(local: Path, cluster: Path) -> list[str]:
