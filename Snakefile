@@ -22,12 +22,11 @@ include: "workflow/rules/whatif.smk"
 rule all:
     default_target: True
     input:
-        "reports/index.html",
-        expand("reports/counties/{county}.html", county=COUNTIES),
-        "reports/metrics/models.json",
-        expand("reports/metrics/models/{county}.json", county=COUNTIES),
-        "reports/metrics/thresholds.csv",
-        "reports/metrics/recommended_thresholds.json",
-        "reports/reconciliation.csv",
-        "reports/metrics/drift/years.csv",
+        rules.comparative_report.output.html,
+        expand(rules.county_report.output.html, county=COUNTIES),
+        rules.fit.output.metrics,
+        expand(rules.fit_county.output.metrics, county=COUNTIES),
+        *rules.combine_thresholds.output,
+        rules.combine_reconciliation.output[0],
+        rules.drift.output.years,
         *whatif_targets(),

@@ -214,3 +214,17 @@ def test_json_sections_replace_yaml_years_instead_of_doubling_them():
     assert lines[2021] == 6100
     assert all(isinstance(year, int) for year in lines)
     assert config_hash(from_json(sections)) == config_hash(from_json(sections))
+
+
+def test_read_yaml_parses_as_pyyaml_safe_load_does():
+    """libyaml (when present) reads every shipped profile and the config as the reference
+    pure-Python safe loader does."""
+    import yaml
+
+    from relapse_models.core.config import PROJECT_ROOT, read_yaml
+
+    files = [PROJECT_ROOT / "config" / "config.yaml",
+             *sorted((PROJECT_ROOT / "config" / "counties").glob("*.yaml"))]
+    assert len(files) > 5
+    for path in files:
+        assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path

@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from relapse_models import __version__
+from relapse_models.core import paths
 
 log = logging.getLogger("relapse_models")
 
@@ -317,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--features", nargs="+", required=True, help="every county's features")
     p.add_argument("--truth", nargs="*", default=[], help="ground truth (synthetic runs)")
     p.add_argument("--config-json")
-    p.add_argument("--out-dir", required=True, help="reports/metrics/drift")
+    p.add_argument("--out-dir", required=True, help=f"for example {paths.DRIFT_DIR}")
     p.set_defaults(func=cmd_drift)
 
     p = sub.add_parser("whatif", help="policy what-if: scenarios against the baseline over seeds")

@@ -11,21 +11,20 @@ rule clean:
     input:
         clean_inputs,
     output:
-        households="data/interim/{county}/households.parquet",
-        panel="data/interim/{county}/panel.parquet",
-        events="data/interim/{county}/events.parquet",
-        quarantine="data/interim/{county}/quarantine.parquet",
-        report="data/interim/{county}/cleaning_report.json",
-        notebook="reports/notebooks/01_clean_{county}.ipynb",
+        **{t: paths.in_dir(paths.INTERIM_DIR, t, ".parquet") for t in paths.RAW_TABLES},
+        quarantine=paths.QUARANTINE,
+        report=paths.CLEANING_REPORT,
+        notebook=paths.notebook("01_clean"),
     params:
         inputs=clean_inputs_json,
         # the published demo pseudonym key only for synthetic data; real exports need
         # RELAPSE_PSEUDONYM_KEY or RELAPSE_PSEUDONYM_KEY_FILE
-        synthetic="true" if config["data"]["source"] == "synthetic" else "false",
+        synthetic="true" if SYNTHETIC else "false",
+        out_dir=folder_of("households", of="output"),
     log:
-        "reports/logs/clean/{county}.log",
+        paths.log("clean"),
     benchmark:
-        "reports/benchmarks/clean/{county}.tsv"
+        paths.benchmark("clean")
     # data preparation first: the pooled fit needs every county's features (see model.smk)
     priority: 20
     resources:
@@ -35,4 +34,4 @@ rule clean:
         "../../environment.yml"
     shell:
         "relapse-models notebook 01_clean {output.notebook} -p county {wildcards.county}"
-        " -p inputs {params.inputs:q} -p synthetic {params.synthetic} -p out_dir data/interim/{wildcards.county} > {log} 2>&1"
+        " -p inputs {params.inputs:q} -p synthetic {params.synthetic} -p out_dir {params.out_dir} > {log} 2>&1"

@@ -2,11 +2,13 @@
 import json
 import os
 import sys
+from functools import cache
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
+from relapse_models.core import paths
 from relapse_models.core.config import (
     ConfigError,
     check_lines,
@@ -22,18 +24,16 @@ min_version("9.0")
 # schema (types, ranges, unknown keys; defaults filled in) plus the rules a schema cannot
 # express (year ranges, a profile per county, a monitoring line for every county's province
 # and simulated year).
+SCHEMA = load_schema(Path(workflow.current_basedir, "..", "schemas", "config.schema.yaml"))
 try:
-    config.update(
-        validate_config(
-            config, load_schema(Path(workflow.current_basedir, "..", "schemas", "config.schema.yaml"))
-        )
-    )
+    config.update(validate_config(config, SCHEMA))
     check_profiles(config)
     check_lines(config)
 except ConfigError as err:
     raise WorkflowError(
         f"{err}\nEvery key is described in workflow/schemas/config.schema.yaml."
     ) from None
+COUNTY_ID = SCHEMA["properties"]["counties"]["items"]["pattern"].removeprefix("^").removesuffix("$")
 
 # Jobs run the commands of the interpreter running Snakemake (the project's venv), so the
 # README's commands work from any shell, with or without .venv/bin on PATH; one hash seed
@@ -58,32 +58,36 @@ def half_the_cores():
 
 COUNTIES = config["counties"]
 COUNTIES_JSON = json.dumps(COUNTIES)
+SYNTHETIC = config["data"]["source"] == "synthetic"
 NOTEBOOK_TIMEOUT = 3600  # seconds per notebook cell
 
 
+# Any county id the schema accepts: a pattern rather than the alternation of the configured
+# ids, which Snakemake would rescan for every file of a 1,000-county DAG. Every configured
+# county has a profile (checked above), so another id fails on its missing profile.
 wildcard_constraints:
-    county="|".join(COUNTIES),
+    county=COUNTY_ID,
 
 
-def county_profile(wildcards):
-    """The county's profile: changing it reruns only that county's jobs."""
-    return f"{config['profiles_dir']}/{wildcards.county}.yaml"
+# The county's profile: changing it reruns only that county's jobs.
+PROFILE = f"{config['profiles_dir']}/{{county}}.yaml"
+PROFILES = expand(PROFILE, county=COUNTIES)
 
 
+@cache
 def config_json(*sections):
-    """The config sections a job depends on, as JSON: a change reruns exactly those jobs."""
+    """The config sections a job depends on, as JSON: a change reruns exactly those jobs.
+    Cached: the resolved config does not change during a run."""
     return json.dumps({key: config[key] for key in sections}, sort_keys=True, ensure_ascii=False)
+
+
+def synthetic_only(*patterns):
+    """Inputs that exist on synthetic runs only (the generator's truth and calibration)."""
+    return list(patterns) if SYNTHETIC else []
 
 
 def simulate_params(wildcards):
     return config_json("seed", "simulate", "monitoring", "guards")
-
-
-def county_calibration(wildcards):
-    """The simulated county's calibration record and guard results (synthetic runs only)."""
-    if config["data"]["source"] != "synthetic":
-        return []
-    return f"reports/metrics/calibration/{wildcards.county}.json"
 
 
 def calibration_option(wildcards, input):
@@ -94,36 +98,18 @@ def clean_inputs(wildcards):
     """Observable inputs of the cleaning step: synthetic tables or the county's exports."""
     if config["data"]["source"] == "files":
         return config["data"]["files"][wildcards.county]
-    return [f"data/raw/{wildcards.county}/{t}.parquet" for t in ("households", "panel", "events")]
+    return [
+        paths.for_county(paths.in_dir(paths.RAW_DIR, t, ".parquet"), wildcards.county)
+        for t in paths.RAW_TABLES
+    ]
 
 
 def clean_inputs_json(wildcards):
     return json.dumps(clean_inputs(wildcards))
 
 
-def truth_inputs(wildcards):
-    """Synthetic runs also hand the ground truth to the pooled model step (oracle metrics)."""
-    if config["data"]["source"] != "synthetic":
-        return []
-    return expand("data/truth/{county}/truth.parquet", county=COUNTIES)
-
-
-def robustness_inputs(wildcards):
-    """The robustness tables across truth mechanisms (synthetic runs only)."""
-    if config["data"]["source"] != "synthetic":
-        return []
-    return [f"reports/metrics/robustness/{name}.csv" for name in ("metrics", "comparisons", "findings")]
-
-
-def county_truth(wildcards):
-    """The county's own ground truth for its per-county fit (synthetic runs only)."""
-    if config["data"]["source"] != "synthetic":
-        return []
-    return f"data/truth/{wildcards.county}/truth.parquet"
-
-
 def profiles_json(wildcards):
-    return json.dumps([f"{config['profiles_dir']}/{county}.yaml" for county in COUNTIES])
+    return json.dumps(PROFILES)
 
 
 def features_params(wildcards):
@@ -132,6 +118,16 @@ def features_params(wildcards):
 
 def model_params(wildcards):
     return config_json("seed", "monitoring", "rule", "models", "capacity")
+
+
+def drift_params(wildcards):
+    return config_json("seed", "monitoring", "rule", "models", "capacity", "drift")
+
+
+def robustness_params(wildcards):
+    return config_json(
+        "seed", "simulate", "monitoring", "features", "rule", "models", "capacity", "robustness"
+    )
 
 
 def threshold_params(wildcards):
@@ -148,14 +144,39 @@ def report_params(wildcards):
     return config_json("report", "capacity", "monitoring", "data", "simulate")
 
 
-def whatif_profile():
+def whatif_params(wildcards):
+    return config_json(
+        "seed", "counties", "simulate", "monitoring", "rule", "capacity", "thresholds", "report",
+        "whatif",
+    )
+
+
+def whatif_profile(wildcards):
     """The profile of `whatif.county` (null: the first of counties)."""
-    county = config["whatif"]["county"] or COUNTIES[0]
-    return f"{config['profiles_dir']}/{county}.yaml"
+    return paths.for_county(PROFILE, config["whatif"]["county"] or COUNTIES[0])
 
 
 def whatif_targets():
     """The what-if outputs (synthetic runs only: real exports have no generator to replay)."""
-    if config["data"]["source"] != "synthetic":
-        return []
-    return ["reports/whatif.html", "reports/metrics/whatif/summary.csv"]
+    return synthetic_only(paths.WHATIF_PAGE, paths.in_dir(paths.WHATIF_DIR, "summary", ".csv"))
+
+
+def one_county_json(wildcards):
+    return json.dumps([wildcards.county])
+
+
+def folder_of(name, up=1, of="input"):
+    """A param: the folder ``up`` levels above the job's input (or output) ``name``, its first
+    file if a list, empty if absent. Folders derive from the files, never restated, so the
+    rules still hold where jobs see other paths (Snakemake's linter asks for this)."""
+
+    def folder(wildcards, input, output):
+        files = getattr(input if of == "input" else output, name)
+        if not files:
+            return ""
+        path = files if isinstance(files, str) else files[0]
+        for _ in range(up):
+            path = os.path.dirname(path)
+        return path
+
+    return folder

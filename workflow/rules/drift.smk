@@ -8,19 +8,18 @@
 
 rule drift:
     input:
-        features=expand("data/processed/{county}/features.parquet", county=COUNTIES),
-        truth=truth_inputs,
+        features=expand(rules.features.output[0], county=COUNTIES),
+        truth=synthetic_only(*expand(paths.TRUTH, county=COUNTIES)),
     output:
-        years="reports/metrics/drift/years.csv",
-        psi="reports/metrics/drift/psi.csv",
-        recalibration="reports/metrics/drift/recalibration.csv",
-        summary="reports/metrics/drift/drift.json",
+        **{t: paths.in_dir(paths.DRIFT_DIR, t, ".csv") for t in paths.DRIFT_TABLES},
+        summary=paths.in_dir(paths.DRIFT_DIR, paths.DRIFT_SUMMARY),
     params:
-        config=lambda wildcards: config_json("seed", "monitoring", "rule", "models", "capacity", "drift"),
+        config=drift_params,
+        out_dir=folder_of("summary", of="output"),
     log:
-        "reports/logs/drift/all.log",
+        paths.log("drift", "all"),
     benchmark:
-        "reports/benchmarks/drift/all.tsv"
+        paths.benchmark("drift", "all")
     threads: 1
     resources:
         mem_mb=8000,
@@ -30,25 +29,23 @@ rule drift:
     shell:
         "OMP_NUM_THREADS={threads} relapse-models drift --features {input.features}"
         " --truth {input.truth} --config-json {params.config:q}"
-        " --out-dir reports/metrics/drift > {log} 2>&1"
+        " --out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule drift_county:
     input:
-        features="data/processed/{county}/features.parquet",
-        truth=county_truth,
+        features=rules.features.output[0],
+        truth=synthetic_only(paths.TRUTH),
     output:
-        years="reports/metrics/drift_county/{county}/years.csv",
-        psi="reports/metrics/drift_county/{county}/psi.csv",
-        recalibration="reports/metrics/drift_county/{county}/recalibration.csv",
-        summary="reports/metrics/drift_county/{county}/drift.json",
+        **{t: paths.in_dir(paths.COUNTY_DRIFT_DIR, t, ".csv") for t in paths.DRIFT_TABLES},
+        summary=paths.in_dir(paths.COUNTY_DRIFT_DIR, paths.DRIFT_SUMMARY),
     params:
-        config=lambda wildcards: config_json("seed", "monitoring", "rule", "models", "capacity", "drift"),
-        out_dir=lambda wildcards, output: os.path.dirname(output.years),
+        config=drift_params,
+        out_dir=folder_of("summary", of="output"),
     log:
-        "reports/logs/drift_county/{county}.log",
+        paths.log("drift_county"),
     benchmark:
-        "reports/benchmarks/drift_county/{county}.tsv"
+        paths.benchmark("drift_county")
     threads: 1
     resources:
         mem_mb=4000,

@@ -3,18 +3,17 @@
 
 rule features:
     input:
-        households="data/interim/{county}/households.parquet",
-        panel="data/interim/{county}/panel.parquet",
-        events="data/interim/{county}/events.parquet",
-        profile=county_profile,
+        **{t: getattr(rules.clean.output, t) for t in paths.RAW_TABLES},
+        profile=PROFILE,
     output:
-        "data/processed/{county}/features.parquet",
+        paths.FEATURES,
     params:
         config=features_params,
+        interim_dir=folder_of("households"),
     log:
-        "reports/logs/features/{county}.log",
+        paths.log("features"),
     benchmark:
-        "reports/benchmarks/features/{county}.tsv"
+        paths.benchmark("features")
     # data preparation first: the pooled fit needs every county's features (see model.smk)
     priority: 20
     resources:
@@ -24,5 +23,5 @@ rule features:
         "../../environment.yml"
     shell:
         "relapse-models features --county {wildcards.county} --profile {input.profile}"
-        " --interim-dir data/interim/{wildcards.county} --config-json {params.config:q}"
+        " --interim-dir {params.interim_dir} --config-json {params.config:q}"
         " --out {output} > {log} 2>&1"

@@ -8,21 +8,23 @@
 
 rule fit_county:
     input:
-        features="data/processed/{county}/features.parquet",
-        truth=county_truth,
+        features=rules.features.output[0],
+        truth=synthetic_only(paths.TRUTH),
     output:
-        metrics="reports/metrics/models/{county}.json",
-        coefficients="reports/metrics/coefficients/{county}.csv",
-        predictions="data/processed/models/{county}/predictions.parquet",
-        notebook="reports/notebooks/02_models_{county}.ipynb",
+        metrics=paths.COUNTY_MODELS,
+        coefficients=paths.COUNTY_COEFFICIENTS,
+        predictions=paths.COUNTY_PREDICTIONS,
+        notebook=paths.notebook("02_models"),
     params:
         config=model_params,
-        counties=lambda wildcards: json.dumps([wildcards.county]),
-        truth_dir="data/truth" if config["data"]["source"] == "synthetic" else "",
+        counties=one_county_json,
+        truth_dir=folder_of("truth", up=2),
+        features_dir=folder_of("features", up=2),
+        models_dir=folder_of("predictions", of="output"),
     log:
-        "reports/logs/fit_county/{county}.log",
+        paths.log("fit_county"),
     benchmark:
-        "reports/benchmarks/fit_county/{county}.tsv"
+        paths.benchmark("fit_county")
     threads: 1
     resources:
         mem_mb=8000,
@@ -31,32 +33,34 @@ rule fit_county:
         "../../environment.yml"
     shell:
         "OMP_NUM_THREADS={threads} relapse-models notebook 02_models {output.notebook} -p config_json {params.config:q}"
-        " -p features_dir data/processed -p truth_dir '{params.truth_dir}'"
+        " -p features_dir {params.features_dir} -p truth_dir '{params.truth_dir}'"
         " -p counties {params.counties:q} -p metrics_path {output.metrics}"
         " -p coefficients_path {output.coefficients} -p predictions_path {output.predictions}"
         " -p drivers_path '' -p leave_one_county_out false"
-        " -p models_dir data/processed/models/{wildcards.county}"
+        " -p models_dir {params.models_dir}"
         " > {log} 2>&1"
 
 
 rule fit:
     input:
-        features=expand("data/processed/{county}/features.parquet", county=COUNTIES),
-        truth=truth_inputs,
+        features=expand(rules.features.output[0], county=COUNTIES),
+        truth=synthetic_only(*expand(paths.TRUTH, county=COUNTIES)),
     output:
-        metrics="reports/metrics/models.json",
-        coefficients="reports/metrics/coefficients.csv",
-        predictions="data/processed/models/predictions.parquet",
-        drivers="reports/metrics/drivers.csv",
-        notebook="reports/notebooks/02_models.ipynb",
+        metrics=paths.MODELS,
+        coefficients=paths.COEFFICIENTS,
+        predictions=paths.PREDICTIONS,
+        drivers=paths.DRIVERS,
+        notebook=paths.notebook("02_models", county=False),
     params:
         config=model_params,
         counties=COUNTIES_JSON,
-        truth_dir="data/truth" if config["data"]["source"] == "synthetic" else "",
+        truth_dir=folder_of("truth", up=2),
+        features_dir=folder_of("features", up=2),
+        models_dir=folder_of("predictions", of="output"),
     log:
-        "reports/logs/fit/all.log",
+        paths.log("fit", "all"),
     benchmark:
-        "reports/benchmarks/fit/all.tsv"
+        paths.benchmark("fit", "all")
     # The longest single job: it starts as soon as every county's features exist (priority)
     # and runs on half the machine's cores beside the county chains (on 2 cores: one core for
     # it, one for them), which finishes sooner than waiting for both cores at the end.
@@ -72,10 +76,10 @@ rule fit:
         "../../environment.yml"
     shell:
         "OMP_NUM_THREADS={threads} relapse-models notebook 02_models {output.notebook} -p config_json {params.config:q}"
-        " -p features_dir data/processed -p truth_dir '{params.truth_dir}'"
+        " -p features_dir {params.features_dir} -p truth_dir '{params.truth_dir}'"
         " -p counties {params.counties:q} -p metrics_path {output.metrics}"
         " -p coefficients_path {output.coefficients} -p predictions_path {output.predictions}"
-        " -p drivers_path {output.drivers} -p models_dir data/processed/models"
+        " -p drivers_path {output.drivers} -p models_dir {params.models_dir}"
         # the longest job shows its progress (a line per model and held-out county) on the
         # console as well as in its log
         " 2>&1 | tee {log} >&2"
@@ -86,20 +90,16 @@ rule fit:
 # pooled fit above. The comparative report states as findings only what holds under all.
 rule robustness:
     input:
-        profiles=expand("{dir}/{county}.yaml", dir=config["profiles_dir"], county=COUNTIES),
-        models="reports/metrics/models.json",
+        profiles=PROFILES,
+        models=rules.fit.output.metrics,
     output:
-        metrics="reports/metrics/robustness/metrics.csv",
-        comparisons="reports/metrics/robustness/comparisons.csv",
-        findings="reports/metrics/robustness/findings.csv",
+        **{t: paths.in_dir(paths.ROBUSTNESS_DIR, t, ".csv") for t in paths.ROBUSTNESS_TABLES},
     params:
-        config=lambda wildcards: config_json(
-            "seed", "simulate", "monitoring", "features", "rule", "models", "capacity", "robustness"
-        ),
+        config=robustness_params,
     log:
-        "reports/logs/robustness/all.log",
+        paths.log("robustness", "all"),
     benchmark:
-        "reports/benchmarks/robustness/all.tsv"
+        paths.benchmark("robustness", "all")
     threads: half_the_cores()
     resources:
         mem_mb=12000,

@@ -4,20 +4,19 @@
 
 rule reconcile:
     input:
-        households="data/interim/{county}/households.parquet",
-        panel="data/interim/{county}/panel.parquet",
-        events="data/interim/{county}/events.parquet",
-        profile=county_profile,
-        calibration=county_calibration,
+        **{t: getattr(rules.clean.output, t) for t in paths.RAW_TABLES},
+        profile=PROFILE,
+        calibration=synthetic_only(paths.CALIBRATION),
     output:
-        "reports/metrics/reconciliation/{county}.csv",
+        paths.COUNTY_RECONCILIATION,
     params:
         config=reconcile_params,
         calibration=calibration_option,
+        interim_dir=folder_of("households"),
     log:
-        "reports/logs/reconcile/{county}.log",
+        paths.log("reconcile"),
     benchmark:
-        "reports/benchmarks/reconcile/{county}.tsv"
+        paths.benchmark("reconcile")
     resources:
         mem_mb=8000,
         runtime=20,
@@ -25,19 +24,19 @@ rule reconcile:
         "../../environment.yml"
     shell:
         "relapse-models reconcile --county {wildcards.county} --profile {input.profile}"
-        " --interim-dir data/interim/{wildcards.county} --config-json {params.config:q}"
+        " --interim-dir {params.interim_dir} --config-json {params.config:q}"
         " {params.calibration} --out {output} > {log} 2>&1"
 
 
 rule combine_reconciliation:
     input:
-        expand("reports/metrics/reconciliation/{county}.csv", county=COUNTIES),
+        expand(rules.reconcile.output[0], county=COUNTIES),
     output:
-        "reports/reconciliation.csv",
+        paths.RECONCILIATION,
     log:
-        "reports/logs/combine_reconciliation/all.log",
+        paths.log("combine_reconciliation", "all"),
     benchmark:
-        "reports/benchmarks/combine_reconciliation/all.tsv"
+        paths.benchmark("combine_reconciliation", "all")
     resources:
         mem_mb=2000,
         runtime=10,
@@ -49,27 +48,27 @@ rule combine_reconciliation:
 
 rule county_report:
     input:
-        profile=county_profile,
-        cleaning="data/interim/{county}/cleaning_report.json",
-        panel="data/interim/{county}/panel.parquet",
-        features="data/processed/{county}/features.parquet",
-        reconciliation="reports/metrics/reconciliation/{county}.csv",
-        models="reports/metrics/models/{county}.json",
-        coefficients="reports/metrics/coefficients/{county}.csv",
-        thresholds="reports/metrics/thresholds/{county}.csv",
-        recommended="reports/metrics/recommended/{county}.json",
-        detail="reports/metrics/thresholds_detail/{county}",
+        profile=PROFILE,
+        cleaning=rules.clean.output.report,
+        panel=rules.clean.output.panel,
+        features=rules.features.output[0],
+        reconciliation=rules.reconcile.output[0],
+        models=rules.fit_county.output.metrics,
+        coefficients=rules.fit_county.output.coefficients,
+        thresholds=rules.thresholds.output.table,
+        recommended=rules.thresholds.output.recommended,
+        detail=rules.thresholds.output.detail,
         drift=rules.drift_county.output.summary,
     output:
-        html="reports/counties/{county}.html",
-        notebook="reports/notebooks/04_county_report_{county}.ipynb",
+        html=paths.COUNTY_PAGE,
+        notebook=paths.notebook("04_county_report"),
     params:
         config=report_params,
-        drift_dir=lambda wildcards, input: os.path.dirname(input.drift),
+        drift_dir=folder_of("drift"),
     log:
-        "reports/logs/county_report/{county}.log",
+        paths.log("county_report"),
     benchmark:
-        "reports/benchmarks/county_report/{county}.tsv"
+        paths.benchmark("county_report")
     resources:
         mem_mb=8000,
         runtime=20,
@@ -88,30 +87,31 @@ rule county_report:
 
 rule comparative_report:
     input:
-        profiles=expand("{dir}/{county}.yaml", dir=config["profiles_dir"], county=COUNTIES),
-        county_pages=expand("reports/counties/{county}.html", county=COUNTIES),
-        reconciliation="reports/reconciliation.csv",
-        models="reports/metrics/models.json",
-        thresholds="reports/metrics/thresholds.csv",
-        recommended="reports/metrics/recommended_thresholds.json",
-        tier_comparison="reports/metrics/tier_comparison.csv",
-        robustness=robustness_inputs,
+        profiles=PROFILES,
+        county_pages=expand(rules.county_report.output.html, county=COUNTIES),
+        reconciliation=rules.combine_reconciliation.output[0],
+        models=rules.fit.output.metrics,
+        thresholds=rules.combine_thresholds.output.table,
+        recommended=rules.combine_thresholds.output.recommended,
+        tier_comparison=rules.combine_tier_comparison.output[0],
+        robustness=synthetic_only(*rules.robustness.output),
         drift=rules.drift.output,
-        whatif=lambda wildcards: whatif_targets(),
+        whatif=whatif_targets(),
     output:
-        html="reports/index.html",
-        notebook="reports/notebooks/05_comparative_report.ipynb",
+        html=paths.INDEX_PAGE,
+        notebook=paths.notebook("05_comparative_report", county=False),
     params:
         config=report_params,
         counties=COUNTIES_JSON,
         profiles=profiles_json,
-        robustness_dir=lambda wildcards, input: "reports/metrics/robustness" if input.robustness else "",
+        robustness_dir=folder_of("robustness"),
+        drift_dir=folder_of("drift"),
         # the page's link is relative to reports/index.html
-        whatif_page=lambda wildcards, input: os.path.relpath(input.whatif[0], "reports") if input.whatif else "",
+        whatif_page=os.path.relpath(paths.WHATIF_PAGE, os.path.dirname(paths.INDEX_PAGE)) if SYNTHETIC else "",
     log:
-        "reports/logs/comparative_report/all.log",
+        paths.log("comparative_report", "all"),
     benchmark:
-        "reports/benchmarks/comparative_report/all.tsv"
+        paths.benchmark("comparative_report", "all")
     resources:
         mem_mb=4000,
         runtime=20,
@@ -124,5 +124,5 @@ rule comparative_report:
         " -p models_path {input.models} -p thresholds_path {input.thresholds}"
         " -p recommended_path {input.recommended}"
         " -p tier_comparison_path {input.tier_comparison}"
-        " -p robustness_dir '{params.robustness_dir}' -p drift_dir reports/metrics/drift"
+        " -p robustness_dir '{params.robustness_dir}' -p drift_dir {params.drift_dir}"
         " -p whatif_page '{params.whatif_page}' > {log} 2>&1"

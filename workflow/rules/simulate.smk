@@ -3,19 +3,19 @@
 
 rule simulate:
     input:
-        profile=county_profile,
+        profile=PROFILE,
     output:
-        households="data/raw/{county}/households.parquet",
-        panel="data/raw/{county}/panel.parquet",
-        events="data/raw/{county}/events.parquet",
-        truth="data/truth/{county}/truth.parquet",
-        calibration="reports/metrics/calibration/{county}.json",
+        **{t: paths.in_dir(paths.RAW_DIR, t, ".parquet") for t in paths.RAW_TABLES},
+        truth=paths.TRUTH,
+        calibration=paths.CALIBRATION,
     params:
         config=simulate_params,
+        raw_dir=folder_of("households", of="output"),
+        truth_dir=folder_of("truth", of="output"),
     log:
-        "reports/logs/simulate/{county}.log",
+        paths.log("simulate"),
     benchmark:
-        "reports/benchmarks/simulate/{county}.tsv"
+        paths.benchmark("simulate")
     # data preparation first: the pooled fit needs every county's features (see model.smk)
     priority: 20
     resources:
@@ -25,6 +25,6 @@ rule simulate:
         "../../environment.yml"
     shell:
         "relapse-models simulate --county {wildcards.county} --profile {input.profile}"
-        " --config-json {params.config:q} --raw-dir data/raw/{wildcards.county}"
-        " --truth-dir data/truth/{wildcards.county} --calibration-out {output.calibration}"
+        " --config-json {params.config:q} --raw-dir {params.raw_dir}"
+        " --truth-dir {params.truth_dir} --calibration-out {output.calibration}"
         " > {log} 2>&1"

@@ -4,23 +4,22 @@
 
 rule thresholds:
     input:
-        predictions="data/processed/models/{county}/predictions.parquet",
-        features="data/processed/{county}/features.parquet",
-        households="data/interim/{county}/households.parquet",
-        panel="data/interim/{county}/panel.parquet",
-        events="data/interim/{county}/events.parquet",
+        predictions=rules.fit_county.output.predictions,
+        features=rules.features.output[0],
+        **{t: getattr(rules.clean.output, t) for t in paths.RAW_TABLES},
     output:
-        table="reports/metrics/thresholds/{county}.csv",
-        recommended="reports/metrics/recommended/{county}.json",
-        notebook="reports/notebooks/03_thresholds_{county}.ipynb",
-        detail=directory("reports/metrics/thresholds_detail/{county}"),
-        tier_resolution="reports/metrics/tier_comparison/{county}.csv",
+        table=paths.COUNTY_THRESHOLDS,
+        recommended=paths.COUNTY_RECOMMENDED,
+        notebook=paths.notebook("03_thresholds"),
+        detail=directory(paths.COUNTY_THRESHOLDS_DETAIL),
+        tier_resolution=paths.COUNTY_TIER_COMPARISON,
     params:
         config=threshold_params,
+        interim_dir=folder_of("households"),
     log:
-        "reports/logs/thresholds/{county}.log",
+        paths.log("thresholds"),
     benchmark:
-        "reports/benchmarks/thresholds/{county}.tsv"
+        paths.benchmark("thresholds")
     resources:
         mem_mb=8000,
         runtime=30,
@@ -30,22 +29,22 @@ rule thresholds:
         "relapse-models notebook 03_thresholds {output.notebook} -p county {wildcards.county}"
         " -p config_json {params.config:q} -p predictions_path {input.predictions}"
         " -p table_path {output.table} -p features_path {input.features}"
-        " -p interim_dir data/interim/{wildcards.county} -p detail_dir {output.detail}"
+        " -p interim_dir {params.interim_dir} -p detail_dir {output.detail}"
         " -p recommended_path {output.recommended}"
         " -p tier_resolution_path {output.tier_resolution} > {log} 2>&1"
 
 
 rule combine_thresholds:
     input:
-        tables=expand("reports/metrics/thresholds/{county}.csv", county=COUNTIES),
-        recommended=expand("reports/metrics/recommended/{county}.json", county=COUNTIES),
+        tables=expand(rules.thresholds.output.table, county=COUNTIES),
+        recommended=expand(rules.thresholds.output.recommended, county=COUNTIES),
     output:
-        table="reports/metrics/thresholds.csv",
-        recommended="reports/metrics/recommended_thresholds.json",
+        table=paths.THRESHOLDS,
+        recommended=paths.RECOMMENDED,
     log:
-        "reports/logs/combine_thresholds/all.log",
+        paths.log("combine_thresholds", "all"),
     benchmark:
-        "reports/benchmarks/combine_thresholds/all.tsv"
+        paths.benchmark("combine_thresholds", "all")
     resources:
         mem_mb=2000,
         runtime=10,
@@ -58,13 +57,13 @@ rule combine_thresholds:
 
 rule combine_tier_comparison:
     input:
-        expand("reports/metrics/tier_comparison/{county}.csv", county=COUNTIES),
+        expand(rules.thresholds.output.tier_resolution, county=COUNTIES),
     output:
-        "reports/metrics/tier_comparison.csv",
+        paths.TIER_COMPARISON,
     log:
-        "reports/logs/combine_tier_comparison/all.log",
+        paths.log("combine_tier_comparison", "all"),
     benchmark:
-        "reports/benchmarks/combine_tier_comparison/all.tsv"
+        paths.benchmark("combine_tier_comparison", "all")
     resources:
         mem_mb=2000,
         runtime=10,

@@ -6,20 +6,17 @@
 rule whatif:
     input:
         # only the what-if county's profile: another county's change does not rerun it
-        profiles=lambda wildcards: whatif_profile(),
+        profiles=whatif_profile,
     output:
-        results="reports/metrics/whatif/results.csv",
-        summary="reports/metrics/whatif/summary.csv",
-        page="reports/whatif.html",
+        results=paths.in_dir(paths.WHATIF_DIR, "results", ".csv"),
+        summary=paths.in_dir(paths.WHATIF_DIR, "summary", ".csv"),
+        page=paths.WHATIF_PAGE,
     params:
-        config=lambda wildcards: config_json(
-            "seed", "counties", "simulate", "monitoring", "rule", "capacity", "thresholds", "report",
-            "whatif",
-        ),
+        config=whatif_params,
     log:
-        "reports/logs/whatif/all.log",
+        paths.log("whatif", "all"),
     benchmark:
-        "reports/benchmarks/whatif/all.tsv"
+        paths.benchmark("whatif", "all")
     resources:
         mem_mb=4000,
         runtime=30,

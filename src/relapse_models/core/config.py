@@ -37,6 +37,16 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names the key."""
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    """A YAML file, parsed safely by libyaml when PyYAML has it: the pure-Python parser is
+    most of the time of a 1,000-county run's start, which reads every profile."""
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_YAML_LOADER)
+
+
 def import_jsonschema() -> ModuleType:
     """``jsonschema`` without its IRI format checker.
 
@@ -66,8 +76,7 @@ def load_schema(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     path = Path(path) if path else SCHEMA_PATH
     if not path.exists():  # installed as a wheel: the schema ships as package data
         path = Path(str(resources.files("relapse_models") / "config.schema.yaml"))
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(path)
 
 
 def _with_defaults(validator_class: type) -> type:
@@ -183,8 +192,7 @@ def check_lines(config: dict[str, Any], root: str | os.PathLike[str] = ".") -> N
     years = set(range(parse_quarter(sim["start"])[0], parse_quarter(sim["end"])[0] + 1)) if sim else set()
     problems = []
     for county in config["counties"]:
-        with open(folder / f"{county}.yaml", encoding="utf-8") as fh:
-            province = (yaml.safe_load(fh) or {}).get("province_en")
+        province = (read_yaml(folder / f"{county}.yaml") or {}).get("province_en")
         try:
             lines = lines_for_province(config["monitoring"], province, county)
         except MonitoringLineError as err:
@@ -219,8 +227,7 @@ def load_config(
     """Load a YAML config, apply ``overrides`` (merged recursively), validate, fill defaults:
     the whole resolved run, as Snakemake resolves it at the start of a run."""
     path = Path(path) if path else DEFAULT_CONFIG_PATH
-    with open(path, encoding="utf-8") as fh:
-        config = _normalise(yaml.safe_load(fh) or {})
+    config = _normalise(read_yaml(path) or {})
     if overrides:
         config = merge(config, _normalise(overrides))
     return RunConfig(validate_config(config))

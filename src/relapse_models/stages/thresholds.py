@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from relapse_models.core import paths
 from relapse_models.core.config import stage_seed
 from relapse_models.core.io import read_parquet, write_csv, write_json
 from relapse_models.core.quarters import quarter_index
@@ -426,8 +427,8 @@ def load_inputs(
     """The optional inputs: features (subgroup attributes, lines and the rule's triggers) and
     interim tables, at the pipeline's paths unless given; None (with a log line) where a file
     is missing."""
-    fpath = Path(features_path or f"data/processed/{county}/features.parquet")
-    idir = Path(interim_dir or f"data/interim/{county}")
+    fpath = Path(features_path or paths.for_county(paths.FEATURES, county))
+    idir = Path(interim_dir or paths.for_county(paths.INTERIM_DIR, county))
     features = None
     if fpath.is_file():
         # the rule's triggers too: the line sensitivity reads those that do not move with
