@@ -386,13 +386,17 @@ def _full_tiny_run(workdir: Path) -> Path:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With ``--dist loadgroup`` the tests of each long shared run go to one worker: the killed
     and rerun pipeline's tests to one, the shared full run's readers to another, so the two
-    runs are built side by side rather than one after the other."""
+    runs are built side by side rather than one after the other. Every other test goes with
+    its module, so a module-scoped fixture (a simulated county, a fitted model) is built once
+    rather than once per worker."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "interrupted_project" in fixtures:
             item.add_marker(pytest.mark.xdist_group("faults"))
         elif "pipeline_project" in fixtures:
             item.add_marker(pytest.mark.xdist_group("pipeline"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(scope="session")

@@ -58,6 +58,9 @@ def test_the_override_command_runs_the_pipeline_on_the_users_file(tmp_path):
     folder = fresh_checkout(tmp_path / "relapse-models")
     (folder / config_file).write_text(yaml.safe_dump({
         "counties": ["xunyi"], "simulate": {"scale": 0.002}, "models": {"bootstrap": 20},
+        # the tiny config's settings for the other pooled jobs: the test is about the command
+        "robustness": {"mechanisms": ["income_dynamics", "shocks"]},
+        "whatif": {"county": "xunyi", "seeds": 3, "scale": 0.002},
     }), encoding="utf-8")
     run = plain_shell(command, folder, timeout=1500)
     assert run.returncode == 0, f"{run.stdout[-3000:]}\n{run.stderr[-5000:]}"
