@@ -146,19 +146,28 @@ def report_params(wildcards):
 
 def whatif_params(wildcards):
     return config_json(
-        "seed", "counties", "simulate", "monitoring", "rule", "capacity", "thresholds", "report",
-        "whatif",
+        "seed", "counties", "simulate", "monitoring", "rule", "capacity", "thresholds", "whatif"
     )
+
+
+def whatif_report_params(wildcards):
+    """The page's sections: its language and settings, and the scenarios it describes."""
+    return config_json("report", "whatif")
+
+
+def whatif_county(wildcards):
+    """`whatif.county` (null: the first of counties), named on the page."""
+    return config["whatif"]["county"] or COUNTIES[0]
 
 
 def whatif_profile(wildcards):
     """The profile of `whatif.county` (null: the first of counties)."""
-    return paths.for_county(PROFILE, config["whatif"]["county"] or COUNTIES[0])
+    return paths.for_county(PROFILE, whatif_county(wildcards))
 
 
 def whatif_targets():
     """The what-if outputs (synthetic runs only: real exports have no generator to replay)."""
-    return synthetic_only(paths.WHATIF_PAGE, paths.in_dir(paths.WHATIF_DIR, "summary", ".csv"))
+    return synthetic_only(paths.WHATIF_PAGE, paths.WHATIF_SUMMARY)
 
 
 def one_county_json(wildcards):
