@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from relapse_models.report.words import feature_label, model_label, t
 
@@ -370,6 +371,9 @@ def whatif_differences(diffs, language: str = "zh"):
         ax.axvline(0.0, color="grey", linestyle="--", linewidth=1)
         ax.set_title(t(f"whatif_{outcome}", language), fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
+        # yuan in full (1,000,000), not as an offset (1e6) below the axis
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"))
         ax.set_yticks(y)
         ax.set_yticklabels(scenarios, fontsize=8)
         ax.set_ylim(len(scenarios) - 0.4, -0.6)   # the first scenario on top
