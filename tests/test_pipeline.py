@@ -240,6 +240,16 @@ def test_notebooks_run_by_hand_leave_the_pipeline_outputs_alone(
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
 
 
+def test_the_whatif_page_is_its_notebook_chinese_first(project):
+    """Notebook 06_whatif on the stage's tables: the intro, the figure with its alt text, the
+    results, scenarios and levers tables, the limits; the stage itself writes no page."""
+    page = (project / "reports" / "whatif.html").read_text(encoding="utf-8")
+    assert "政策情景模拟" in page and "个随机种子" in page and "局限" in page
+    assert page.count("<img") == 1 and 'alt="2个情景在6项指标上' in page
+    assert page.count("<table") == 3 and "reimbursement_90" in page and "visit_averted_share" in page
+    assert not list((project / "reports" / "metrics" / "whatif").glob("*.html"))
+
+
 def test_drift_tables_follow_the_rule(project):
     from relapse_models.models import model_inputs
 
