@@ -166,7 +166,8 @@ def whatif_profile(wildcards):
 
 
 def whatif_targets():
-    """The what-if outputs (synthetic runs only: real exports have no generator to replay)."""
+    """The what-if outputs (synthetic runs only: real exports have no generator to replay),
+    the page first (the comparative report links it)."""
     return synthetic_only(paths.WHATIF_PAGE, paths.WHATIF_SUMMARY)
 
 
@@ -189,3 +190,17 @@ def folder_of(name, up=1, of="input"):
         return path
 
     return folder
+
+
+def link_to(name, of="html"):
+    """A param: the link from the output ``of`` (a page) to the input ``name``'s first file,
+    relative to the page's folder, empty if absent; derived from the files like folder_of."""
+
+    def link(wildcards, input, output):
+        files = getattr(input, name)
+        if not files:
+            return ""
+        path = files if isinstance(files, str) else files[0]
+        return os.path.relpath(path, os.path.dirname(getattr(output, of)))
+
+    return link
