@@ -18,9 +18,10 @@ from relapse_models.stages.notebook import (
 SOURCES = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
 
 
-def test_the_five_notebooks_exist():
+def test_the_six_notebooks_exist():
     assert [p.stem for p in SOURCES] == [
-        "01_clean", "02_models", "03_thresholds", "04_county_report", "05_comparative_report"
+        "01_clean", "02_models", "03_thresholds", "04_county_report", "05_comparative_report",
+        "06_whatif",
     ]
 
 
@@ -57,6 +58,7 @@ WRITTEN = {
     "03_thresholds": ["table_path", "recommended_path", "detail_dir", "tier_resolution_path"],
     "04_county_report": [],
     "05_comparative_report": [],
+    "06_whatif": [],
 }
 """The parameters naming what each notebook writes (the rest name what it reads)."""
 

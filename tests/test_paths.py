@@ -48,3 +48,17 @@ def test_the_rules_write_no_path_of_their_own():
         if literal.search(line) and not line.lstrip().startswith("#")
     ]
     assert not found, "\n".join(found)
+
+
+def test_the_whatif_notebook_reads_the_stages_tables_by_default():
+    """Opened by hand, notebook 06_whatif reads the files rule whatif writes."""
+    import jupytext
+
+    from relapse_models.stages.notebook import notebook_source
+
+    cell = jupytext.read(notebook_source("06_whatif")).cells[0]
+    defaults: dict = {}
+    exec(cell.source, defaults)
+    assert defaults["results_path"] == paths.WHATIF_RESULTS == "reports/metrics/whatif/results.csv"
+    assert defaults["summary_path"] == paths.WHATIF_SUMMARY
+    assert paths.notebook("06_whatif", county=False) == "reports/notebooks/06_whatif.ipynb"

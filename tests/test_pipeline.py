@@ -58,6 +58,7 @@ def test_contracted_outputs_exist(project):
         *[f"reports/metrics/drift_county/{c}/{n}" for c in COUNTIES
           for n in ("years.csv", "psi.csv", "recalibration.csv", "drift.json")],
         "reports/whatif.html",
+        "reports/notebooks/06_whatif.ipynb",
         *[f"reports/metrics/whatif/{n}.csv" for n in ("results", "summary")],
     ]
     missing = [p for p in expected if not (project / p).is_file()]
@@ -68,7 +69,8 @@ def test_every_rule_left_a_log_and_a_benchmark(project):
     logs = {p.parent.name for p in (project / "reports" / "logs").rglob("*.log")}
     benchmarks = {p.parent.name for p in (project / "reports" / "benchmarks").rglob("*.tsv")}
     rules = {"simulate", "clean", "features", "fit_county", "fit", "thresholds", "reconcile",
-             "county_report", "comparative_report", "robustness", "drift", "drift_county", "whatif"}
+             "county_report", "comparative_report", "robustness", "drift", "drift_county", "whatif",
+             "whatif_report"}
     assert rules <= logs
     assert rules <= benchmarks
 
@@ -199,7 +201,7 @@ def test_slurm_profile_plans_the_same_jobs(project, snakemake):
 
 
 NOTEBOOKS = ["01_clean", "02_models", "03_thresholds", "04_county_report",
-             "05_comparative_report"]
+             "05_comparative_report", "06_whatif"]
 
 
 def test_notebooks_run_by_hand_leave_the_pipeline_outputs_alone(
@@ -236,6 +238,16 @@ def test_notebooks_run_by_hand_leave_the_pipeline_outputs_alone(
     dry = snakemake(copy, "-n")
     assert dry.returncode == 0, dry.stderr[-3000:]
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
+
+
+def test_the_whatif_page_is_its_notebook_chinese_first(project):
+    """Notebook 06_whatif on the stage's tables: the intro, the figure with its alt text, the
+    results, scenarios and levers tables, the limits; the stage itself writes no page."""
+    page = (project / "reports" / "whatif.html").read_text(encoding="utf-8")
+    assert "政策情景模拟" in page and "个随机种子" in page and "局限" in page
+    assert page.count("<img") == 1 and 'alt="2个情景在6项指标上' in page
+    assert page.count("<table") == 3 and "reimbursement_90" in page and "visit_averted_share" in page
+    assert not list((project / "reports" / "metrics" / "whatif").glob("*.html"))
 
 
 def test_drift_tables_follow_the_rule(project):

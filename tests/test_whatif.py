@@ -136,16 +136,21 @@ def test_relapses_averted_per_10k_yuan_and_its_refusal():
     assert np.isnan(s.loc[("b", "averted_per_10k"), "diff"])
 
 
-def test_stage_writes_results_summary_and_a_chinese_first_page(tmp_path):
+def test_stage_writes_results_and_summary_for_the_what_if_county(tmp_path):
     cfg = dict(load_config("config/config.yaml", {"whatif": {"seeds": 2, "scale": 0.002}}))
-    out = [tmp_path / n for n in ("results.csv", "summary.csv", "whatif.html")]
+    out = [tmp_path / n for n in ("results.csv", "summary.csv")]
     stage.run([PROFILE], cfg, *map(str, out))
-    summary = pd.read_csv(out[1])
+    results, summary = (pd.read_csv(p, encoding="utf-8-sig") for p in out)
     assert set(summary["scenario"]) == {"reimbursement_90", "line_plus_10"}
-    page = out[2].read_text(encoding="utf-8")
-    assert "政策情景模拟" in page and "假设" in page and "reimbursement_90" in page
+    assert sorted(set(results["seed"])) == [0, 1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "summary.csv"]
     with pytest.raises(ValueError, match="no profile"):
         stage.run(["config/counties/anshun.yaml"], cfg, *map(str, out))
+
+
+def test_the_what_if_county_is_the_configured_one_else_the_first():
+    assert W.whatif_county({"whatif": {"county": "yeji"}, "counties": ["a", "yeji"]}) == "yeji"
+    assert W.whatif_county({"whatif": {"county": None}, "counties": ["a", "yeji"]}) == "a"
 
 
 def test_the_what_if_simulates_without_a_structural_break():
@@ -156,3 +161,94 @@ def test_the_what_if_simulates_without_a_structural_break():
     brk = {**over, "simulate": {"break": {"year": 2023, "kind": "line", "size": 0.1}}}
     broken = stage.replications(load_profile(PROFILE), dict(load_config("config/config.yaml", brk)))
     pd.testing.assert_frame_equal(plain, broken, check_exact=True)
+
+
+# --- the page's tables and figure (report/whatif.py, notebooks/06_whatif.py) -----------------
+
+from relapse_models.report import whatif as R  # noqa: E402
+
+
+def _summary() -> pd.DataFrame:
+    rows = [{"seed": s, "scenario": sc, "relapses": r, "persons_below": 3.0, "identified": 2.0,
+             "visits": 1.0, "cost": c, "oop": 1234.5}
+            for s in range(4)
+            for sc, r, c in (("baseline", 10 + s, 500.0), ("a", 8 + s, 1500.0 + s), ("b", 9, 500.0))]
+    return W.paired_summary(pd.DataFrame(rows))
+
+
+def test_results_table_has_a_row_per_scenario_and_outcome_in_chinese_first():
+    s = _summary()
+    zh, en = R.results_table(s), R.results_table(s, "en")
+    assert len(zh) == len(s) == 2 * (len(W.OUTCOMES) + 1)
+    assert list(zh.columns) == ["情景", "指标", "基线", "情景值", "差值（情景−基线）", "95%区间"]
+    assert list(en.columns) == ["Scenario", "Outcome", "Baseline", "Scenario value",
+                                "Difference (scenario - baseline)", "95 % interval"]
+    row = en[(en["Scenario"] == "a") & (en["Outcome"] == "Cost (yuan)")].iloc[0]
+    assert row["Baseline"] == "500.0" and row["Scenario value"] == "1,501.5"
+    assert row["Difference (scenario - baseline)"] == "1,001.5"
+    lo, hi = s.set_index(["scenario", "outcome"]).loc[("a", "cost"), ["ci_low", "ci_high"]]
+    assert row["95 % interval"] == f"{lo:,.1f} ~ {hi:,.1f}"
+    # the ratio of a scenario without extra cost is withheld, with the reason in words
+    refused = en[(en["Scenario"] == "b") & (en["Outcome"] == "Relapses averted per 10,000 yuan")]
+    assert refused.iloc[0]["Difference (scenario - baseline)"].startswith("cost difference not positive")
+    assert refused.iloc[0]["95 % interval"] == "—"
+    assert "每万元避免的返贫户次" in set(zh["指标"])
+
+
+def test_results_table_reads_the_summary_as_written_to_csv(tmp_path):
+    """Empty notes come back from the CSV as missing values: still no reason shown."""
+    from relapse_models.core.io import write_csv
+
+    write_csv(_summary(), tmp_path / "summary.csv")
+    back = R.results_table(pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig"), "en")
+    assert back.equals(R.results_table(_summary(), "en"))
+
+
+def test_scenario_table_lists_each_scenarios_changed_levers():
+    table = R.scenario_table({"reimbursement_90": {"reimbursement_rate": 0.9},
+                              "two": {"line_multiplier": 1.1, "visit_cost": None}}, "en")
+    assert table.to_dict("records") == [
+        {"Scenario": "reimbursement_90", "Levers changed": "reimbursement_rate = 0.9"},
+        {"Scenario": "two", "Levers changed": "line_multiplier = 1.1; visit_cost = —"}]
+    assert list(R.scenario_table({}).columns) == ["情景", "调整的政策参数"]
+
+
+def test_lever_table_gives_every_levers_baseline_unit_and_basis():
+    zh, en = R.lever_table(), R.lever_table("en")
+    assert list(en["Lever"]) == list(W.LEVERS) == list(zh["政策参数"])
+    reimb = en.set_index("Lever").loc["reimbursement_rate"]
+    assert reimb["Baseline"] == "—" and reimb["Unit"] == W.LEVERS["reimbursement_rate"].unit
+    assert en.set_index("Lever").loc["visit_cost", "Baseline"] == "50.0"
+    assert all(b.startswith("assumed: ") for b in en["Basis"])
+    assert list(zh["含义"]) == [v.zh for v in W.LEVERS.values()]
+    assert all(b.startswith("假设: ") for b in zh["依据"])
+
+
+def test_differences_are_the_paired_rows_without_the_ratio():
+    s = _summary()
+    d = R.differences(s)
+    assert list(d.columns) == ["scenario", "outcome", "diff", "ci_low", "ci_high"]
+    assert set(d["outcome"]) == set(W.OUTCOMES) and len(d) == 2 * len(W.OUTCOMES)
+    a = d.set_index(["scenario", "outcome"]).loc[("a", "relapses")]
+    assert a["diff"] == pytest.approx(-2.0)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_whatif_figure_draws_a_panel_per_outcome_with_every_scenarios_interval(language):
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from relapse_models.report import figures as plots
+    from relapse_models.report.words import t
+
+    d = R.differences(_summary())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # a missing CJK glyph would raise here
+        fig = plots.whatif_differences(d, language)
+        fig.canvas.draw()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == len(W.OUTCOMES)
+    assert [ax.get_title() for ax in panels] == [t(f"whatif_{o}", language) for o in W.OUTCOMES]
+    assert [x.get_text() for x in panels[0].get_yticklabels()] == ["a", "b"]
+    plt.close(fig)

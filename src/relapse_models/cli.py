@@ -119,7 +119,7 @@ def cmd_whatif(args: argparse.Namespace) -> None:
     from relapse_models.stages import whatif
 
     whatif.run(args.profiles, _config_from_json(args.config_json), args.results_out,
-               args.summary_out, args.page_out)
+               args.summary_out)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> None:
@@ -326,7 +326,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config-json")
     p.add_argument("--results-out", required=True)
     p.add_argument("--summary-out", required=True)
-    p.add_argument("--page-out", required=True)
     p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("reconcile", help="compare computed figures with published ones")

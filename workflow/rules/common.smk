@@ -146,19 +146,29 @@ def report_params(wildcards):
 
 def whatif_params(wildcards):
     return config_json(
-        "seed", "counties", "simulate", "monitoring", "rule", "capacity", "thresholds", "report",
-        "whatif",
+        "seed", "counties", "simulate", "monitoring", "rule", "capacity", "thresholds", "whatif"
     )
+
+
+def whatif_report_params(wildcards):
+    """The page's sections: its language and settings, and the scenarios it describes."""
+    return config_json("report", "whatif")
+
+
+def whatif_county(wildcards):
+    """`whatif.county` (null: the first of counties), named on the page."""
+    return config["whatif"]["county"] or COUNTIES[0]
 
 
 def whatif_profile(wildcards):
     """The profile of `whatif.county` (null: the first of counties)."""
-    return paths.for_county(PROFILE, config["whatif"]["county"] or COUNTIES[0])
+    return paths.for_county(PROFILE, whatif_county(wildcards))
 
 
 def whatif_targets():
-    """The what-if outputs (synthetic runs only: real exports have no generator to replay)."""
-    return synthetic_only(paths.WHATIF_PAGE, paths.in_dir(paths.WHATIF_DIR, "summary", ".csv"))
+    """The what-if outputs (synthetic runs only: real exports have no generator to replay),
+    the page first (the comparative report links it)."""
+    return synthetic_only(paths.WHATIF_PAGE, paths.WHATIF_SUMMARY)
 
 
 def one_county_json(wildcards):
@@ -180,3 +190,17 @@ def folder_of(name, up=1, of="input"):
         return path
 
     return folder
+
+
+def link_to(name, of="html"):
+    """A param: the link from the output ``of`` (a page) to the input ``name``'s first file,
+    relative to the page's folder, empty if absent; derived from the files like folder_of."""
+
+    def link(wildcards, input, output):
+        files = getattr(input, name)
+        if not files:
+            return ""
+        path = files if isinstance(files, str) else files[0]
+        return os.path.relpath(path, os.path.dirname(getattr(output, of)))
+
+    return link

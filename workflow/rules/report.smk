@@ -106,8 +106,8 @@ rule comparative_report:
         profiles=profiles_json,
         robustness_dir=folder_of("robustness"),
         drift_dir=folder_of("drift"),
-        # the page's link is relative to reports/index.html
-        whatif_page=os.path.relpath(paths.WHATIF_PAGE, os.path.dirname(paths.INDEX_PAGE)) if SYNTHETIC else "",
+        # the what-if page's link, relative to reports/index.html (empty on real exports)
+        whatif_page=link_to("whatif"),
     log:
         paths.log("comparative_report", "all"),
     benchmark:

@@ -48,6 +48,8 @@ RECOMMENDED = f"{METRICS}/recommended_thresholds.json"
 TIER_COMPARISON = f"{METRICS}/tier_comparison.csv"
 COUNTY_RECONCILIATION = f"{METRICS}/reconciliation/{{county}}.csv"
 WHATIF_DIR = f"{METRICS}/whatif"
+WHATIF_RESULTS = f"{WHATIF_DIR}/results.csv"
+WHATIF_SUMMARY = f"{WHATIF_DIR}/summary.csv"
 
 # reports/: the pages and the run's records
 RECONCILIATION = "reports/reconciliation.csv"

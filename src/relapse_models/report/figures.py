@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from relapse_models.report.words import feature_label, model_label, t
 
@@ -345,5 +346,42 @@ def odds_ratio_forest(coefficients, language: str = "zh", effect: str = "odds_ra
     ax.set_xlabel(zh if language == "zh" else en)
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def whatif_differences(diffs, language: str = "zh"):
+    """The what-if's paired differences (scenario - baseline; ``scenario``, ``outcome``,
+    ``diff``, ``ci_low``, ``ci_high`` as :func:`relapse_models.report.whatif.differences`
+    gives): one panel per outcome on its own scale, one row per scenario, point and 95 %
+    interval, the no-difference line at 0."""
+    outcomes = list(dict.fromkeys(diffs["outcome"]))
+    scenarios = list(dict.fromkeys(diffs["scenario"]))
+    ncols = min(3, max(1, len(outcomes)))
+    nrows = max(1, math.ceil(len(outcomes) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 0.35 * len(scenarios) * nrows + 1.4 * nrows),
+                             squeeze=False, sharey=True)
+    y = np.arange(len(scenarios))
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        d = diffs[diffs["outcome"] == outcome].set_index("scenario").reindex(scenarios)
+        lo = (d["diff"] - d["ci_low"]).fillna(0).clip(lower=0)
+        hi = (d["ci_high"] - d["diff"]).fillna(0).clip(lower=0)
+        ax.errorbar(d["diff"], y, xerr=[lo, hi], fmt="o", color="#1f4e79", markersize=4,
+                    capsize=2, linewidth=1)
+        ax.axvline(0.0, color="grey", linestyle="--", linewidth=1)
+        ax.set_title(t(f"whatif_{outcome}", language), fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        # yuan in full (1,000,000), not as an offset (1e6) below the axis
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"))
+        ax.set_yticks(y)
+        ax.set_yticklabels(scenarios, fontsize=8)
+        ax.set_ylim(len(scenarios) - 0.4, -0.6)   # the first scenario on top
+    for ax in list(axes.flat)[len(outcomes):]:
+        ax.set_visible(False)
+    fig.supxlabel(t("whatif_diff", language) + "，" + t("whatif_ci", language)
+                  if language == "zh" else f"{t('whatif_diff', language)}, {t('whatif_ci', language)}",
+                  fontsize=9)
+    fig.suptitle(t("whatif_figure_title", language), fontsize=10)
     fig.tight_layout()
     return fig

@@ -328,7 +328,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "drift_note_constant_score": ("评分全部相同，无法再校准",
                                   "every score is equal: nothing to recalibrate on"),
     "robustness_some": ("仅在部分机制下成立（不作为结论）：{items}。", "Holds under some mechanisms only (not a finding): {items}."),
-    # policy what-if page (stages/whatif.py)
+    # policy what-if page (notebooks/06_whatif.py, report/whatif.py)
     "whatif_title": ("政策情景模拟（反事实）", "Policy what-if (counterfactual simulation)"),
     "whatif_intro": ("{county}：同一批模拟农户与冲击（共同随机数）在不同政策参数下重放，{seeds}个随机种子；"
                      "差值为情景减基线，按种子配对，95%区间。",
@@ -336,11 +336,23 @@ TEXT: dict[str, tuple[str, str]] = {
                      "under changed policy levers, {seeds} seeds; differences are scenario minus baseline, "
                      "paired by seed, 95 % intervals."),
     "whatif_results": ("结果", "Results"),
+    "whatif_figure_title": ("各情景相对基线的配对差值", "Each scenario's paired difference from the baseline"),
+    "whatif_figure_alt": ("{n}个情景在{k}项指标上相对基线的配对差值（情景−基线）及95%区间，"
+                          "每项指标一个面板，横轴刻度各不相同，虚线为无差异",
+                          "The paired difference (scenario - baseline) of {n} scenarios on {k} outcomes "
+                          "with 95 % intervals, one panel per outcome on its own scale, the dashed line "
+                          "at no difference"),
+    "caption_whatif_results": ("表：各情景与基线：种子均值、配对差值及95%区间",
+                               "Table: scenarios against the baseline: means over seeds, paired differences "
+                               "and 95 % intervals"),
+    "caption_whatif_scenarios": ("表：情景及其调整的政策参数（其余参数取基线值）",
+                                 "Table: the scenarios and the levers they change (the rest at baseline)"),
+    "caption_whatif_levers": ("表：政策参数的基线值、含义与依据", "Table: every lever's baseline, unit and basis"),
     "whatif_assumptions": ("情景与假设", "Scenarios and assumptions"),
     "whatif_scenario": ("情景", "Scenario"),
     "whatif_outcome": ("指标", "Outcome"),
     "whatif_baseline": ("基线", "Baseline"),
-    "whatif_value": ("情景", "Scenario value"),
+    "whatif_value": ("情景值", "Scenario value"),
     "whatif_diff": ("差值（情景−基线）", "Difference (scenario - baseline)"),
     "whatif_ci": ("95%区间", "95 % interval"),
     "whatif_levers": ("调整的政策参数", "Levers changed"),

@@ -125,6 +125,11 @@ def panel_arrays(households: pd.DataFrame, panel: pd.DataFrame, lines: dict[int,
         line=np.array([lines[int(y)] for y in years], np.float64), base_rate=float(base_rate))
 
 
+def whatif_county(config: dict[str, Any]) -> str:
+    """The county the what-if simulates: ``whatif.county``, else the first of ``counties``."""
+    return config["whatif"].get("county") or config["counties"][0]
+
+
 def levers_with(overrides: dict[str, Any] | None) -> dict[str, Any]:
     """Baseline lever values with ``overrides``; an unknown lever stops with its name."""
     overrides = dict(overrides or {})
