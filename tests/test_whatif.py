@@ -141,7 +141,7 @@ def test_stage_writes_results_and_summary_for_the_what_if_county(tmp_path):
     out = [tmp_path / n for n in ("results.csv", "summary.csv")]
     stage.run([PROFILE], cfg, *map(str, out))
     results, summary = (pd.read_csv(p, encoding="utf-8-sig") for p in out)
-    assert set(summary["scenario"]) == {"reimbursement_90", "line_plus_10"}
+    assert set(summary["scenario"]) == {"reimbursement_90", "line_plus_10", "official_cards"}
     assert sorted(set(results["seed"])) == [0, 1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "summary.csv"]
     with pytest.raises(ValueError, match="no profile"):
@@ -252,3 +252,56 @@ def test_whatif_figure_draws_a_panel_per_outcome_with_every_scenarios_interval(l
     assert [ax.get_title() for ax in panels] == [t(f"whatif_{o}", language) for o in W.OUTCOMES]
     assert [x.get_text() for x in panels[0].get_yticklabels()] == ["a", "b"]
     plt.close(fig)
+
+
+# --- visits by official card (tier_visits_per_month) ------------------------------------------
+
+def _cards_panel(n_red: int, n_blue: int, n_quiet: int, T: int = 8) -> W.PanelArrays:
+    """Households whose triggers are known by construction: ``red`` ones are poor (income
+    trigger), pay medical costs above the burden line and above half their income (three
+    triggers); ``blue`` ones are poorer still but meet only the income trigger; ``quiet`` ones
+    meet none. Incomes are flat, so no drop trigger fires."""
+    n = n_red + n_blue + n_quiet
+    net = np.concatenate([np.full(n_red, 4000.0), np.full(n_blue, 2000.0),
+                          np.full(n_quiet, 50000.0)])[:, None] * np.ones((1, T))
+    med = np.concatenate([np.full(n_red, 9000.0), np.zeros(n_blue + n_quiet)])[:, None] * np.ones((1, T))
+    zeros = np.zeros((n, T))
+    return W.PanelArrays(size=np.ones(n), dibao=np.zeros(n, bool), low_income=np.ones((n, T), bool),
+                         net=net + med, med_total=med, med_reimbursed=zeros, disaster_loss=zeros,
+                         line=np.full(T, 6000.0), base_rate=0.0)
+
+
+RULE = {"income_multiple": 1.5, "medical_burden_low_income": 10000.0,
+        "medical_burden_other": 26000.0, "oop_share": 0.5, "disaster_loss_share": 0.3,
+        "income_drop": 0.3}
+
+
+def test_cards_serve_red_before_poorer_blue_and_count_capacity_in_visits():
+    """Capacity of 10 visits a quarter, 2 red households (6 visits a quarter each at 2 a month)
+    and 5 poorer blue ones (1 a quarter): the first red takes 6, the second would exceed 10,
+    so the rest go to blue ones in order (4 of them). Without cards the 10 visits go one each
+    to the 7 flagged households, the poorest first."""
+    a = _cards_panel(n_red=2, n_blue=5, n_quiet=993)
+    levers = {"grid_workers_per_1000_households": 1.0, "visits_per_worker_per_quarter": 10.0,
+              "visit_averted_share": 0.0}
+    cards = {**levers, "tier_visits_per_month": {"red": 2.0, "yellow": 1.0, "blue": 1 / 3}}
+    quarters = 8 - 3   # flags from the first full 4-quarter window on
+    plain = W.replay(a, levers, RULE, 1.5)
+    tiered = W.replay(a, cards, RULE, 1.5)
+    assert plain["identified"] == tiered["identified"] == 7
+    assert plain["visits"] == 7 * quarters
+    assert tiered["visits"] == (6 + 4) * quarters
+
+
+def test_cards_at_one_visit_a_quarter_on_single_trigger_households_change_nothing(setup):
+    """Where every card costs the one visit a quarter that serves a household, cards only
+    reorder households by card before income; with blue = yellow = red = one visit a quarter
+    and capacity for every flagged household, the replay equals the baseline's."""
+    big = {"grid_workers_per_1000_households": 1000.0, "visits_per_worker_per_quarter": 10.0}
+    third = {"red": 1 / 3, "yellow": 1 / 3, "blue": 1 / 3}
+    assert _replay(setup, {**big, "tier_visits_per_month": third}) == _replay(setup, big)
+
+
+def test_cards_need_red_yellow_and_blue(setup):
+    with pytest.raises(ValueError, match="red, yellow and blue"):
+        _replay(setup, {"tier_visits_per_month": {"red": 2.0}})

@@ -51,7 +51,9 @@ def replications(profile: dict[str, Any], config: dict[str, Any]) -> pd.DataFram
         sim = simulate_county(profile, cfg, stage_seed(cfg["seed"], f"whatif/{r}", county), oracle=False)
         arrays = panel_arrays(sim.households, sim.panel, lines, rate)
         for name, over in scenarios.items():
-            out = replay(arrays, {**run_levers, **over}, cfg["rule"], float(cfg["monitoring"]["edge_multiple"]))
+            out = replay(arrays, {**run_levers, **over}, cfg["rule"],
+                         float(cfg["monitoring"]["edge_multiple"]),
+                         min_triggers=cfg["thresholds"]["official_tier_min_triggers"])
             rows.append({"seed": r, "scenario": name, **out})
     return pd.DataFrame(rows)
 

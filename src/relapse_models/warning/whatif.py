@@ -18,12 +18,15 @@ panel exactly as drawn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from relapse_models.warning.official_tiers import OFFICIAL_TIER_MIN_TRIGGERS
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,15 @@ LEVERS: dict[str, Lever] = {
                                             "insurance in the same quarter",
                                        "no insurance in the drawn panel (assumed)",
         zh="灾害保险赔付占当季灾害损失的比例（模拟面板无保险，假设）"),
+    "tier_visits_per_month": Lever(
+        None, "visits per flagged household and month by official card {red, yellow, blue} "
+        "(cards by the number of rule triggers met, thresholds.official_tier_min_triggers); "
+        "null: one visit a quarter for every flagged household",
+        "the XX县 card practice (red every half month, yellow monthly, blue quarterly: "
+        "docs/domain.md); capacity counts visits, red cards are served first, then yellow, "
+        "then blue, the worst-off first within a card; more visits avert no more (assumed)",
+        zh="按官方预警卡（红/黄/蓝，按触发条件个数）每户每月走访次数（空：每个被预警户每季度走访一次）；"
+           "能力按走访次数计，先红后黄再蓝，同卡内收入最低者优先；多次走访不额外避免损失（假设）"),
 }
 
 OUTCOMES = ("relapses", "persons_below", "identified", "visits", "cost", "oop")
@@ -147,9 +159,22 @@ def _rolling(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _tier_quarterly_visits(per_month: Mapping[str, float]) -> np.ndarray:
+    """Visits a quarter for a served household of each card (red, yellow, blue, none): three
+    months' worth, rounded, and at least the one visit that serves it."""
+    unknown = sorted(set(per_month) - {"red", "yellow", "blue"})
+    if unknown or len(per_month) != 3:
+        raise ValueError("what-if: tier_visits_per_month needs red, yellow and blue, "
+                         f"got {sorted(per_month)}")
+    return np.array([max(1.0, float(np.rint(3 * float(per_month[t]))))
+                     for t in ("red", "yellow", "blue")] + [0.0])
+
+
 def replay(a: PanelArrays, levers: dict[str, Any], rule: dict[str, Any],
-           edge_multiple: float) -> dict[str, float]:
-    """Outcomes (:data:`OUTCOMES`) of the panel replayed under ``levers`` (see the module)."""
+           edge_multiple: float,
+           min_triggers: Mapping[str, int] = OFFICIAL_TIER_MIN_TRIGGERS) -> dict[str, float]:
+    """Outcomes (:data:`OUTCOMES`) of the panel replayed under ``levers`` (see the module);
+    ``min_triggers`` are the official cards' thresholds, read with ``tier_visits_per_month``."""
     lv = levers_with(levers)
     n, T = a.net.shape
     rate = a.base_rate if lv["reimbursement_rate"] is None else float(lv["reimbursement_rate"])
@@ -176,6 +201,9 @@ def replay(a: PanelArrays, levers: dict[str, Any], rule: dict[str, Any],
     cap = int(np.floor(n * float(lv["grid_workers_per_1000_households"]) / 1000
                        * float(lv["visits_per_worker_per_quarter"])))
     share = float(lv["visit_averted_share"])
+    tiered = lv["tier_visits_per_month"] is not None
+    per_card = _tier_quarterly_visits(lv["tier_visits_per_month"]) if tiered else None
+    visits = 0.0
     inc = base.copy()
     averted = np.zeros((n, T))
     visited = np.zeros((n, T), bool)
@@ -190,20 +218,31 @@ def replay(a: PanelArrays, levers: dict[str, Any], rule: dict[str, Any],
             inc[:, t] = base[:, t] + averted[:, t]
         w = (inc[:, t] + inc[:, t - 1] + inc[:, t - 2] + inc[:, t - 3])
         pc = w / a.size
-        flag = (pc < line[t] * mult) | (oop4[:, t] > burden[:, t]) | (oop4[:, t] >= rule["oop_share"] * np.maximum(w, 0))
-        flag |= dis4[:, t] >= rule["disaster_loss_share"] * np.maximum(w, 0)
+        met = ((pc < line[t] * mult).astype(np.int8) + (oop4[:, t] > burden[:, t])
+               + (oop4[:, t] >= rule["oop_share"] * np.maximum(w, 0))
+               + (dis4[:, t] >= rule["disaster_loss_share"] * np.maximum(w, 0)))
         if t >= 7:
             prev = inc[:, t - 4] + inc[:, t - 5] + inc[:, t - 6] + inc[:, t - 7]
-            flag |= w < (1 - rule["income_drop"]) * prev
+            met += w < (1 - rule["income_drop"]) * prev
+        flag = met > 0
         flagged[:, t] = flag
         idx = np.flatnonzero(flag)
-        chosen = idx[np.lexsort((idx, pc[idx] / line[t]))][:cap]
+        if not tiered:  # one visit each, the worst-off first, within capacity
+            chosen = idx[np.lexsort((idx, pc[idx] / line[t]))][:cap]
+            visits += len(chosen)
+        else:  # visits by card: red first, then yellow, then blue, until capacity is spent
+            card = np.select([met[idx] >= min_triggers["red"], met[idx] >= min_triggers["yellow"],
+                              met[idx] >= min_triggers["blue"]], [0, 1, 2], 3)
+            order = np.lexsort((idx, pc[idx] / line[t], card))
+            need = per_card[card[order]]
+            served = (np.cumsum(need) <= cap) & (need > 0)
+            chosen = idx[order][served]
+            visits += need[served].sum()
         visited[chosen, t] = True
 
     win = _rolling(inc) / a.size[:, None]
     below = win < line[None, :]
     entries = below[:, 4:] & ~below[:, 3:-1]
-    visits = int(visited.sum())
     cost = (extra_reimb.sum() + dibao_paid.sum() + insurance.sum() + averted.sum()
             + visits * float(lv["visit_cost"]))
     return {
