@@ -40,6 +40,8 @@ drivers_path = "scratch/metrics/drivers.csv"
 leave_one_county_out = None
 # fitted models as <model>-<config hash>.pkl
 models_dir = "scratch/models"
+# the held-out counties' fits (rule fit_loco) to combine; empty: fitted here
+held_out_dir = ""
 
 
 # %%
@@ -68,6 +70,7 @@ result = fit.run(
     models_dir=models_dir,
     county_holdout=leave_one_county_out,
     drivers=None if drivers_path else False,
+    held_out_dir=held_out_dir or None,
 )
 print(f"train rows {result.metrics['n_train']}, test rows {result.metrics['n_test']}")
 print("seconds:", result.timings)

@@ -148,6 +148,57 @@ def test_run_writes_every_output(config, tmp_path):
     assert set(res.models) == set(fit.DEFAULT_MODELS)
 
 
+def test_held_out_jobs_combine_to_the_fit_that_leaves_each_county_out_itself(config, tmp_path):
+    """Each county left out as its own job (run_held_out, through files) and combined by run
+    (held_out_dir) gives the same files as one process leaving every county out in turn."""
+    from conftest import make_feature_frame
+
+    frame = make_feature_frame(households=50)
+    features_path = tmp_path / "features.parquet"
+    frame.to_parquet(features_path)
+    counties = list(pd.unique(frame["county_id"]))
+    outputs = {}
+    for way in ("together", "jobs"):
+        folder = tmp_path / way
+        held_out_dir = None
+        if way == "jobs":
+            held_out_dir = folder / "held_out"
+            for county in counties:
+                one = fit.run_held_out([str(features_path)], None, config, county,
+                                       held_out_dir / county / "predictions.parquet",
+                                       held_out_dir / county / "tuning.json")
+                assert one.county == county and set(one.predictions["county_id"]) == {county}
+        fit.run([str(features_path)], None, config, folder / "models.json",
+                folder / "coef.csv", folder / "predictions.parquet", drivers=False,
+                models_dir=folder / "models", held_out_dir=held_out_dir)
+        metrics = json.loads((folder / "models.json").read_text())
+        metrics.pop("model_files")
+        outputs[way] = metrics, (folder / "predictions.parquet").read_bytes()
+    assert outputs["jobs"] == outputs["together"]
+    assert set(outputs["jobs"][0]["leave_one_county_out_tuning"]) == set(counties)
+
+
+def test_a_county_without_usable_rows_is_recorded_and_left_out(config, tmp_path):
+    from conftest import make_feature_frame
+
+    frame = make_feature_frame(households=30)
+    path = tmp_path / "features.parquet"
+    frame.to_parquet(path)
+    folder = tmp_path / "held_out"
+    assert fit.run_held_out([str(path)], None, config, "nowhere", folder / "nowhere" /
+                            "predictions.parquet", folder / "nowhere" / "tuning.json") is None
+    assert json.loads((folder / "nowhere" / "tuning.json").read_text()) == {
+        "county": "nowhere", "held_out": False, "tuning": {}}
+    fit.run_held_out([str(path)], None, config, "c1", folder / "c1" / "predictions.parquet",
+                     folder / "c1" / "tuning.json")
+    assert [h.county for h in fit.read_held_out(folder, ["nowhere", "c1"])] == ["c1"]
+
+
+def test_model_names_put_the_baselines_first_once():
+    config = {"models": {"names": ["logit", "rule", "gbm"]}}
+    assert fit.model_names(config) == ("rule", "income_ratio", "logit", "gbm")
+
+
 def _household_frame(n_per_county=(300, 100), quarters=8, seed=0):
     rng = np.random.default_rng(seed)
     parts = []

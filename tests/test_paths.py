@@ -34,7 +34,7 @@ def test_per_county_patterns_have_one_wildcard_and_pooled_ones_none():
         assert wildcards <= {"county"}, (name, pattern)
         assert ("{county}" in pattern) == (name.startswith("COUNTY_") or name in {
             "RAW_DIR", "TRUTH_DIR", "TRUTH", "INTERIM_DIR", "QUARANTINE", "CLEANING_REPORT",
-            "FEATURES", "CALIBRATION"}), (name, pattern)
+            "FEATURES", "CALIBRATION", "HELD_OUT_DIR"}), (name, pattern)
 
 
 def test_the_rules_write_no_path_of_their_own():

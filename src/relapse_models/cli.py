@@ -109,6 +109,13 @@ def cmd_robustness(args: argparse.Namespace) -> None:
                    args.metrics_out, args.comparisons_out, args.findings_out)
 
 
+def cmd_held_out(args: argparse.Namespace) -> None:
+    from relapse_models.stages import fit
+
+    fit.run_held_out(args.features, args.truth or None, _config_from_json(args.config_json),
+                     args.county, args.predictions_out, args.tuning_out)
+
+
 def cmd_drift(args: argparse.Namespace) -> None:
     from relapse_models.stages import drift
 
@@ -313,6 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comparisons-out", required=True)
     p.add_argument("--findings-out", required=True)
     p.set_defaults(func=cmd_robustness)
+
+    p = sub.add_parser("held-out", help="one county left out: models fitted on the others")
+    p.add_argument("--county", required=True, help="the county left out")
+    p.add_argument("--features", nargs="+", required=True, help="every county's features")
+    p.add_argument("--truth", nargs="*", default=[], help="ground truth (synthetic runs)")
+    p.add_argument("--config-json")
+    p.add_argument("--predictions-out", required=True)
+    p.add_argument("--tuning-out", required=True)
+    p.set_defaults(func=cmd_held_out)
 
     p = sub.add_parser("drift", help="models across later years: drift, PSI, recalibration")
     p.add_argument("--features", nargs="+", required=True, help="every county's features")

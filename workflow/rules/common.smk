@@ -60,6 +60,8 @@ COUNTIES = config["counties"]
 COUNTIES_JSON = json.dumps(COUNTIES)
 SYNTHETIC = config["data"]["source"] == "synthetic"
 NOTEBOOK_TIMEOUT = 3600  # seconds per notebook cell
+# leave-one-county-out fits, one job per county (rule fit_loco), when there are two counties
+HELD_OUT = config["models"]["leave_one_county_out"] and len(COUNTIES) > 1
 
 
 # Any county id the schema accepts: a pattern rather than the alternation of the configured

@@ -41,10 +41,42 @@ rule fit_county:
         " > {log} 2>&1"
 
 
+# Leave one county out, one job per held-out county: trained and tuned on the other counties,
+# scored on this one (parallel here, separate jobs on a cluster); the pooled fit combines them.
+rule fit_loco:
+    input:
+        features=expand(rules.features.output[0], county=COUNTIES),
+        truth=synthetic_only(*expand(paths.TRUTH, county=COUNTIES)),
+    output:
+        predictions=paths.in_dir(paths.HELD_OUT_DIR, "predictions", ".parquet"),
+        tuning=paths.in_dir(paths.HELD_OUT_DIR, "tuning", ".json"),
+    params:
+        config=model_params,
+    log:
+        paths.log("fit_loco"),
+    benchmark:
+        paths.benchmark("fit_loco")
+    threads: 1
+    priority: 10
+    resources:
+        mem_mb=12000,
+        runtime=60,
+    conda:
+        "../../environment.yml"
+    shell:
+        "OMP_NUM_THREADS={threads} relapse-models held-out --county {wildcards.county}"
+        " --features {input.features} --truth {input.truth} --config-json {params.config:q}"
+        " --predictions-out {output.predictions} --tuning-out {output.tuning} > {log} 2>&1"
+
+
 rule fit:
     input:
         features=expand(rules.features.output[0], county=COUNTIES),
         truth=synthetic_only(*expand(paths.TRUTH, county=COUNTIES)),
+        held_out=expand(rules.fit_loco.output.tuning, county=COUNTIES) if HELD_OUT else [],
+        held_out_predictions=(
+            expand(rules.fit_loco.output.predictions, county=COUNTIES) if HELD_OUT else []
+        ),
     output:
         metrics=paths.MODELS,
         coefficients=paths.COEFFICIENTS,
@@ -57,6 +89,7 @@ rule fit:
         truth_dir=folder_of("truth", up=2),
         features_dir=folder_of("features", up=2),
         models_dir=folder_of("predictions", of="output"),
+        held_out_dir=folder_of("held_out", up=2),
     log:
         paths.log("fit", "all"),
     benchmark:
@@ -80,6 +113,7 @@ rule fit:
         " -p counties {params.counties:q} -p metrics_path {output.metrics}"
         " -p coefficients_path {output.coefficients} -p predictions_path {output.predictions}"
         " -p drivers_path {output.drivers} -p models_dir {params.models_dir}"
+        " -p held_out_dir '{params.held_out_dir}'"
         # the longest job shows its progress (a line per model and held-out county) on the
         # console as well as in its log
         " 2>&1 | tee {log} >&2"

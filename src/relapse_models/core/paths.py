@@ -24,6 +24,8 @@ MODELS_ROOT = f"{PROCESSED_ROOT}/models"
 COUNTY_MODELS_DIR = f"{MODELS_ROOT}/{{county}}"
 COUNTY_PREDICTIONS = f"{COUNTY_MODELS_DIR}/predictions.parquet"
 PREDICTIONS = f"{MODELS_ROOT}/predictions.parquet"
+HELD_OUT_DIR = f"{MODELS_ROOT}/held_out/{{county}}"
+"""A county left out of the pooled models: fitted on the other counties (rule fit_loco)."""
 
 # reports/metrics/: the figures the pages read (CSV and JSON)
 METRICS = "reports/metrics"

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from relapse_models.core.config import config_hash, stage_seed
-from relapse_models.core.io import read_parquet, write_csv, write_json, write_parquet
+from relapse_models.core.io import read_json, read_parquet, write_csv, write_json, write_parquet
 from relapse_models.core.panel import periods_per_year
 from relapse_models.models import BASELINES, MODELS, model_inputs
 from relapse_models.models.evaluation import (
@@ -380,12 +380,55 @@ def train_until_year(features: pd.DataFrame, config: dict[str, Any]) -> int:
     return int(labelled.max()) - 1
 
 
+def model_names(config: dict[str, Any]) -> tuple[str, ...]:
+    """The models a fit compares: the baselines always, then ``models.names``."""
+    return tuple(dict.fromkeys([*BASELINES, *config["models"]["names"]]))
+
+
+@dataclass
+class HeldOut:
+    """One county left out (see :func:`county_holdout_splits`): its test rows' predictions by
+    models fitted on the other counties, and the settings tuned without it."""
+
+    county: str
+    predictions: pd.DataFrame
+    tuning: dict[str, Any]
+
+
+def held_out_counties(
+    features: pd.DataFrame,
+    config: dict[str, Any],
+    models: tuple[str, ...] | None = None,
+    only: str | None = None,
+) -> list[HeldOut]:
+    """Leave each county out in turn (``only``: that county alone, as its own pipeline job):
+    tuned and fitted on the other counties' rows, scored on its own. A county without usable
+    rows gives nothing."""
+    models = model_names(config) if models is None else models
+    settings = config["models"]
+    cap = settings["loco_max_train_rows"]
+    loco_config = config if cap is None else {**config, "models": {**settings, "max_train_rows": cap}}
+    out = []
+    for county, tr, te in county_holdout_splits(features, config):
+        if only is not None and county != only:
+            continue
+        # tuned without the held-out county: its rows must not choose the settings it is
+        # then tested with (tuning year or not)
+        held_out = tune(features, loco_config, models, within=features["county_id"] != county)
+        tuning = {k: held_out[k] for k in ("settings", "skipped") if k in held_out}
+        predictions = _fit_and_score(features, tr, te, models, loco_config,
+                                     desc=f"leaving out {county}", tuned=held_out["settings"])[0]
+        out.append(HeldOut(str(county), predictions, tuning))
+    return out
+
+
 def fit_models(
     features: pd.DataFrame,
     config: dict[str, Any],
     models: tuple[str, ...] | None = None,
     county_holdout: bool | None = None,
     drivers: bool | None = None,
+    held_out: list[HeldOut] | None = None,
 ) -> FitResult:
     """Out-of-time: train on years up to ``models.train_until_year``, score the next year;
     with ``county_holdout`` also leave one county out (see :func:`county_holdout_splits`);
@@ -397,11 +440,13 @@ def fit_models(
     let every model look good by flagging the already poor.
 
     ``models``, ``county_holdout`` and ``drivers`` default to the config's ``models.names``,
-    ``models.leave_one_county_out`` and ``models.drivers``.
+    ``models.leave_one_county_out`` and ``models.drivers``. ``held_out``: the held-out
+    counties already fitted (the pipeline's ``fit_loco`` jobs, see :func:`held_out_counties`);
+    None fits them here.
     """
     settings = config["models"]
     if models is None:  # the baselines are always compared, whatever the config lists
-        models = tuple(dict.fromkeys([*BASELINES, *settings["names"]]))
+        models = model_names(config)
     if county_holdout is None:
         county_holdout = settings["leave_one_county_out"]
     drivers = settings["drivers"] if drivers is None else drivers
@@ -446,22 +491,10 @@ def fit_models(
     lap("evaluate_out_of_time")
     county_predictions = None
     if county_holdout:
-        loco_cap = settings["loco_max_train_rows"]
-        loco_config = config if loco_cap is None else {
-            **config, "models": {**settings, "max_train_rows": loco_cap}
-        }
-        parts, loco_tuning = [], {}
-        for county, tr, te in county_holdout_splits(features, config):
-            # tuned without the held-out county: its rows must not choose the settings
-            # it is then tested with (tuning year or not)
-            held_out = tune(features, loco_config, models,
-                            within=features["county_id"] != county)
-            loco_tuning[str(county)] = {k: held_out[k] for k in ("settings", "skipped")
-                                   if k in held_out}
-            parts.append(_fit_and_score(features, tr, te, models, loco_config,
-                                        desc=f"leaving out {county}",
-                                        tuned=held_out["settings"])[0])
-        metrics["leave_one_county_out_tuning"] = loco_tuning
+        if held_out is None:
+            held_out = held_out_counties(features, config, models)
+        parts = [h.predictions for h in held_out]
+        metrics["leave_one_county_out_tuning"] = {h.county: h.tuning for h in held_out}
         county_predictions = pd.concat(parts, ignore_index=True) if parts else None
         if county_predictions is not None and "score_vulnerability" not in predictions:
             county_predictions = county_predictions.drop(columns="score_vulnerability",
@@ -677,16 +710,22 @@ def run(
     models_dir: str | os.PathLike[str] | None = None,
     county_holdout: bool | None = None,
     drivers: bool | None = None,
+    held_out_dir: str | os.PathLike[str] | None = None,
 ) -> FitResult:
     """Fit, evaluate and write the model stage's outputs: predictions, coefficients,
     metrics, the drivers table (default ``drivers.csv`` beside the metrics; not written when
     ``drivers`` is False and no path is given) and the fitted models (default: the
     predictions' folder, see :func:`model_path`). ``county_holdout`` and ``drivers`` as in
-    :func:`fit_models` (None: from the config); the per-county jobs pass False for both."""
-    result = fit_models(
-        load_features(features_paths, truth_paths), config,
-        county_holdout=county_holdout, drivers=drivers,
-    )
+    :func:`fit_models` (None: from the config); the per-county jobs pass False for both.
+    ``held_out_dir``: the held-out counties' jobs wrote their fits there (see
+    :func:`run_held_out`); None fits them here."""
+    features = load_features(features_paths, truth_paths)
+    held_out = None
+    if held_out_dir:
+        counties = [str(c) for c in pd.unique(features["county_id"])]
+        held_out = read_held_out(held_out_dir, counties)
+    result = fit_models(features, config, county_holdout=county_holdout, drivers=drivers,
+                        held_out=held_out)
     if drivers_path is None and drivers is not False:
         drivers_path = Path(metrics_path).parent / "drivers.csv"
     models_dir = Path(predictions_path).parent if models_dir is None else models_dir
@@ -697,6 +736,38 @@ def run(
     result.metrics["model_files"] = save_models(result.models, models_dir, config)
     write_json(result.metrics, metrics_path)
     return result
+
+
+def run_held_out(
+    features_paths: list[str],
+    truth_paths: list[str] | None,
+    config: dict[str, Any],
+    county: str,
+    predictions_path: str | os.PathLike[str],
+    tuning_path: str | os.PathLike[str],
+) -> HeldOut | None:
+    """One county left out, as its own job (the pipeline's ``fit_loco``): its predictions and
+    its tuning record (``held_out`` false, and empty predictions, when the county has no
+    usable rows), which :func:`run` combines with ``held_out_dir``."""
+    found = held_out_counties(load_features(features_paths, truth_paths), config, only=county)
+    result = found[0] if found else None
+    write_parquet(result.predictions if result else pd.DataFrame(), predictions_path)
+    write_json({"county": county, "held_out": result is not None,
+                "tuning": result.tuning if result else {}}, tuning_path)
+    return result
+
+
+def read_held_out(directory: str | os.PathLike[str], counties: list[str]) -> list[HeldOut]:
+    """The held-out counties written by :func:`run_held_out` under ``<directory>/<county>/``,
+    in the order of ``counties``; a county that had no usable rows is left out."""
+    out = []
+    for county in counties:
+        folder = Path(directory) / county
+        record = read_json(folder / "tuning.json")
+        if record["held_out"]:
+            out.append(HeldOut(county, read_parquet(folder / "predictions.parquet"),
+                               record["tuning"]))
+    return out
 
 
 def county_paths(directory: str, counties: list[str], name: str) -> list[str]:
