@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from sklearn.metrics import average_precision_score, roc_auc_score
 from tqdm import tqdm
 
 from relapse_models.core.config import config_hash, stage_seed
@@ -41,6 +42,7 @@ from relapse_models.models.evaluation import (
     leave_one_county_out,
     out_of_time_split,
 )
+from relapse_models.models.gbm import GBM_GRID
 from relapse_models.models.logit import ModelNotFitted
 from relapse_models.models.rule import rule_params
 from relapse_models.outcome.features import FEATURE_COLUMNS, LABEL_COLUMN, LABEL_DERIVED_COLUMNS
@@ -219,10 +221,6 @@ def tune(
 
     ``within`` (a boolean mask) restricts both sides of the split to those rows: the
     leave-one-county-out fits tune without the county they are then tested on."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    from relapse_models.models.gbm import GBM_GRID
-
     settings = config["models"]
     until = train_until_year(features, config)
     tune_year = int(settings["tune_year"] or until)
