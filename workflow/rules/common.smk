@@ -15,6 +15,7 @@ from relapse_models.core.config import (
     check_profiles,
     load_schema,
     validate_config,
+    whatif_county,
 )
 
 min_version("9.0")
@@ -157,14 +158,14 @@ def whatif_report_params(wildcards):
     return config_json("report", "whatif")
 
 
-def whatif_county(wildcards):
+def whatif_county_param(wildcards):
     """`whatif.county` (null: the first of counties), named on the page."""
-    return config["whatif"]["county"] or COUNTIES[0]
+    return whatif_county(config)
 
 
 def whatif_profile(wildcards):
     """The profile of `whatif.county` (null: the first of counties)."""
-    return paths.for_county(PROFILE, whatif_county(wildcards))
+    return paths.for_county(PROFILE, whatif_county(config))
 
 
 def whatif_targets():
@@ -177,16 +178,20 @@ def one_county_json(wildcards):
     return json.dumps([wildcards.county])
 
 
+def first_file(files):
+    """A job's named input or output: the file, or a list's first; empty if absent."""
+    if not files:
+        return ""
+    return files if isinstance(files, str) else files[0]
+
+
 def folder_of(name, up=1, of="input"):
     """A param: the folder ``up`` levels above the job's input (or output) ``name``, its first
     file if a list, empty if absent. Folders derive from the files, never restated, so the
     rules still hold where jobs see other paths (Snakemake's linter asks for this)."""
 
     def folder(wildcards, input, output):
-        files = getattr(input if of == "input" else output, name)
-        if not files:
-            return ""
-        path = files if isinstance(files, str) else files[0]
+        path = first_file(getattr(input if of == "input" else output, name))
         for _ in range(up):
             path = os.path.dirname(path)
         return path
@@ -199,10 +204,7 @@ def link_to(name, of="html"):
     relative to the page's folder, empty if absent; derived from the files like folder_of."""
 
     def link(wildcards, input, output):
-        files = getattr(input, name)
-        if not files:
-            return ""
-        path = files if isinstance(files, str) else files[0]
-        return os.path.relpath(path, os.path.dirname(getattr(output, of)))
+        path = first_file(getattr(input, name))
+        return os.path.relpath(path, os.path.dirname(getattr(output, of))) if path else ""
 
     return link

@@ -37,7 +37,7 @@ rule whatif_report:
     params:
         # the page reads the report settings and the scenarios only: nothing else reruns it
         config=whatif_report_params,
-        county=whatif_county,
+        county=whatif_county_param,
     log:
         paths.log("whatif_report", "all"),
     benchmark:

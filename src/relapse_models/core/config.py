@@ -221,6 +221,12 @@ def _normalise(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def whatif_county(config: dict[str, Any]) -> str:
+    """The county the what-if simulates: ``whatif.county``, else the first of ``counties``
+    (here, not in the what-if's module, so the Snakefile reads it without numpy)."""
+    return config["whatif"].get("county") or config["counties"][0]
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
 ) -> RunConfig:

@@ -26,7 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from relapse_models.core.config import whatif_county
 from relapse_models.warning.official_tiers import OFFICIAL_TIER_MIN_TRIGGERS
+
+__all__ = ["LEVERS", "OUTCOMES", "Lever", "PanelArrays", "levers_with", "paired_summary",
+           "panel_arrays", "replay", "whatif_county"]
 
 
 @dataclass(frozen=True)
@@ -135,11 +139,6 @@ def panel_arrays(households: pd.DataFrame, panel: pd.DataFrame, lines: dict[int,
         net=net, med_total=arr("medical_total"), med_reimbursed=arr("medical_reimbursed"),
         disaster_loss=arr("disaster_loss"),
         line=np.array([lines[int(y)] for y in years], np.float64), base_rate=float(base_rate))
-
-
-def whatif_county(config: dict[str, Any]) -> str:
-    """The county the what-if simulates: ``whatif.county``, else the first of ``counties``."""
-    return config["whatif"].get("county") or config["counties"][0]
 
 
 def levers_with(overrides: dict[str, Any] | None) -> dict[str, Any]:
