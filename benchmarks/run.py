@@ -63,15 +63,18 @@ def snakemake(workdir: Path, configfile: Path, cores: int, *extra: str) -> float
 def period_overrides(quarters: int, start_year: int = 2021) -> dict:
     """``simulate``/``models`` overrides for a panel of ``quarters`` quarters from
     ``start_year`` Q1: the last simulated year has no complete 4-quarter outcome window, so
-    the test year is the one before it and training ends a year earlier."""
-    if quarters % 4 or quarters < 12:
-        raise ValueError(f"--quarters must be a multiple of 4 and at least 12, got {quarters}")
+    the test year is the one before it and training ends a year earlier. The drift stage
+    trains two years before the last labelled year, and the first panel year has no
+    year-on-year inputs: so at least 20 quarters (the default config's panel)."""
+    if quarters % 4 or quarters < 20:
+        raise ValueError(f"--quarters must be a multiple of 4 and at least 20 (the drift "
+                         f"stage's training years need a year of history), got {quarters}")
     last_year = start_year + quarters // 4 - 1
     return {"simulate": {"start": f"{start_year}Q1", "end": f"{last_year}Q4"},
             "models": {"train_until_year": last_year - 2}}
 
 
-def run_size(households: int, cores: int, bootstrap: int, quarters: int = 16) -> dict:
+def run_size(households: int, cores: int, bootstrap: int, quarters: int = 20) -> dict:
     """One full pipeline run at ``households`` households; returns per-rule measurements,
     the feature step against its references, and the no-op rerun time."""
     config = load_config()
@@ -140,7 +143,7 @@ def scaling_plot(results: list[dict], path: Path) -> None:
     ax.plot(sizes, walls, marker="s", lw=2.5, color="black", label="wall (all)")
     ax.plot(sizes, [walls[0] * s / sizes[0] for s in sizes], ls="--", color="grey",
             label="linear from smallest")
-    ax.set(xscale="log", yscale="log", xlabel="households (x 16 quarters)", ylabel="seconds",
+    ax.set(xscale="log", yscale="log", xlabel=f"households (x {results[0]['quarters']} quarters)", ylabel="seconds",
            title="relapse-models: time by rule and size (2 cores)")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
@@ -187,7 +190,8 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--bootstrap", type=int, default=50)
     parser.add_argument("--dry-run-counties", type=int, default=1000)
-    parser.add_argument("--quarters", type=int, default=16, help="panel length from 2021Q1")
+    parser.add_argument("--quarters", type=int, default=20,
+                        help="panel length from 2021Q1 (20: the default config's panel)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = [run_size(n, args.cores, args.bootstrap, args.quarters) for n in sorted(args.households)]

@@ -14,16 +14,18 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import run as bench_run  # noqa: E402
 
 
-def test_sixteen_quarters_test_on_the_last_year_with_outcomes():
-    overrides = bench_run.period_overrides(16)
-    # 2021Q1..2024Q4; 2024 has no 4-quarter outcome window, so test 2023, train <= 2022
-    assert overrides == {"simulate": {"start": "2021Q1", "end": "2024Q4"},
-                         "models": {"train_until_year": 2022}}
-    config = load_config(overrides=overrides)
-    assert config["simulate"]["end"] == "2024Q4" and config["models"]["train_until_year"] == 2022
+def test_twenty_quarters_test_on_the_last_year_with_outcomes():
+    overrides = bench_run.period_overrides(20)
+    # 2021Q1..2025Q4; 2025 has no 4-quarter outcome window, so test 2024, train <= 2023:
+    # the default config's own period
+    assert overrides == {"simulate": {"start": "2021Q1", "end": "2025Q4"},
+                         "models": {"train_until_year": 2023}}
+    default = load_config()
+    assert (default["simulate"]["start"], default["simulate"]["end"]) == ("2021Q1", "2025Q4")
+    assert default["models"]["train_until_year"] == 2023
 
 
-@pytest.mark.parametrize("quarters", [8, 14])
+@pytest.mark.parametrize("quarters", [8, 14, 16])
 def test_panel_length_refused(quarters):
     with pytest.raises(ValueError, match="--quarters"):
         bench_run.period_overrides(quarters)
