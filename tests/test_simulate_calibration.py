@@ -7,6 +7,8 @@
 - Observable shocks precede relapse; no pile-up of at-risk incomes just above the line.
 """
 
+import copy
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from relapse_models.core.config import load_config
 from relapse_models.core.lines import lines_for_province
 from relapse_models.core.profiles import load_profile
 from relapse_models.data.reconcile import reconcile
@@ -168,3 +171,111 @@ def test_identification_types_follow_category_and_income():
     assert (ev.loc[ev["monitoring_type"] == "edge", "category"] == "general").all()
     assert set(ev["monitoring_type"]) == {"unstable", "edge", "sudden"}
     assert pd.Series(ev["monitoring_type"]).value_counts(normalize=True).max() < 0.7
+
+
+SYNTHETIC_SCALE = 0.4
+"""8,000 synthetic households for a county of 20,000 (the figures below)."""
+
+
+def _synthetic(years: tuple[int, ...], seed: int = 3, n: int = 8_000):
+    """Clue sums per panel year (``G``), over the last burn-in year (``rho``) and sizes of a
+    synthetic population: a clue in about a third of household-years."""
+    rng = np.random.default_rng(seed)
+    size = rng.integers(1, 8, n)
+    G = rng.exponential(1.0, (len(years), n)) * (rng.random((len(years), n)) < 0.3)
+    rho = rng.exponential(1.0, n) * (rng.random(n) < 0.3)
+    return G, np.array(years), rho, size
+
+
+def _figures(report_year: int, new_persons: float | None, new_households: int = 2200,
+             stock_share: float = 0.12) -> dict:
+    figures = {"monitoring_households_cumulative": 3000, "monitoring_persons_cumulative": 11400,
+               "monitoring_households_new": new_households, "monitoring_persons_new": new_persons}
+    return {"county_id": "synthetic", "report_year": report_year,
+            "published": {k: {"value": v} for k, v in figures.items()},
+            "generator": {"initial_stock_share": {"value": stock_share}}}
+
+
+@pytest.mark.parametrize(("years", "new_households", "per_new_household"),
+                         [((2021,), 2200, r) for r in (3.4, 3.77, 4.1)]
+                         + [((2021, 2022, 2023), 1000, r) for r in (3.7, 3.77, 3.9)])
+def test_two_size_tilts_meet_persons_per_new_and_cumulative_household(years, new_households,
+                                                                       per_new_household):
+    """With persons published for the new identifications too, the closed-form expectations
+    meet both persons per household (report year the panel's first, or with a trend). With a
+    trend the panel's tilt holds for every panel year, so the small stock (12 %) takes the
+    whole difference: the intake's size stays near the cumulative mix there."""
+    from relapse_models.data.simulate.calibration import solve
+
+    new_persons = per_new_household * new_households
+    cal = solve(*_synthetic(years), _figures(years[-1], new_persons, new_households), SYNTHETIC_SCALE)
+    exp = cal.expected
+    assert not cal.notes
+    assert exp["monitoring_households_cumulative"] == pytest.approx(3000 * SYNTHETIC_SCALE, rel=1e-6)
+    assert exp["monitoring_households_new"] == pytest.approx(new_households * SYNTHETIC_SCALE, rel=1e-4)
+    assert exp["monitoring_persons_new"] / exp["monitoring_households_new"] == pytest.approx(
+        per_new_household, rel=1e-5)
+    assert exp["monitoring_persons_cumulative"] / exp["monitoring_households_cumulative"] == pytest.approx(
+        11400 / 3000, rel=1e-5)
+    # the stock is larger per household than the intake when the intake is smaller than the mix
+    assert (cal.beta0 > cal.beta) == (per_new_household < 11400 / 3000)
+
+
+def test_one_size_tilt_without_new_persons():
+    """Without new persons the stock and the panel share one tilt, fitted to the cumulative
+    persons per household."""
+    from relapse_models.data.simulate.calibration import solve
+
+    cal = solve(*_synthetic((2021,)), _figures(2021, None), SYNTHETIC_SCALE)
+    assert cal.beta0 == cal.beta != 0.0
+    exp = cal.expected
+    assert exp["monitoring_persons_cumulative"] / exp["monitoring_households_cumulative"] == pytest.approx(
+        11400 / 3000, rel=1e-4)
+    assert not cal.notes
+
+
+@pytest.mark.parametrize(("years", "new_households", "new_persons", "tilt", "note"), [
+    ((2021,), 2200, 2200, "beta", "persons per new household"),
+    ((2021, 2022, 2023), 1000, 3400, "beta0", "persons per household identified before the panel"),
+])
+def test_persons_per_household_out_of_reach_is_a_note(years, new_households, new_persons, tilt, note):
+    """One person per new household needs only one-person households; 3.4 per new household
+    with a trend leaves the 360 households of the stock 6.7 persons each. The tilt stops at
+    its bound, and the calibration says so (once)."""
+    from relapse_models.data.simulate.calibration import TILT_BOUNDS, solve
+
+    cal = solve(*_synthetic(years), _figures(years[-1], new_persons, new_households), SYNTHETIC_SCALE)
+    assert getattr(cal, tilt) in TILT_BOUNDS
+    said = [n for n in cal.notes if n.startswith(note) and "bound" in n]
+    assert len(said) == 1, cal.notes
+
+
+def _digest(sim) -> str:
+    h = hashlib.sha256()
+    for name in ("households", "panel", "events", "truth"):
+        df = getattr(sim, name)
+        h.update(",".join(df.columns).encode())
+        h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    return h.hexdigest()[:20]
+
+
+ONE_TILT_DIGESTS = {
+    "shangluo": "217f62d2d348b3acfc76",
+    "anon_county": "8c45b6d8e04576483ac7",
+    "shili": "dcdf8781b3dc25f50a33",
+}
+"""Outputs (4,000 households, seed 11, no oracle) of profiles without new persons under the
+one-tilt calibration: the stock and the panel's tilts are one and nothing else moves. Any
+change to the generator changes them; recompute them then."""
+
+
+@pytest.mark.parametrize("cid", sorted(ONE_TILT_DIGESTS))
+def test_without_new_persons_the_outputs_are_the_one_tilt_ones(cid):
+    path = (ROOT / "tests" / "data" / "counties" / "shili.yaml" if cid == "shili"
+            else ROOT / "config" / "counties" / f"{cid}.yaml")
+    profile = load_profile(path)
+    profile["published"]["monitoring_persons_new"]["value"] = None
+    config = load_config(overrides={"simulate": {"scale": 4000 / profile["structure"]["households"]["value"]}})
+    sim = simulate_county(copy.deepcopy(profile), config, 11, oracle=False)
+    assert sim.calibration.beta0 == sim.calibration.beta
+    assert _digest(sim) == ONE_TILT_DIGESTS[cid]

@@ -18,9 +18,17 @@ the monitoring process does not change (assistance starts after identification).
 drawn paths, the expected number of households ever identified by the reference quarter is a
 closed form in ``kappa``: ``sum_i 1 - (1 - s_i) * exp(-kappa * w_i * sum_y e^(tau (y - ry))
 G_iy)`` with ``G_iy`` the clue sum of household ``i`` over the panel quarters of year ``y`` and
-``s_i`` its probability of being in the stock identified before the panel. :func:`solve` finds
-``kappa0`` (stock), ``kappa`` (cumulative households), ``beta`` (persons per household) and
-``tau`` (new identifications in the report year) on the whole population. When the report
+``s_i = 1 - exp(-kappa0 * w0_i * rho_i)`` its probability of being in the stock identified
+before the panel (``rho_i``: its clue sum over the last burn-in year). :func:`solve` finds
+``kappa0`` (stock), ``kappa`` (cumulative households), ``tau`` (new identifications in the
+report year) and the size tilts on the whole population. The persons of a closed-form count
+weight each household's probability by its size, so persons per household are closed forms
+too. When the profile publishes persons only for the cumulative total, one tilt
+(``w0 = w``, ``beta0 = beta``) meets the cumulative persons per household. When it publishes
+persons and households for the report year's new identifications as well, the stock and the
+panel intake are two populations with their own sizes: ``beta`` (panel, ``w``) meets the
+persons per new household and ``beta0`` (stock, ``w0``) the cumulative persons per household;
+a single tilt would fit their mix and miss both. When the report
 year is the panel's first, no panel year precedes it: the trend is not identified and stays 0
 (assumed: no trend), and the stock share is the published cumulative count less the year's
 new identifications (the two figures fix it); a trend searched there would run to its bound
@@ -32,6 +40,7 @@ expectations. Risk elimination (:func:`solve_elimination`) is closed form too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +58,7 @@ class Calibration:
     kappa: float
     kappa0: float
     beta: float
+    beta0: float
     tau: float
     elim_p: float = 0.3
     expected: dict[str, float] = field(default_factory=dict)
@@ -73,12 +83,53 @@ def size_weight(size: np.ndarray, beta: float) -> np.ndarray:
     return w / w.mean()
 
 
+TILT_BOUNDS = (-3.0, 3.0)
+"""Search range of the size tilts (``size ** 3`` already makes a household of six identified
+eight times as often as one of three)."""
+
+MAX_SWEEPS = 20
+"""Alternating fits of the two size tilts (panel, then stock) before they are said not to settle."""
+
+
+def _tilt_root(gap: Callable[[float], float], lo: float, hi: float) -> tuple[float, bool]:
+    """The tilt where the increasing ``gap`` is 0, or the bound nearer to it and True."""
+    g_lo, g_hi = gap(lo), gap(hi)
+    if g_lo > 0 or g_hi < 0:
+        return (lo if g_lo > 0 else hi), True
+    return brentq(gap, lo, hi, xtol=1e-4), False
+
+
+def _tilt_pair(gaps: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
+               tol: float = 1e-5, max_iter: int = 20) -> np.ndarray | None:
+    """Both tilts at once by Broyden's method from (0, 0): one evaluation gives both gaps, so
+    this costs a few evaluations where alternating root searches cost dozens. ``None`` when an
+    iterate leaves the bounds or it does not converge (the caller then alternates)."""
+    x = np.zeros(2)
+    f = gaps(x)
+    h = 1e-2
+    jac = np.column_stack([(gaps(x + h * e) - f) / h for e in np.eye(2)])
+    for _ in range(max_iter):
+        if np.abs(f).max() < tol:
+            return x
+        try:
+            dx = -np.linalg.solve(jac, f)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.isfinite(dx).all() or ((x + dx) < lo).any() or ((x + dx) > hi).any():
+            return None
+        f_new = gaps(x + dx)
+        jac += np.outer(f_new - f - jac @ dx, dx) / (dx @ dx)
+        x, f = x + dx, f_new
+    return None
+
+
 def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, profile: dict,
           scale: float) -> Calibration:
-    """Identification intensities for the published counts.
+    """Identification intensities and size tilts for the published counts.
 
     ``G`` (len(years), n): clue sums per panel year up to the reference quarter; ``rho`` (n):
-    clue sum over the last burn-in year (the stock's weight)."""
+    clue sum over the last burn-in year (the stock's weight). Two size tilts (stock and panel
+    intake) when persons are published for the new identifications too, else one."""
     notes: list[str] = []
     n = len(size)
     ry = int(profile["report_year"])
@@ -89,6 +140,9 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
     cum_persons = None if cum_persons is None or cum_pub is None else cum_persons * scale
     new_hh = pub["monitoring_households_new"]["value"]
     new_hh = None if new_hh is None else new_hh * scale
+    new_persons = pub["monitoring_persons_new"]["value"]
+    new_persons = (None if new_persons is None or not new_hh or cum_persons is None
+                   else new_persons * scale)
     phi = float(param(profile, "initial_stock_share"))
     size = size.astype(np.float64)
     before = years < ry
@@ -98,12 +152,21 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
         # report year = first panel year: the cumulative count is the stock plus the year's
         # new identifications, so the published figures fix the stock share themselves
         phi = max(cum_hh - new_hh, 0.0) / cum_hh
-    state = {"tau": 0.0, "beta": 0.0}
+    split = new_persons is not None and phi > 0  # the stock's tilt needs a stock
+    if new_persons is not None and not split:
+        notes.append("no stock before the panel: one size tilt for the cumulative persons per "
+                     "household; persons per new household not fitted separately")
+    state = {"tau": 0.0, "beta": 0.0, "beta0": 0.0}
+
+    def weights() -> tuple[np.ndarray, np.ndarray]:
+        """Size weights of the stock (``beta0``) and of the panel's identifications (``beta``)."""
+        w = size_weight(size, state["beta"])
+        return (w if state["beta0"] == state["beta"] else size_weight(size, state["beta0"])), w
 
     def parts(kappa: float, k0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        w = size_weight(size, state["beta"])
+        w0, w = weights()
         trend = np.exp(state["tau"] * (years - ry))[:, None]
-        s = 1 - np.exp(-k0 * w * rho)
+        s = 1 - np.exp(-k0 * w0 * rho)
         hb = np.exp(-kappa * w * (trend[before] * G[before]).sum(axis=0))
         hr = np.exp(-kappa * w * (trend[in_ry] * G[in_ry]).sum(axis=0))
         return s, hb, hr
@@ -111,10 +174,10 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
     def solve_k0() -> float:
         if phi <= 0:
             return 0.0
-        w = size_weight(size, state["beta"])
+        w0, _ = weights()
 
         def gap(k0: float) -> float:
-            return (1 - np.exp(-k0 * w * rho)).sum() - phi * cum_hh
+            return (1 - np.exp(-k0 * w0 * rho)).sum() - phi * cum_hh
         hi = 1.0
         while gap(hi) < 0 and hi < 1e8:
             hi *= 4
@@ -149,8 +212,8 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
         return ((1 - s) * hb * (1 - hr)).sum() - new_hh
 
     def fit_tau(final: bool = False) -> None:
-        """The trend for the current size tilt; only the final fit's bound is a warning (the
-        size tilt's root search tries tilts that are not the answer)."""
+        """The trend for the current size tilts; only the final fit's bound is a warning (the
+        size tilts' root searches try tilts that are not the answer)."""
         if new_hh is None or not trend_identified:
             return
         lo, hi = -1.5, 1.5
@@ -163,36 +226,80 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
         else:
             state["tau"] = brentq(new_gap, lo, hi, xtol=1e-5)
 
-    def persons_gap(beta: float) -> float:
-        state["beta"] = beta
+    def fitted() -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of being identified by the reference quarter, and of being a new
+        identification of the report year, once the intensities meet the counts."""
         fit_tau()
         k0, kappa = flow()
         s, hb, hr = parts(kappa, k0)
-        pc = 1 - (1 - s) * hb * hr
+        return 1 - (1 - s) * hb * hr, (1 - s) * hb * (1 - hr)
+
+    def cum_gap(pc: np.ndarray) -> float:
         return (pc * size).sum() / pc.sum() - cum_persons / cum_hh
 
-    if cum_persons is not None:
-        lo, hi = -3.0, 3.0
-        g_lo, g_hi = persons_gap(lo), persons_gap(hi)
-        if g_lo > 0 or g_hi < 0:
-            notes.append("persons per monitored household out of reach; size tilt at its bound")
-            state["beta"] = lo if g_lo > 0 else hi
+    def one_tilt_gap(beta: float) -> float:
+        state["beta"] = state["beta0"] = beta
+        return cum_gap(fitted()[0])
+
+    def new_gap_persons(pn: np.ndarray) -> float:
+        return (pn * size).sum() / pn.sum() - new_persons / new_hh
+
+    def panel_gap(beta: float) -> float:
+        state["beta"] = beta
+        return new_gap_persons(fitted()[1])
+
+    def stock_gap(beta0: float) -> float:
+        state["beta0"] = beta0
+        return cum_gap(fitted()[0])
+
+    def both_gaps(tilts: np.ndarray) -> np.ndarray:
+        state["beta"], state["beta0"] = float(tilts[0]), float(tilts[1])
+        pc, pn = fitted()
+        return np.array([new_gap_persons(pn), cum_gap(pc)])
+
+    pair = _tilt_pair(both_gaps, *TILT_BOUNDS) if split else None
+    if pair is not None:
+        state["beta"], state["beta0"] = float(pair[0]), float(pair[1])
+    elif split:
+        # a root on a bound, or none found: the persons per new household hang on the panel's
+        # tilt (the stock only removes candidates), the cumulative ones on both; alternate
+        # one-dimensional searches until neither tilt moves
+        state["beta"] = state["beta0"] = 0.0
+        for _ in range(MAX_SWEEPS):
+            last = state["beta"], state["beta0"]
+            state["beta"], panel_bound = _tilt_root(panel_gap, *TILT_BOUNDS)
+            state["beta0"], stock_bound = _tilt_root(stock_gap, *TILT_BOUNDS)
+            if max(abs(state["beta"] - last[0]), abs(state["beta0"] - last[1])) < 1e-4:
+                break
         else:
-            state["beta"] = brentq(persons_gap, lo, hi, xtol=1e-4)
+            notes.append("the size tilts of the stock and the panel intake did not settle")
+        if panel_bound:
+            notes.append("persons per new household in the report year out of reach; panel "
+                         "size tilt at its bound")
+        if stock_bound:
+            notes.append("persons per household identified before the panel out of reach; "
+                         "stock size tilt at its bound")
+    elif cum_persons is not None:
+        beta, bound = _tilt_root(one_tilt_gap, *TILT_BOUNDS)
+        state["beta"] = state["beta0"] = beta
+        if bound:
+            notes.append("persons per monitored household out of reach; size tilt at its bound")
     fit_tau(final=True)
     k0, kappa = flow()
     s, hb, hr = parts(kappa, k0)
     pc = 1 - (1 - s) * hb * hr
+    pn = (1 - s) * hb * (1 - hr)
     expected = {
         "monitoring_households_cumulative": float(pc.sum()),
         "monitoring_persons_cumulative": float((pc * size).sum()),
-        "monitoring_households_new": float(((1 - s) * hb * (1 - hr)).sum()),
+        "monitoring_households_new": float(pn.sum()),
+        "monitoring_persons_new": float((pn * size).sum()),
         "stock": float(s.sum()),
     }
     for note in notes:
         log.warning("%s: %s", profile["county_id"], note)
-    return Calibration(kappa=kappa, kappa0=k0, beta=state["beta"], tau=state["tau"],
-                       expected=expected, notes=notes)
+    return Calibration(kappa=kappa, kappa0=k0, beta=state["beta"], beta0=state["beta0"],
+                       tau=state["tau"], expected=expected, notes=notes)
 
 
 def elimination_probability(size: np.ndarray, elim_p: float, tilt: float) -> np.ndarray:

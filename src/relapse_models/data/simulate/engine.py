@@ -270,14 +270,15 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     G = np.stack([g0_cal[j0:j_ref + 1][years[j0:j_ref + 1] == y].sum(axis=0) for y in cal_years])
     rho = g0_cal[j0 - 4:j0].sum(axis=0)
     cal = solve(G, cal_years, rho, pop.size, profile, scale)
-    w = size_weight(pop.size, cal.beta)
+    w = size_weight(pop.size, cal.beta)     # the panel's identifications
+    w0 = size_weight(pop.size, cal.beta0)   # the stock identified before the panel
 
     def kappa_y(j: int) -> float:
         return cal.kappa * float(np.exp(cal.tau * (int(years[j]) - ry)))
 
     # stock, then first identifications in the panel (they depend on the exogenous path only)
     first = np.full(n, -1, np.int32)
-    stock = systematic_sample(1 - np.exp(-cal.kappa0 * w * rho), rng, key=pop.size)
+    stock = systematic_sample(1 - np.exp(-cal.kappa0 * w0 * rho), rng, key=pop.size)
     first[stock] = j0 - 3 + rng.integers(0, 3, int(stock.sum()))
     first_cal = first.copy()
     if policy_break:    # the world without the break, on the same random numbers
