@@ -306,7 +306,10 @@ def solve_identification_by_type(g_inc: np.ndarray, g_oth: np.ndarray, q_years: 
 
     def residual(x: np.ndarray) -> np.ndarray:
         tw = weights(x)
-        exp = expected_by_type(calibrate(tw), inp, tw, ry)
+        try:
+            exp = expected_by_type(calibrate(tw), inp, tw, ry)
+        except ValueError:      # totals out of reach with these multipliers: steer away
+            return np.full(len(x), 10.0)
         out = []
         for g in groups:
             out += [np.log(max(exp[f"monitoring_households_{g.kind}_{t}"], 1e-12) / g.households[t])
