@@ -376,7 +376,7 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
         full = [float(probs(k, 1.0, tilt).sum()) for k in range(len(TYPES))]
         short: list[int] = []
         while True:
-            new = [k for k in range(len(TYPES)) if k not in short and full[k] < target[k]]
+            new = [k for k in range(len(TYPES)) if k not in short and full[k] < target[k] * (1 - TOL)]
             if not new:
                 break
             short += new
