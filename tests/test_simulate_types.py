@@ -153,3 +153,14 @@ def test_oracle_reads_per_household_clue_weights():
         one = copy.deepcopy(st)
         one.weights = {k: float(np.atleast_1d(v)[i] if np.ndim(v) else v) for k, v in st.weights.items()}
         assert got[i] == pytest.approx(horizon_probability(one)[i], abs=1e-12)
+
+
+def test_persons_by_type_without_households_are_noted():
+    profile = load_profile(SHILI)
+    for key in list(profile["published"]):
+        if key.startswith(("monitoring_households_", "eliminated_")) and key.endswith(TYPES):
+            profile["published"][key]["value"] = None
+    config = load_config(overrides={"simulate": {"scale": 0.02}})
+    cal = simulate_county(profile, config, 1, oracle=False).calibration
+    assert sum("published without the households" in n for n in cal.notes) == 2, cal.notes
+    assert cal.types == TypeWeights()

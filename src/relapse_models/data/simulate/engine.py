@@ -10,8 +10,9 @@ Order of work: (1) the exogenous process -- annual income factors, one categoric
 household and quarter (none, a labour shock, a disaster loss), medical episodes -- in unit-free
 form; (2) income levels calibrated to the published income (:func:`.income.calibrate_levels`);
 (3) the clues the monitoring system would see on that path and the identification intensities
-solved for the published counts (:mod:`.calibration`); (4) the quarterly loop: elimination,
-assistance, amounts, identification; the oracle (:mod:`.oracle`) at every origin quarter.
+solved for the published counts (:mod:`.calibration`; by monitoring type, :mod:`.types`); (4) the
+quarterly loop: elimination, assistance, amounts, identification; the oracle (:mod:`.oracle`) at
+every origin quarter.
 
 A structural break (``simulate.break``, :mod:`.breaks`) of a policy kind -- the line or the
 targeted reimbursement rate from the break year on -- acts on (3) and (4) and on the oracle;

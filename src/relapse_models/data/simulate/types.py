@@ -131,9 +131,9 @@ def published_by_type(profile: dict, base: str) -> dict[str, float]:
 
 
 def has_identification_by_type(profile: dict) -> bool:
-    """Whether the profile publishes monitoring objects (new or cumulative households) by type."""
-    return bool(published_by_type(profile, "monitoring_households_new")
-                or published_by_type(profile, "monitoring_households_cumulative"))
+    """Whether the profile publishes monitoring objects (new or cumulative) by type."""
+    return any(published_by_type(profile, f"monitoring_{unit}_{kind}")
+               for unit in ("households", "persons") for kind in ("new", "cumulative"))
 
 
 def identification_params(prm: dict, tw: TypeWeights, size: np.ndarray) -> dict:
@@ -154,6 +154,12 @@ def clue_parts(prm: dict) -> tuple[dict, dict]:
     inc["clue_weight"] = {k: 0.0 if k in OTHER_CLUES else v for k, v in prm["clue_weight"].items()}
     oth["clue_weight"] = {k: v if k in OTHER_CLUES else 0.0 for k, v in prm["clue_weight"].items()}
     return inc, oth
+
+
+def _note(cal: Calibration, profile: dict, text: str) -> None:
+    """A calibration note, kept and logged (as :func:`.calibration.solve` does)."""
+    cal.notes.append(text)
+    log.warning("%s: %s", profile["county_id"], text)
 
 
 @contextmanager
@@ -336,8 +342,12 @@ def solve_identification_by_type(g_inc: np.ndarray, g_oth: np.ndarray, q_years: 
             for t in solved:
                 key = f"monitoring_{unit}_{g.kind}_{t}"
                 if abs(exp[key] / targets[t] - 1.0) > TOL:
-                    cal.notes.append(f"{key} out of reach: expected {exp[key] / scale:.0f} against "
+                    _note(cal, profile, f"{key} out of reach: expected {exp[key] / scale:.0f} against "
                                      f"{targets[t] / scale:.0f} published")
+    for kind, (households, persons) in (("new", new_t), ("cumulative", cum_t)):
+        if persons and not households:
+            _note(cal, profile, f"monitoring persons {kind} by type are published without the households: "
+                  "not calibrated (the size tilts need the households by type)")
     cal.expected.update(exp)
     cal.types = tw
     return cal, tw
@@ -358,7 +368,7 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
     if not elim_hh:
         return False
     if len(elim_hh) < len(TYPES) or profile["published"]["monitoring_households_cumulative"]["value"] is None:
-        cal.notes.append("eliminated households not published for every type (or no cumulative "
+        _note(cal, profile, "eliminated households not published for every type (or no cumulative "
                          "count): eliminations calibrated on the totals only")
         return False
     size = size.astype(np.float64)
@@ -403,7 +413,7 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
     lo, hi = -4.0, 4.0
     g_lo, g_hi = persons(lo) - persons_target, persons(hi) - persons_target
     if g_lo * g_hi > 0:
-        cal.notes.append("elimination rate out of reach with the eliminated households by type; "
+        _note(cal, profile, "elimination rate out of reach with the eliminated households by type; "
                          "elimination size tilt at its bound")
         tilt = lo if abs(g_lo) < abs(g_hi) else hi
     else:
@@ -419,10 +429,10 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
         total_hh += float(p.sum())
         total_persons += float((p * size[sel[k]]).sum())
         if t in short:
-            cal.notes.append(f"eliminated_households_{t} out of reach: {p.sum() / scale:.0f} of "
+            _note(cal, profile, f"eliminated_households_{t} out of reach: {p.sum() / scale:.0f} of "
                              f"{elim_hh[t]:.0f} published; the other types take up the difference")
     if len(short) == len(TYPES):
-        cal.notes.append("eliminated households out of reach for every type")
+        _note(cal, profile, "eliminated households out of reach for every type")
     cal.types = tw
     cal.elim_tilt = tilt
     cal.expected["eliminated_households"] = total_hh
