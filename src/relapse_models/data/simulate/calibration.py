@@ -64,6 +64,8 @@ class Calibration:
     expected: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     elim_tilt: float = 0.0
+    types: object = None
+    """The multipliers by monitoring type (:class:`.types.TypeWeights`) when calibrated by type."""
 
 
 def clue_intensity(w_prev: np.ndarray, w_prev5: np.ndarray, line_prev: float, alert: np.ndarray,

@@ -10,8 +10,9 @@ Order of work: (1) the exogenous process -- annual income factors, one categoric
 household and quarter (none, a labour shock, a disaster loss), medical episodes -- in unit-free
 form; (2) income levels calibrated to the published income (:func:`.income.calibrate_levels`);
 (3) the clues the monitoring system would see on that path and the identification intensities
-solved for the published counts (:mod:`.calibration`); (4) the quarterly loop: elimination,
-assistance, amounts, identification; the oracle (:mod:`.oracle`) at every origin quarter.
+solved for the published counts (:mod:`.calibration`; by monitoring type, :mod:`.types`); (4) the
+quarterly loop: elimination, assistance, amounts, identification; the oracle (:mod:`.oracle`) at
+every origin quarter.
 
 A structural break (``simulate.break``, :mod:`.breaks`) of a policy kind -- the line or the
 targeted reimbursement rate from the break year on -- acts on (3) and (4) and on the oracle;
@@ -41,7 +42,6 @@ from relapse_models.data.simulate.breaks import check_break, reimbursement_rate
 from relapse_models.data.simulate.calibration import (
     Calibration,
     clue_intensity,
-    elimination_probability,
     size_weight,
     solve,
     solve_elimination,
@@ -69,6 +69,19 @@ from relapse_models.data.simulate.oracle import OriginState, horizon_probability
 from relapse_models.data.simulate.population import build_population, gumbel_top_k
 from relapse_models.data.simulate.sampling import stratified_geometric, systematic_sample
 from relapse_models.data.simulate.truth import TRUE_COEFFICIENTS, logit_features, logit_probability
+from relapse_models.data.simulate.types import (
+    TypeWeights,
+    clue_parts,
+    elimination_probabilities,
+    first_types,
+    has_identification_by_type,
+    identification_params,
+    monitoring_type,
+    solve_elimination_by_type,
+    solve_identification_by_type,
+    stock_clues,
+    stock_type_shares,
+)
 
 log = logging.getLogger(__name__)
 
@@ -249,13 +262,14 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
 
     low0 = pop.pa
 
-    def clues0(line_q: np.ndarray, rate_q: np.ndarray) -> np.ndarray:
-        """Clue intensities on the path without assistance, with these lines and rates."""
+    def clues0(line_q: np.ndarray, rate_q: np.ndarray, p: dict | None = None) -> np.ndarray:
+        """Clue intensities on the path without assistance, with these lines and rates (and
+        clue weights ``p``, the current ``prm`` by default)."""
         g = np.zeros((n_q, n))
         for j in range(j0 - 4, n_q):
             rate0 = np.where(pop.pa, rate_q[j], rate_gen)
             g[j] = clue_intensity(win0[j - 1], win0[j - 5], line_q[j - 1], alert(j, low0, rate0),
-                                  dis[j], edge_multiple, prm)
+                                  dis[j], edge_multiple, p or prm)
         return g
 
     g0 = clues0(lines, rate_pa_q)
@@ -269,9 +283,25 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     cal_years = np.array(sorted(set(years[j0:j_ref + 1].tolist())))
     G = np.stack([g0_cal[j0:j_ref + 1][years[j0:j_ref + 1] == y].sum(axis=0) for y in cal_years])
     rho = g0_cal[j0 - 4:j0].sum(axis=0)
-    cal = solve(G, cal_years, rho, pop.size, profile, scale)
-    w = size_weight(pop.size, cal.beta)     # the panel's identifications
-    w0 = size_weight(pop.size, cal.beta0)   # the stock identified before the panel
+    tw = TypeWeights()
+    if has_identification_by_type(profile):     # multipliers by monitoring type (.types)
+        rate_cal, qs, bi = np.full(n_q, rate_pa), slice(j0, j_ref + 1), slice(j0 - 4, j0)
+        gi, go = (clues0(lines_base, rate_cal, p) for p in clue_parts(prm))
+        cal, tw = solve_identification_by_type(
+            gi[qs], go[qs], years[qs], monitoring_type(win0[j0 - 1:j_ref], lines_base[j0 - 1:j_ref, None],
+                                                      pop.pa, edge_multiple),
+            gi[bi].sum(axis=0), go[bi].sum(axis=0),
+            stock_type_shares(win0[j0 - 3:j0], lines_base[j0 - 4:j0 - 1], pop.pa, edge_multiple),
+            pop.pa, pop.size, profile, scale)
+        prm = identification_params(prm, tw, pop.size)    # from here on the clue weights carry ``other``
+        g0 = clues0(lines, rate_pa_q)
+        g0_cal = clues0(lines_base, rate_cal) if policy_break else g0
+        rho = stock_clues(tw, pop.pa, pop.size, gi[bi].sum(axis=0), go[bi].sum(axis=0))
+    else:
+        cal = solve(G, cal_years, rho, pop.size, profile, scale)
+    w0 = size_weight(pop.size, cal.beta0)       # the stock identified before the panel (its
+    #                                             type multipliers are in rho)
+    w = size_weight(pop.size, cal.beta) * tw.household(pop.pa, pop.size)   # the panel's
 
     def kappa_y(j: int) -> float:
         return cal.kappa * float(np.exp(cal.tau * (int(years[j]) - ry)))
@@ -298,8 +328,10 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     assist_q = prm["assist_share"] * lines_base / 4              # per person and quarter
     spell = _elimination_spell(first_cal[idx], win0[:, idx], assist_q, lines_base, can_eliminate[idx],
                                j_ref, int(prm["min_monitored_quarters"]))
-    solve_elimination(cal, pop.size, pop.size[idx], spell, profile, scale)
-    elim_prob = elimination_probability(pop.size, cal.elim_p, cal.elim_tilt)
+    mtype_cal = first_types(first_cal[idx], win0[:, idx], lines_base, pop.pa[idx], edge_multiple, j0)
+    if not solve_elimination_by_type(cal, pop.size, pop.size[idx], spell, mtype_cal, profile, scale):
+        solve_elimination(cal, pop.size, pop.size[idx], spell, profile, scale)
+    elim_prob = elimination_probabilities(pop.size, cal)     # (type, household)
 
     # --- housing and water schedules (exact counts in the report year) --------------------
     pub_houses = profile["published"]["houses_renovated"]["value"]
@@ -355,11 +387,11 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
             [R["accident"], R["illness"], R["disaster"], R["unstable_employment"], R["income_drop"]],
             np.where(trait >= 0, trait, other))
         in_range = w_prev < edge_multiple * lines[max(j - 1, 0)]
-        mtype[idx] = np.where(in_range, np.where(pop.pa[idx], 0, 1), 2)
+        mtype[idx] = monitoring_type(w_prev, lines[max(j - 1, 0)], pop.pa[idx], edge_multiple)
         rtype[idx] = rt
         status[idx] = 1
         id_last[idx] = j
-        due[idx] = j + min_q + stratified_geometric(elim_prob[idx], rng) - 1
+        due[idx] = j + min_q + stratified_geometric(elim_prob[mtype[idx], idx], rng) - 1
         alert_only = (med | dis[j, idx]) & ~in_range
         channel = np.where(med | dis[j, idx], 2, np.where(rng.random(len(idx)) < 0.3, 1, 0))
         channel = np.where(alert_only, 2, channel).astype(np.int8)

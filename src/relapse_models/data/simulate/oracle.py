@@ -69,7 +69,7 @@ class OriginState:
     season_t: tuple
     edge_multiple: float
     drop_share: float
-    weights: dict[str, float]
+    weights: dict[str, float | np.ndarray]
 
 
 def _threshold(target: np.ndarray, a: np.ndarray, c: np.ndarray, s: float) -> np.ndarray:
@@ -107,7 +107,8 @@ def horizon_probability(st: OriginState, chunk: int = 8192) -> np.ndarray:
 
 
 def _chunk(st: OriginState, sl: slice) -> np.ndarray:
-    C, dl, cw, s = st.cost_ratio, st.disaster_loss, st.weights, st.s
+    C, dl, s = st.cost_ratio, st.disaster_loss, st.s
+    cw = {k: v[sl] if np.ndim(v) else v for k, v in st.weights.items()}   # per household when tilted
     y_past = st.y_past[:, sl]
     m = y_past.shape[1]
     sw, so, sp = st.shares["wage"][sl], st.shares["operating"][sl], st.shares["property"][sl]
