@@ -122,7 +122,7 @@ def test_elimination_out_of_reach_is_noted_and_the_totals_hold():
     eligible = int((spell[mtype == 2] > 0).sum())
     target = {"unstable": 80.0, "edge": 70.0, "sudden": eligible + 15.0}
     persons_rate = 30.0
-    cal = Calibration(kappa=0.1, kappa0=0.0, beta=0.0, tau=0.0)
+    cal = Calibration(kappa=0.1, kappa0=0.0, beta=0.0, beta0=0.0, tau=0.0)
     assert solve_elimination_by_type(cal, size, size, spell, mtype, _elim_profile(target, persons_rate), 1.0)
     assert cal.expected["eliminated_households_sudden"] == pytest.approx(eligible, abs=1e-6)
     assert cal.expected["eliminated_households"] == pytest.approx(sum(target.values()), rel=1e-6)
@@ -132,7 +132,7 @@ def test_elimination_out_of_reach_is_noted_and_the_totals_hold():
 
 
 def test_elimination_by_type_needs_every_type():
-    cal = Calibration(kappa=0.1, kappa0=0.0, beta=0.0, tau=0.0)
+    cal = Calibration(kappa=0.1, kappa0=0.0, beta=0.0, beta0=0.0, tau=0.0)
     size = np.ones(10)
     profile = _elim_profile({"edge": 3.0}, 30.0)
     assert not solve_elimination_by_type(cal, size, size, np.ones(10), np.zeros(10, int), profile, 1.0)

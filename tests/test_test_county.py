@@ -73,11 +73,18 @@ def _run(profile, scale):
 
 def _within(table: pd.DataFrame, scale: float) -> list[str]:
     """Indicators outside +-3 % (counts, shares of counts) or +-1 point (rates), each widened
-    by three binomial standard errors of a county of ``scale`` times the size."""
+    by three binomial standard errors of a county of ``scale`` times the size (the elimination
+    rate, a share of the few monitored households, below full scale only: at scale 1.0 it is
+    held to the point)."""
+    published = dict(zip(table["indicator"], table["published"], strict=True))
     bad = []
     for r in table.itertuples(index=False):
         if r.unit == "%":
             tol = 1.0
+            if r.indicator == "elimination_rate" and scale < 1.0:
+                n = published["monitoring_households_cumulative"] * scale
+                p = r.published / 100
+                tol += 300 * np.sqrt(p * (1 - p) / n)
         else:
             n = max(r.published * scale, 1.0)
             tol = 0.03 + 3 / np.sqrt(n)
