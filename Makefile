@@ -6,8 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= 2
-# pytest-xdist workers for make test: the two long shared pipeline runs of the suite are built
-# side by side; set 1 on a busy machine (each worker also starts pipelines of 2 cores)
+# pytest-xdist workers for make test: each test module runs on one worker (--dist loadfile, so a
+# module-scoped fixture is built once); the two long shared pipeline runs are built once for all
+# workers (tests/conftest.py, built_once). Set 1 on a busy machine (pipelines use 2 cores each).
 TEST_WORKERS ?= 2
 SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
 
@@ -54,10 +55,10 @@ test: $(STAMP) browser  ## lint, then the test suite (includes a tiny real pipel
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/snakemake --lint --configfile tests/data/config_tiny.yaml
-	$(BIN)/pytest -m "not slow and not slurm" -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(BIN)/pytest -m "not slow and not slurm" -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 test-slow: $(STAMP)  ## the long statistical checks (many seeds)
-	$(BIN)/pytest -m slow -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(BIN)/pytest -m slow -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # A single-node SLURM cluster on localhost (tests/slurm/cluster.sh: munge, slurmctld, slurmd,
 # state in a temporary folder, stopped afterwards), the tiny pipeline submitted through

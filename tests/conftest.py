@@ -269,8 +269,10 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TypeVar  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 TINY_CONFIG = ROOT / "tests" / "data" / "config_tiny.yaml"
 PIPELINE_CORES = os.environ.get("RELAPSE_TEST_CORES", "2")
 """Cores for the test pipelines (2 in CI; set 1 on a shared machine)."""
@@ -355,25 +357,33 @@ def new_project(root: Path, overrides: dict | None = None) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def pipeline_project(tmp_path_factory) -> Path:
-    """A project folder after one full tiny pipeline run (shared by the whole session: tests
-    only read it; a test that needs to change outputs makes its own folder)."""
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
+    """``build(folder)`` once per test session, whatever the number of pytest-xdist workers:
+    every worker is its own session, so the first to arrive builds in a folder all workers
+    share and leaves the result there (pickled); the others wait on the lock and read it."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _full_tiny_run(tmp_path_factory.mktemp("project"))
-    # under pytest-xdist every worker is its own session: the first to arrive builds the run
-    # in the folder all workers share, the others wait on the lock and read it
+        return build(tmp_path_factory.mktemp(name))
     import fcntl
+    import pickle
 
     shared = tmp_path_factory.getbasetemp().parent
-    workdir, done = shared / "project", shared / "project.done"
-    with open(shared / "project.lock", "w") as lock:
+    folder, result = shared / name, shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            shutil.rmtree(workdir, ignore_errors=True)  # a worker that failed half-way
-            _full_tiny_run(workdir)
-            done.touch()
-    return workdir
+        if not result.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that failed half-way
+            folder.mkdir()
+            built = build(folder)
+            result.write_bytes(pickle.dumps(built))
+    return pickle.loads(result.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def pipeline_project(tmp_path_factory) -> Path:
+    """A project folder after one full tiny pipeline run (shared by the whole session and
+    every worker: tests only read it; a test that needs to change outputs makes its own
+    folder)."""
+    return built_once(tmp_path_factory, "project", _full_tiny_run)
 
 
 def _full_tiny_run(workdir: Path) -> Path:
@@ -381,22 +391,6 @@ def _full_tiny_run(workdir: Path) -> Path:
     run = run_snakemake(workdir)
     assert run.returncode == 0, f"pipeline failed:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
     return workdir
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With ``--dist loadgroup`` the tests of each long shared run go to one worker: the killed
-    and rerun pipeline's tests to one, the shared full run's readers to another, so the two
-    runs are built side by side rather than one after the other. Every other test goes with
-    its module, so a module-scoped fixture (a simulated county, a fitted model) is built once
-    rather than once per worker."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if "interrupted_project" in fixtures:
-            item.add_marker(pytest.mark.xdist_group("faults"))
-        elif "pipeline_project" in fixtures:
-            item.add_marker(pytest.mark.xdist_group("pipeline"))
-        else:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(scope="session")
@@ -534,6 +528,11 @@ def _unreadable(workdir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def interrupted_project(tmp_path_factory) -> InterruptedRun:
+    """:func:`interrupted_run`, once per session (shared by every worker)."""
+    return built_once(tmp_path_factory, "interrupted", interrupted_run)
+
+
+def interrupted_run(root: Path) -> InterruptedRun:
     """The same config as :func:`pipeline_project`, run the way users break runs:
 
     1. a second run is started on the folder while the first is cleaning (must be refused);
@@ -543,7 +542,7 @@ def interrupted_project(tmp_path_factory) -> InterruptedRun:
        rerun to the end.
     """
     first = "reports/logs/clean"
-    workdir = new_project(tmp_path_factory.mktemp("interrupted"))
+    workdir = new_project(root / "project")
     result = InterruptedRun(workdir)
     log = workdir.parent / "snakemake.log"
 
