@@ -194,6 +194,42 @@ def test_a_county_without_usable_rows_is_recorded_and_left_out(config, tmp_path)
     assert [h.county for h in fit.read_held_out(folder, ["nowhere", "c1"])] == ["c1"]
 
 
+def test_held_out_job_reads_its_files_from_the_pooled_inputs(config, tmp_path):
+    """The pipeline's held-out job reads every county's files from the one pooled-inputs file
+    and writes the same bytes as the job given the files themselves."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import make_feature_frame
+
+    frame = make_feature_frame(households=40)
+    parts = []
+    for county, rows in frame.groupby("county_id", observed=True):
+        parts.append(str(tmp_path / f"{county}.parquet"))
+        rows.to_parquet(parts[-1])
+    county = str(frame["county_id"].iloc[0])
+    fit.write_pooled_inputs(parts, [], tmp_path / "inputs.json")
+    assert fit.read_pooled_inputs(tmp_path / "inputs.json") == (parts, [])
+
+    def job(out: str, *given: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "relapse_models", "held-out", "--county", county, *given,
+             "--config-json", json.dumps(config), "--predictions-out", str(tmp_path / out / "p.parquet"),
+             "--tuning-out", str(tmp_path / out / "t.json")],
+            capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+    for out, given in (("files", ("--features", *parts)),
+                       ("inputs", ("--inputs", str(tmp_path / "inputs.json")))):
+        run = job(out, *given)
+        assert run.returncode == 0, run.stderr[-3000:]
+    for name in ("p.parquet", "t.json"):
+        assert (tmp_path / "inputs" / name).read_bytes() == (tmp_path / "files" / name).read_bytes()
+    assert len(pd.read_parquet(tmp_path / "inputs" / "p.parquet")) > 0
+    both = job("both", "--inputs", "x.json", "--features", parts[0])
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
 def test_model_names_put_the_baselines_first_once():
     config = {"models": {"names": ["logit", "rule", "gbm"]}}
     assert fit.model_names(config) == ("rule", "income_ratio", "logit", "gbm")

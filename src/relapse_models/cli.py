@@ -112,8 +112,16 @@ def cmd_robustness(args: argparse.Namespace) -> None:
 def cmd_held_out(args: argparse.Namespace) -> None:
     from relapse_models.stages import fit
 
-    fit.run_held_out(args.features, args.truth or None, _config_from_json(args.config_json),
+    features, truth = (fit.read_pooled_inputs(args.inputs) if args.inputs
+                       else (args.features, args.truth))
+    fit.run_held_out(features, truth or None, _config_from_json(args.config_json),
                      args.county, args.predictions_out, args.tuning_out)
+
+
+def cmd_pooled_inputs(args: argparse.Namespace) -> None:
+    from relapse_models.stages import fit
+
+    fit.write_pooled_inputs(args.features, args.truth, args.out)
 
 
 def cmd_drift(args: argparse.Namespace) -> None:
@@ -323,12 +331,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("held-out", help="one county left out: models fitted on the others")
     p.add_argument("--county", required=True, help="the county left out")
-    p.add_argument("--features", nargs="+", required=True, help="every county's features")
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument("--inputs", help="every county's files, as written by pooled-inputs")
+    given.add_argument("--features", nargs="+", help="every county's features")
     p.add_argument("--truth", nargs="*", default=[], help="ground truth (synthetic runs)")
     p.add_argument("--config-json")
     p.add_argument("--predictions-out", required=True)
     p.add_argument("--tuning-out", required=True)
     p.set_defaults(func=cmd_held_out)
+
+    p = sub.add_parser("pooled-inputs", help="every county's features and truth files, as one file")
+    p.add_argument("--features", nargs="+", required=True, help="every county's features")
+    p.add_argument("--truth", nargs="*", default=[], help="ground truth (synthetic runs)")
+    p.add_argument("--out", required=True, help="the JSON file to write")
+    p.set_defaults(func=cmd_pooled_inputs)
 
     p = sub.add_parser("drift", help="models across later years: drift, PSI, recalibration")
     p.add_argument("--features", nargs="+", required=True, help="every county's features")

@@ -41,12 +41,32 @@ rule fit_county:
         " > {log} 2>&1"
 
 
+# Every county's features and truth, as one file the held-out fits depend on: each of them
+# reads every county, and an input per county in each of n jobs made the DAG quadratic in the
+# counties (a 1,000-county dry run spent minutes matching files to jobs).
+rule pooled_inputs:
+    input:
+        features=expand(rules.features.output[0], county=COUNTIES),
+        truth=synthetic_only(*expand(paths.TRUTH, county=COUNTIES)),
+    output:
+        paths.POOLED_INPUTS,
+    log:
+        paths.log("pooled_inputs", "all"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    shell:
+        "relapse-models pooled-inputs --features {input.features} --truth {input.truth}"
+        " --out {output} > {log} 2>&1"
+
+
 # Leave one county out, one job per held-out county: trained and tuned on the other counties,
 # scored on this one (parallel here, separate jobs on a cluster); the pooled fit combines them.
 rule fit_loco:
     input:
-        features=expand(rules.features.output[0], county=COUNTIES),
-        truth=synthetic_only(*expand(paths.TRUTH, county=COUNTIES)),
+        rules.pooled_inputs.output[0],
     output:
         predictions=paths.in_dir(paths.HELD_OUT_DIR, "predictions", ".parquet"),
         tuning=paths.in_dir(paths.HELD_OUT_DIR, "tuning", ".json"),
@@ -65,7 +85,7 @@ rule fit_loco:
         "../../environment.yml"
     shell:
         "OMP_NUM_THREADS={threads} relapse-models held-out --county {wildcards.county}"
-        " --features {input.features} --truth {input.truth} --config-json {params.config:q}"
+        " --inputs {input} --config-json {params.config:q}"
         " --predictions-out {output.predictions} --tuning-out {output.tuning} > {log} 2>&1"
 
 

@@ -26,6 +26,8 @@ COUNTY_PREDICTIONS = f"{COUNTY_MODELS_DIR}/predictions.parquet"
 PREDICTIONS = f"{MODELS_ROOT}/predictions.parquet"
 HELD_OUT_DIR = f"{MODELS_ROOT}/held_out/{{county}}"
 """A county left out of the pooled models: fitted on the other counties (rule fit_loco)."""
+POOLED_INPUTS = f"{MODELS_ROOT}/inputs.json"
+"""Every county's features and truth files: one dependency of every held-out fit."""
 
 # reports/metrics/: the figures the pages read (CSV and JSON)
 METRICS = "reports/metrics"

@@ -736,6 +736,21 @@ def run(
     return result
 
 
+def write_pooled_inputs(
+    features_paths: list[str], truth_paths: list[str], path: str | os.PathLike[str]
+) -> None:
+    """Every county's features and truth files, in county order, as one file: each held-out
+    fit reads them all, so the pipeline makes them one dependency of every ``fit_loco`` job
+    (with one input per county per job, a DAG of n counties had n**2 edges)."""
+    write_json({"features": list(features_paths), "truth": list(truth_paths)}, path)
+
+
+def read_pooled_inputs(path: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
+    """The features and truth files written by :func:`write_pooled_inputs`."""
+    record = read_json(path)
+    return list(record["features"]), list(record["truth"])
+
+
 def run_held_out(
     features_paths: list[str],
     truth_paths: list[str] | None,
