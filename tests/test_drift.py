@@ -15,7 +15,7 @@ from relapse_models.models.drift import (
     psi_table,
 )
 from relapse_models.outcome.features import LABEL_COLUMN
-from relapse_models.stages.drift import drift_years, recalibration_effect
+from relapse_models.stages.drift import drift_report, drift_years, recalibration_effect
 
 
 def test_psi_hand_computed():
@@ -129,6 +129,17 @@ def test_drift_years_default_and_refusal():
     assert drift_years(f, _config(train_until_year=2021)) == (2021, [2022, 2023, 2024])
     with pytest.raises(ValueError, match="no labelled year after"):
         drift_years(f, _config(train_until_year=2024))
+
+
+def test_unusable_training_years_name_the_setting_that_chose_them():
+    """A panel too short for the default training years (its first years lack the inputs
+    that need a year of history) is refused naming drift.train_until_year."""
+    from conftest import make_feature_frame
+
+    f = make_feature_frame(households=30)          # 2021-2024, labelled through 2024
+    f.loc[f["year"] <= 2022, "income_ratio"] = np.nan
+    with pytest.raises(ValueError, match=r"years up to 2022 \(drift.train_until_year, null"):
+        drift_report(f, _config())
 
 
 def test_recalibration_effect_repairs_a_known_shift():
