@@ -25,10 +25,11 @@ COUNTIES = load_config()["counties"]
 COUNTY_CHAIN = ("simulate", "clean", "features", "fit_county", "drift_county", "reconcile",
                 "thresholds", "county_report")
 """One job each per county: what a change to that county's profile must rerun."""
-COMBINING = ("fit", "robustness", "drift", "combine_reconciliation", "combine_thresholds",
-             "combine_tier_comparison", "comparative_report", "all")
-"""Jobs over all counties: the pooled province-level fit, the robustness across mechanisms
-(it simulates every county again), and the combined tables and page."""
+COMBINING = ("pooled_inputs", "fit", "robustness", "drift", "combine_reconciliation",
+             "combine_thresholds", "combine_tier_comparison", "comparative_report", "all")
+"""Jobs over all counties: the list of every county's files the held-out fits read, the pooled
+province-level fit, the robustness across mechanisms (it simulates every county again), and
+the combined tables and page."""
 HELD_OUT = "fit_loco"
 """One job per county left out of the pooled models, each trained on every other county: all
 of them rerun when any county changes."""
