@@ -96,10 +96,10 @@ def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, An
     try:
         fit = fit_models(features, run_config, models=names, county_holdout=False, drivers=False)
     except ValueError as err:   # say which setting chose the training years
-        raise ValueError(
-            f"drift: training on the years up to {until} (drift.train_until_year"
-            f"{'' if settings['train_until_year'] is not None else ', null: two years before the last labelled year'}"
-            f"; set it to a later year with usable rows): {err}") from err
+        chosen = ("" if settings["train_until_year"] is not None
+                  else ", null: two years before the last labelled year")
+        raise ValueError(f"drift: training on the years up to {until} (drift.train_until_year"
+                         f"{chosen}; set it to a later year with usable rows): {err}") from err
     train, _ = out_of_time_split(features, until, horizon=horizon)
     at_risk = features["at_risk"].fillna(False).astype(bool).to_numpy()
     year = features["year"].to_numpy()

@@ -42,11 +42,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import brentq
 
 from relapse_models.core.profiles import figure, param
+
+if TYPE_CHECKING:  # types.py builds on this module
+    from relapse_models.data.simulate.types import TypeWeights
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +68,7 @@ class Calibration:
     expected: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     elim_tilt: float = 0.0
-    types: object = None
+    types: TypeWeights | None = None
     """The multipliers by monitoring type (:class:`.types.TypeWeights`) when calibrated by type."""
 
 

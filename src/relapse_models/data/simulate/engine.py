@@ -70,6 +70,7 @@ from relapse_models.data.simulate.population import build_population, gumbel_top
 from relapse_models.data.simulate.sampling import stratified_geometric, systematic_sample
 from relapse_models.data.simulate.truth import TRUE_COEFFICIENTS, logit_features, logit_probability
 from relapse_models.data.simulate.types import (
+    SUDDEN,
     TypeWeights,
     clue_parts,
     elimination_probabilities,
@@ -386,8 +387,8 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
             [med & (kind == 3), med, dis[j, idx], drop & recent_job, drop],
             [R["accident"], R["illness"], R["disaster"], R["unstable_employment"], R["income_drop"]],
             np.where(trait >= 0, trait, other))
-        in_range = w_prev < edge_multiple * lines[max(j - 1, 0)]
         mtype[idx] = monitoring_type(w_prev, lines[max(j - 1, 0)], pop.pa[idx], edge_multiple)
+        in_range = mtype[idx] != SUDDEN     # the monitoring range, by the type rule itself
         rtype[idx] = rt
         status[idx] = 1
         id_last[idx] = j

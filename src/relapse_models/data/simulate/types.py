@@ -57,6 +57,7 @@ from scipy.optimize import brentq, root
 from relapse_models.core.profiles import figure
 from relapse_models.core.schema import MONITORING_TYPE_LABELS
 from relapse_models.data.simulate.calibration import (
+    TILT_BOUNDS,
     Calibration,
     elimination_probability,
     size_weight,
@@ -66,12 +67,12 @@ from relapse_models.data.simulate.calibration import (
 log = logging.getLogger(__name__)
 
 TYPES = tuple(MONITORING_TYPE_LABELS)   # unstable, edge, sudden: the engine's type codes 0, 1, 2
+SUDDEN = TYPES.index("sudden")
+"""Type code of an identification outside the monitoring range."""
 OTHER_CLUES = ("drop", "medical", "disaster")
 """Clues that are not the income level: the only ones outside the monitoring range."""
 LOG_BOUND = 6.0
 """Multipliers are searched within exp(+-LOG_BOUND)."""
-TILT_BOUND = 3.0
-"""Size tilts are searched within +-TILT_BOUND."""
 TOL = 1e-3
 """Relative miss of an expected count by type beyond which the target is out of reach."""
 
@@ -116,7 +117,8 @@ def monitoring_type(w_prev: np.ndarray, line_prev: float | np.ndarray, pa: np.nd
     """Type code (0 unstable, 1 edge, 2 sudden) of an identification given the rolling income
     at the last collection: in the monitoring range, by the household's category; else sudden."""
     in_range = w_prev < edge_multiple * line_prev
-    return np.where(in_range, np.where(pa, 0, 1), 2).astype(np.int8)
+    return np.where(in_range, np.where(pa, TYPES.index("unstable"), TYPES.index("edge")),
+                    SUDDEN).astype(np.int8)
 
 
 def published_by_type(profile: dict, base: str) -> dict[str, float]:
@@ -295,7 +297,7 @@ def solve_identification_by_type(g_inc: np.ndarray, g_oth: np.ndarray, q_years: 
         for g in groups:
             nb = g.basis.shape[1]
             lp, lo = np.clip(g.basis @ x[k:k + nb], -LOG_BOUND, LOG_BOUND)
-            tilts = iter(np.clip(x[k + nb:k + g.n], -TILT_BOUND, TILT_BOUND).tolist())
+            tilts = iter(np.clip(x[k + nb:k + g.n], *TILT_BOUNDS).tolist())
             d = next(tilts) if g.person_eq else 0.0
             ds = next(tilts) if g.sudden_eq else 0.0
             k += g.n
@@ -419,7 +421,7 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
     else:
         tilt = brentq(lambda x: persons(x) - persons_target, lo, hi, xtol=1e-6)
     e, short = fit(tilt)
-    tw = cal.types if isinstance(cal.types, TypeWeights) else TypeWeights()
+    tw = cal.types or TypeWeights()
     total_hh = total_persons = 0.0
     for k, t in enumerate(TYPES):
         p = probs(k, e[k], tilt)
@@ -443,7 +445,7 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
 def elimination_probabilities(pop_size: np.ndarray, cal: Calibration) -> np.ndarray:
     """(3, n): quarterly elimination probability of each household if it is of each type
     (the same row three times without elimination by type)."""
-    tw = cal.types if isinstance(cal.types, TypeWeights) else None
+    tw = cal.types
     if tw is None or not tw.elim:
         return np.broadcast_to(elimination_probability(pop_size, cal.elim_p, cal.elim_tilt),
                                (len(TYPES), len(pop_size)))
