@@ -27,14 +27,11 @@ fen (0.01 yuan) before the label is computed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from itertools import product
 
 import numpy as np
 from scipy.special import ndtr
-
-PATHS = np.array(list(product(range(3), repeat=4)), dtype=np.int8)
-"""All shock paths over the horizon (0 none, 1 labour shock, 2 disaster loss)."""
 
 
 @dataclass
@@ -72,28 +69,42 @@ class OriginState:
     weights: dict[str, float | np.ndarray]
 
 
+CATEGORIES = [np.arange(3, dtype=np.int8).reshape((1,) * k + (3,) + (1,) * (4 - k)) for k in range(4)]
+"""The shock category of quarter ``t+k+1`` as an axis: a quantity that depends on the path up to
+``t+k+1`` is an array of shape ``(3,) * (k + 1) + (1,) * (3 - k) + (n,)``, so each one is computed
+once per distinct path prefix and numpy broadcasting expands it only where a later quarter enters."""
+
+
 def _threshold(target: np.ndarray, a: np.ndarray, c: np.ndarray, s: float) -> np.ndarray:
-    """``b`` with ``a + c * exp(s z) < target  <=>  z < b`` (``c >= 0``)."""
+    """``b`` with ``a + c * exp(s z) < target  <=>  z < b`` (``c >= 0``); arrays broadcast."""
     gap = target - a
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = np.log(gap / c) / s
-    inner[~(gap > 0)] = -np.inf
-    flat = ~(c > 0)
-    inner[flat] = np.where(gap[flat] > 0, np.inf, -np.inf)
-    return inner
+    below = gap > 0
+    return np.where(c > 0, np.where(below, inner, -np.inf), np.where(below, np.inf, -np.inf))
 
 
-def _step_integral(lower: np.ndarray, b: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """``integral_{z >= lower} phi(z) prod_j f_j ** [z < b_j] dz`` for each column."""
-    order = np.argsort(b, axis=0)
-    bs = np.take_along_axis(b, order, axis=0)
-    fs = np.take_along_axis(f, order, axis=0)
-    cuts = np.vstack([lower[None, :], np.maximum(bs, lower[None, :])])        # c_0..c_J
-    tail = 1.0 - ndtr(cuts)                                                    # P(z >= c_m)
-    tail = np.vstack([tail, np.zeros((1, b.shape[1]))])                        # c_{J+1} = inf
-    # product of the conditions still active in segment m: those with sorted index >= m
-    rev = np.vstack([np.cumprod(fs[::-1], axis=0)[::-1], np.ones((1, b.shape[1]))])
-    return ((tail[:-1] - tail[1:]) * rev).sum(axis=0)
+def _step_integral(lower: np.ndarray, b, f) -> np.ndarray:
+    """``integral_{z >= lower} phi(z) prod_j f_j ** [z < b_j] dz``; ``b`` and ``f`` are sequences
+    of arrays that broadcast with ``lower``.
+
+    The integrand's step ``G(z) = prod_j f_j ** [z < b_j]`` only rises with ``z`` (each
+    ``f_j <= 1`` drops out as ``z`` passes ``b_j``), so the integral is ``G(lower+) P(Z >= lower)``
+    plus, for every ``b_j > lower``, the jump at ``b_j`` times ``P(Z >= b_j)``; the jump is
+    ``(1 - f_j)`` times the product of the ``f_i`` ranked above ``b_j`` (ties ranked by index).
+    Pairwise comparisons instead of a sort keep each term at the broadcast shape of the two
+    conditions it compares, not at the full one."""
+    g_lower, jumps = 1.0, 0.0
+    for j in range(len(b)):
+        above = 1.0
+        for i in range(len(b)):
+            if i != j:
+                ranked_above = b[i] >= b[j] if i > j else b[i] > b[j]
+                above = above * np.where(ranked_above, f[i], 1.0)
+        active = b[j] > lower
+        jumps = jumps + np.where(active, ndtr(-b[j]) * (1.0 - f[j]) * above, 0.0)
+        g_lower = g_lower * np.where(active, f[j], 1.0)
+    return ndtr(-lower) * g_lower + jumps
 
 
 def horizon_probability(st: OriginState, chunk: int = 8192) -> np.ndarray:
@@ -128,18 +139,14 @@ def _chunk(st: OriginState, sl: slice) -> np.ndarray:
     n_all = st.y_past.shape[1]
     m_ind = np.broadcast_to(st.m_ind, (4, n_all))[:, sl]
     m_lab = np.broadcast_to(st.m_lab, (4, n_all))[:, sl]
-    npath = len(PATHS)
-    prob = np.ones((npath, m))
-    fac = np.broadcast_to(base, (npath, m)).copy()
-    f_now = np.broadcast_to(st.f_cur[sl], (npath, m)).copy()
-    f_new = np.ones((npath, m))
-    a = np.zeros((4, npath, m))
-    c = np.zeros((4, npath, m))
+    prob, fac = np.ones(m), base
+    f_now, f_new = st.f_cur[sl], np.ones(m)
+    a, c = [], []                               # quarter t+k+1's income = a_k + c_k * exp(s z)
     for k in range(4):
-        cat = PATHS[:, k][:, None]
+        cat = CATEGORIES[k]
         q = int(st.seasons[k]) - 1
         p_dis = st.p_dis[k, sl]
-        prob *= np.where(cat == 1, p_lab, np.where(cat == 2, p_dis, 1 - p_lab - p_dis))
+        prob = prob * np.where(cat == 1, p_lab, np.where(cat == 2, p_dis, 1 - p_lab - p_dis))
         if st.next_year[k]:
             f_new = np.where(cat == 1, f_new * lam, f_new)
             f = f_new
@@ -151,28 +158,25 @@ def _chunk(st: OriginState, sl: slice) -> np.ndarray:
               + sp) / 4
         fixed = (st.t_next if st.next_year[k] else st.t_cur)[sl] * (st.season_t[q] / 4) + st.assist[k, sl] / 4
         if st.next_year[k]:
-            c[k], a[k] = st.m_next[sl] * mu, fixed
+            a.append(fixed)
+            c.append(st.m_next[sl] * mu)
         else:
-            a[k] = st.m_cur[sl] * mu + fixed
+            a.append(st.m_cur[sl] * mu + fixed)
+            c.append(np.zeros(m))
         alert = 1 - (1 - (1 - m_ind[k]) * np.where(cat == 1, 1 - m_lab[k], 1.0)) * med_id[k]
         alert = np.where(cat == 2, alert * dis_surv[k], alert)
-        fac *= np.where(free[k], alert, 1.0)
-    # windows W_1..W_4 = wa + wc * exp(s z)
-    wa, wc = np.zeros((4, npath, m)), np.zeros((4, npath, m))
+        fac = fac * np.where(free[k], alert, 1.0)
+    # windows W_1..W_4 = wa + wc * exp(s z), each at the shape of the path prefix it depends on
+    wa, wc = [], []
     for k in range(4):
-        for r in range(k - 3, k + 1):           # quarter t+r+1
-            if r < 0:
-                wa[k] += y_past[8 + r]
-            else:
-                wa[k] += a[r]
-                wc[k] += c[r]
-    lower = np.max([_threshold(st.line[k + 1], wa[k], wc[k], s) for k in range(4)], axis=0)
+        wa.append(sum((y_past[8 + r] for r in range(k - 3, 0)), start=sum(a[:k + 1])))
+        wc.append(sum(c[:k + 1]))
+    lower = functools.reduce(np.maximum, [_threshold(st.line[k + 1], wa[k], wc[k], s) for k in range(4)])
     bs, fs = [], []
     for k in range(1, 4):                       # identification in t+k+1 from the window at t+k
         bs.append(_threshold(st.edge_multiple * st.line[k], wa[k - 1], wc[k - 1], s))
-        fs.append(np.broadcast_to(edge_f[k], (npath, m)))
+        fs.append(edge_f[k])
         bs.append(_threshold((1 - st.drop_share) * w_old[k], wa[k - 1], wc[k - 1], s))
-        fs.append(np.broadcast_to(drop_f[k], (npath, m)))
-    integral = _step_integral(lower.reshape(-1), np.array(bs).reshape(6, -1),
-                              np.array(fs).reshape(6, -1)).reshape(npath, m)
-    return np.clip(1.0 - (prob * fac * integral).sum(axis=0), 0.0, 1.0)
+        fs.append(drop_f[k])
+    integral = _step_integral(lower, bs, fs)
+    return np.clip(1.0 - (prob * fac * integral).reshape(-1, m).sum(axis=0), 0.0, 1.0)
