@@ -83,6 +83,7 @@ if robustness_dir:
     found = pd.read_csv(Path(robustness_dir) / "findings.csv", encoding="utf-8-sig")
     display(Markdown("\n".join(f"- {x}" for x in rcmp.robustness_findings(found, lang))))
     robust = pd.read_csv(Path(robustness_dir) / "metrics.csv", encoding="utf-8-sig")
+    display(Markdown(rcmp.robustness_panel(robust, lang)))
     show_table(rcmp.robustness_matrix(robust, lang), t("caption_robustness", lang))
     show_table(rcmp.robustness_matrix(robust, lang, metric="pr_auc"), t("caption_robustness_pr", lang))
     show_table(rcmp.robustness_matrix(robust, lang, metric="o_e"), t("caption_robustness_oe", lang))

@@ -115,3 +115,31 @@ def test_mechanism_features_carry_the_truth_and_differ_by_mechanism(tiny_config)
         b[[*key, "true_prob"]].astype({"household_id": str}), on=key).dropna()
     assert len(both) > 100  # same seed, same households: the truth differs by mechanism
     assert not np.allclose(both["true_prob_x"], both["true_prob_y"])
+
+
+def test_the_table_is_bounded_above_max_households(tiny_config):
+    """Above the cap the scale shrinks so the counties hold about the cap's households, and the
+    run's own mechanism is simulated again (its metrics are not the main table's)."""
+    profiles = [load_profile(ROOT / "config" / "counties" / f"{c}.yaml") for c in ("yeji", "xunyi")]
+    sizes = [p["structure"]["households"]["value"] for p in profiles]
+    cfg = {**tiny_config, "simulate": {**tiny_config["simulate"], "scale": 0.05},
+           "robustness": {**tiny_config["robustness"], "max_households": None}}
+    scale, households, run = R.panel_scale(profiles, cfg)
+    assert scale == 0.05 and households == run == sum(round(s * 0.05) for s in sizes)
+    cfg["robustness"]["max_households"] = run // 4
+    scale, households, run_again = R.panel_scale(profiles, cfg)
+    assert run_again == run and scale == pytest.approx(0.05 / 4, rel=0.01)
+    assert abs(households - run // 4) <= len(profiles)          # rounding per county only
+    cfg["robustness"]["max_households"] = run
+    assert R.panel_scale(profiles, cfg)[0] == 0.05               # at the cap: the run's own
+
+
+def test_the_page_says_which_panel_the_table_was_measured_on():
+    own = R.metric_rows({"logit": {"recall_at_capacity": 0.5}}, "shocks", 25_370, 0.02,
+                        own_run=True, run_households=25_370)
+    assert "25,370" in rcmp.robustness_panel(own, "zh") and "主表" in rcmp.robustness_panel(own, "zh")
+    capped = pd.concat([R.metric_rows({"logit": {"recall_at_capacity": 0.5}}, m, 50_012, 0.0157,
+                                      run_households=1_000_000) for m in MECHS])
+    text = rcmp.robustness_panel(capped, "en")
+    assert "1,000,000" in text and "50,012" in text and "max_households" in text
+    assert "0.0157" in text

@@ -161,6 +161,16 @@ def robustness_matrix(metrics: pd.DataFrame, language: str = "zh",
     return pd.DataFrame(rows)
 
 
+def robustness_panel(metrics: pd.DataFrame, language: str = "zh") -> str:
+    """The sentence saying which panel the robustness table was measured on: the run's own, or
+    (above ``robustness.max_households``) a smaller one for every mechanism."""
+    households, scale = int(metrics["households"].max()), float(metrics["scale"].max())
+    if metrics["own_run"].astype(bool).any():
+        return t("robustness_panel", language, households=households, scale=scale)
+    return t("robustness_panel_capped", language, run=int(metrics["run_households"].max()),
+             households=households, scale=scale)
+
+
 def robustness_findings(findings: pd.DataFrame, language: str = "zh") -> list[str]:
     """Sentences: each comparison that holds under every mechanism, then (as no finding)
     those that hold under some only."""

@@ -279,6 +279,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "is calibrated to the same published figures, and the models and baselines are fitted and "
         "evaluated the same way; only a comparison that holds under every mechanism (every paired "
         "interval excludes 0, with the same winner) is stated as a finding."),
+    "robustness_panel": (
+        "每种机制模拟{households:,}户（规模{scale:.4g}）；本次运行的机制取自上方主表。",
+        "Each mechanism simulates {households:,} households (scale {scale:.4g}); the run's own "
+        "mechanism is the main table's above."),
+    "robustness_panel_capped": (
+        "本次运行有{run:,}户，超过robustness.max_households：为控制计算量，所有机制（包括本次运行的机制）"
+        "均以较小规模{scale:.4g}重新模拟，共{households:,}户，因此本表中本次运行机制的数值与上方主表不同。",
+        "The run has {run:,} households, above robustness.max_households: to bound the cost, every "
+        "mechanism (the run's own included) is simulated again at the smaller scale {scale:.4g}, "
+        "{households:,} households, so this table's row for the run's mechanism differs from the "
+        "main table above."),
     "caption_robustness": ("走访能力下的召回率 [95%置信区间]，全部县合并，检验年份", "Recall at capacity [95% CI], all counties pooled, test year"),
     "caption_robustness_pr": ("PR-AUC [95%置信区间]，全部县合并，检验年份", "PR-AUC [95% CI], all counties pooled, test year"),
     "caption_robustness_oe": ("实际/预测发生数之比 O/E [95%置信区间]（1为校准良好；大于1为低估风险），全部县合并，检验年份", "Observed / expected O/E [95% CI] (1 is well calibrated; above 1 under-predicts), all counties pooled, test year"),

@@ -9,6 +9,11 @@ each other mechanism's panel is simulated in process with the same per-county se
 features built from the simulated tables (synthetic tables carry no personal data, so the
 cleaning step's pseudonyms change nothing the models see) and fitted out of time exactly as
 the pooled fit is, without the leave-one-county-out and drivers parts.
+
+At province scale the table would cost three runs of simulation and fitting in one process;
+``robustness.max_households`` bounds it: above it, every mechanism, the run's own included, is
+simulated at one smaller scale (so the comparison between mechanisms stays like for like) and
+the table says so (columns ``households``, ``scale``, ``own_run`` and ``run_households``).
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from relapse_models.core.io import read_json, write_csv
 from relapse_models.core.lines import official_lines
 from relapse_models.core.profiles import load_profile
 from relapse_models.data.simulate import simulate_county
+from relapse_models.data.simulate.population import households_at_scale
 from relapse_models.models.evaluation import HEADLINE
 from relapse_models.outcome.features import LABEL_COLUMN, build_features
 from relapse_models.stages.fit import fit_models
 
-METRIC_COLUMNS = ["mechanism", "model", "metric", "value", "ci_low", "ci_high", "ci_withheld"]
+METRIC_COLUMNS = ["mechanism", "model", "metric", "value", "ci_low", "ci_high", "ci_withheld",
+                  "households", "scale", "own_run", "run_households"]
 COMPARISON_COLUMNS = ["mechanism", "b", "against", "a", "metric", "estimate", "ci_low", "ci_high",
                       "winner", "ci_withheld"]
 FINDING_COLUMNS = ["b", "against", "a", "metric", "winners", "holds", "winner"]
@@ -62,13 +69,30 @@ def mechanism_features(profiles: Sequence[Mapping[str, Any]], config: dict[str, 
     return features
 
 
-def metric_rows(pooled: Mapping[str, Mapping[str, Any]], mechanism: str) -> pd.DataFrame:
+def panel_scale(profiles: Sequence[Mapping[str, Any]], config: dict[str, Any]) -> tuple[float, int, int]:
+    """The scale the mechanisms are simulated at, the households that gives, and the run's own
+    households: the run's scale, or the one that gives about ``robustness.max_households``
+    households when the run has more (null: no bound)."""
+    scale = float(config["simulate"]["scale"])
+    run_households = sum(households_at_scale(p, scale) for p in profiles)
+    cap = config["robustness"].get("max_households")
+    if cap is None or run_households <= int(cap):
+        return scale, run_households, run_households
+    smaller = scale * int(cap) / run_households
+    return smaller, sum(households_at_scale(p, smaller) for p in profiles), run_households
+
+
+def metric_rows(pooled: Mapping[str, Mapping[str, Any]], mechanism: str, households: int = 0,
+                scale: float = float("nan"), own_run: bool = False,
+                run_households: int = 0) -> pd.DataFrame:
     """One row per model (baselines and oracle included) and metric of
-    :data:`ROBUSTNESS_METRICS` (a score that is not a probability, the rule's, has no O/E)."""
+    :data:`ROBUSTNESS_METRICS` (a score that is not a probability, the rule's, has no O/E),
+    with the panel it was measured on (``own_run``: the pooled fit's own metrics)."""
     rows = [{"mechanism": mechanism, "model": model, "metric": metric, "value": m.get(metric),
              "ci_low": (m.get(f"{metric}_ci") or [np.nan, np.nan])[0],
              "ci_high": (m.get(f"{metric}_ci") or [np.nan, np.nan])[1],
-             "ci_withheld": m.get("ci_withheld") or ""}
+             "ci_withheld": m.get("ci_withheld") or "", "households": households, "scale": scale,
+             "own_run": own_run, "run_households": run_households}
             for model, m in pooled.items() for metric in ROBUSTNESS_METRICS
             if metric in HEADLINE or m.get(metric) is not None]
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
@@ -114,16 +138,26 @@ def run(profile_paths: Sequence[str | os.PathLike[str]], config: dict[str, Any],
     if default not in mechanisms:
         mechanisms.insert(0, default)
     profiles = [load_profile(p) for p in profile_paths]
+    scale, households, run_households = panel_scale(profiles, config)
+    own = households == run_households
+    if not own:
+        print(f"robustness: the run's {run_households:,} households are above "
+              f"robustness.max_households; every mechanism is simulated at scale {scale:.4g} "
+              f"({households:,} households)", flush=True)
+    cfg = copy.deepcopy(config)
+    cfg["simulate"]["scale"] = scale
     metrics, comparisons = [], []
     for mechanism in mechanisms:
-        if mechanism == default:
+        if mechanism == default and own:
             pooled = read_json(models_path)["out_of_time"]["pooled"]
         else:
             print(f"robustness: simulating and fitting under {mechanism!r}", flush=True)
-            result = fit_models(mechanism_features(profiles, config, mechanism), config,
+            result = fit_models(mechanism_features(profiles, cfg, mechanism), cfg,
                                 county_holdout=False, drivers=False)
             pooled = result.metrics["out_of_time"]["pooled"]
-        metrics.append(metric_rows(pooled, mechanism))
+        metrics.append(metric_rows(pooled, mechanism, households, scale,
+                                   own_run=mechanism == default and own,
+                                   run_households=run_households))
         comparisons.append(comparison_rows(pooled, mechanism))
     comparisons_all = pd.concat(comparisons, ignore_index=True)
     write_csv(pd.concat(metrics, ignore_index=True), metrics_out)

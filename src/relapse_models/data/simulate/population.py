@@ -50,13 +50,18 @@ def _sizes(rng: np.random.Generator, n: int, mean: float) -> np.ndarray:
     return np.minimum(1 + rng.poisson(max(mean - 1.0, 0.05), n), 10).astype(np.int8)
 
 
+def households_at_scale(profile: dict, scale: float) -> int:
+    """Households the generator draws for ``profile`` at ``scale`` (at least 20)."""
+    return _scaled(profile["structure"]["households"]["value"], scale, 20)
+
+
 def build_population(profile: dict, scale: float, rng: np.random.Generator,
                      prm: dict | None = None) -> Population:
     """Draw the county's households (sorted by town and village); ``prm`` is the parameter
     table (:func:`.params.mechanism_params`, the default mechanism when ``None``)."""
     prm = P.mechanism_params(P.DEFAULT_MECHANISM) if prm is None else prm
     st = profile["structure"]
-    n = _scaled(st["households"]["value"], scale, 20)
+    n = households_at_scale(profile, scale)
     n_towns = _scaled(st["towns"]["value"] or 1, scale)
     n_villages = max(n_towns, _scaled(st["villages"]["value"] or n_towns, scale))
     n_villages = min(n_villages, max(1, n // 5))
