@@ -39,7 +39,6 @@ expectations. Risk elimination (:func:`solve_elimination`) is closed form too.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -52,7 +51,6 @@ from relapse_models.core.profiles import figure, param
 if TYPE_CHECKING:  # types.py builds on this module
     from relapse_models.data.simulate.types import TypeWeights
 
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -302,8 +300,6 @@ def solve(G: np.ndarray, years: np.ndarray, rho: np.ndarray, size: np.ndarray, p
         "monitoring_persons_new": float((pn * size).sum()),
         "stock": float(s.sum()),
     }
-    for note in notes:
-        log.warning("%s: %s", profile["county_id"], note)
     return Calibration(kappa=kappa, kappa0=k0, beta=state["beta"], beta0=state["beta0"],
                        tau=state["tau"], expected=expected, notes=notes)
 

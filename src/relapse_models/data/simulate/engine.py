@@ -333,6 +333,8 @@ def simulate_county(profile: dict, config: dict, seed: int, oracle: bool = True)
     if not solve_elimination_by_type(cal, pop.size, pop.size[idx], spell, mtype_cal, profile, scale):
         solve_elimination(cal, pop.size, pop.size[idx], spell, profile, scale)
     elim_prob = elimination_probabilities(pop.size, cal)     # (type, household)
+    for note in cal.notes:      # logged once here, after every search; the page shows them too
+        log.warning("%s: %s", profile["county_id"], note)
 
     # --- housing and water schedules (exact counts in the report year) --------------------
     pub_houses = profile["published"]["houses_renovated"]["value"]

@@ -47,8 +47,6 @@ calibration note.
 
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,8 +61,6 @@ from relapse_models.data.simulate.calibration import (
     size_weight,
     solve,
 )
-
-log = logging.getLogger(__name__)
 
 TYPES = tuple(MONITORING_TYPE_LABELS)   # unstable, edge, sudden: the engine's type codes 0, 1, 2
 SUDDEN = TYPES.index("sudden")
@@ -156,24 +152,6 @@ def clue_parts(prm: dict) -> tuple[dict, dict]:
     inc["clue_weight"] = {k: 0.0 if k in OTHER_CLUES else v for k, v in prm["clue_weight"].items()}
     oth["clue_weight"] = {k: v if k in OTHER_CLUES else 0.0 for k, v in prm["clue_weight"].items()}
     return inc, oth
-
-
-def _note(cal: Calibration, profile: dict, text: str) -> None:
-    """A calibration note, kept and logged (as :func:`.calibration.solve` does)."""
-    cal.notes.append(text)
-    log.warning("%s: %s", profile["county_id"], text)
-
-
-@contextmanager
-def _quiet(name: str):
-    """Silence a logger's warnings while the search tries multipliers that are not the answer."""
-    lg = logging.getLogger(name)
-    level = lg.level
-    lg.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        lg.setLevel(level)
 
 
 @dataclass
@@ -332,8 +310,7 @@ def solve_identification_by_type(g_inc: np.ndarray, g_oth: np.ndarray, q_years: 
 
     x = np.zeros(sum(g.n for g in groups))
     if len(x):
-        with _quiet("relapse_models.data.simulate.calibration"):
-            x = root(residual, x, method="hybr", options={"xtol": 1e-8}).x
+        x = root(residual, x, method="hybr", options={"xtol": 1e-8}).x
     tw = weights(x)
     cal = calibrate(tw)
     exp = expected_by_type(cal, inp, tw, ry)
@@ -344,11 +321,11 @@ def solve_identification_by_type(g_inc: np.ndarray, g_oth: np.ndarray, q_years: 
             for t in solved:
                 key = f"monitoring_{unit}_{g.kind}_{t}"
                 if abs(exp[key] / targets[t] - 1.0) > TOL:
-                    _note(cal, profile, f"{key} out of reach: expected {exp[key] / scale:.0f} against "
+                    cal.notes.append(f"{key} out of reach: expected {exp[key] / scale:.0f} against "
                                      f"{targets[t] / scale:.0f} published")
     for kind, (households, persons) in (("new", new_t), ("cumulative", cum_t)):
         if persons and not households:
-            _note(cal, profile, f"monitoring persons {kind} by type are published without the households: "
+            cal.notes.append(f"monitoring persons {kind} by type are published without the households: "
                   "not calibrated (the size tilts need the households by type)")
     cal.expected.update(exp)
     cal.types = tw
@@ -370,7 +347,7 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
     if not elim_hh:
         return False
     if len(elim_hh) < len(TYPES) or profile["published"]["monitoring_households_cumulative"]["value"] is None:
-        _note(cal, profile, "eliminated households not published for every type (or no cumulative "
+        cal.notes.append("eliminated households not published for every type (or no cumulative "
                          "count): eliminations calibrated on the totals only")
         return False
     size = size.astype(np.float64)
@@ -415,7 +392,7 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
     lo, hi = -4.0, 4.0
     g_lo, g_hi = persons(lo) - persons_target, persons(hi) - persons_target
     if g_lo * g_hi > 0:
-        _note(cal, profile, "elimination rate out of reach with the eliminated households by type; "
+        cal.notes.append("elimination rate out of reach with the eliminated households by type; "
                          "elimination size tilt at its bound")
         tilt = lo if abs(g_lo) < abs(g_hi) else hi
     else:
@@ -431,10 +408,10 @@ def solve_elimination_by_type(cal: Calibration, size_all: np.ndarray, size: np.n
         total_hh += float(p.sum())
         total_persons += float((p * size[sel[k]]).sum())
         if t in short:
-            _note(cal, profile, f"eliminated_households_{t} out of reach: {p.sum() / scale:.0f} of "
+            cal.notes.append(f"eliminated_households_{t} out of reach: {p.sum() / scale:.0f} of "
                              f"{elim_hh[t]:.0f} published; the other types take up the difference")
     if len(short) == len(TYPES):
-        _note(cal, profile, "eliminated households out of reach for every type")
+        cal.notes.append("eliminated households out of reach for every type")
     cal.types = tw
     cal.elim_tilt = tilt
     cal.expected["eliminated_households"] = total_hh
