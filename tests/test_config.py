@@ -228,3 +228,29 @@ def test_read_yaml_parses_as_pyyaml_safe_load_does():
     assert len(files) > 5
     for path in files:
         assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
+
+
+def test_read_yaml_key_gives_the_value_a_full_read_gives(tmp_path):
+    """The one-key reader of the monitoring-line check agrees with a full safe load: quoted,
+    repeated, aliased, merged, nested, absent keys and an empty file."""
+    import yaml
+
+    from relapse_models.core.config import PROJECT_ROOT, read_yaml_key
+
+    texts = {
+        "plain": "a: 1\nprovince_en: Shaanxi\n",
+        "quoted": "'province_en': \"Henan\"\n",
+        "repeated": "province_en: A\nprovince_en: B\n",
+        "aliased": "p: &p Yunnan\nprovince_en: *p\n",
+        "merged": "base: &b {province_en: X}\n<<: *b\n",
+        "nested": "province_en: {a: [1, 2]}\n",
+        "absent": "a: 1\n",
+        "empty": "",
+    }
+    files = [*sorted((PROJECT_ROOT / "config" / "counties").glob("*.yaml"))]
+    for name, text in texts.items():
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+        files.append(tmp_path / f"{name}.yaml")
+    for path in files:
+        expected = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("province_en")
+        assert read_yaml_key(path, "province_en") == expected, path

@@ -47,6 +47,27 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         return yaml.load(fh, Loader=_YAML_LOADER)
 
 
+def read_yaml_key(path: str | os.PathLike[str], key: str) -> Any:
+    """One top-level key of a YAML mapping (None if absent), as :func:`read_yaml` gives it:
+    only that value is built into Python objects, which is most of the time of reading a
+    file, and the check of 1,000 profiles' monitoring lines needs their province alone.
+    Anything but a plain mapping (merge keys, another root) is read whole."""
+    with open(path, encoding="utf-8") as fh:
+        loader = _YAML_LOADER(fh)
+        try:
+            root = loader.get_single_node()
+            if isinstance(root, yaml.MappingNode) and not any(
+                k.tag == "tag:yaml.org,2002:merge" for k, _ in root.value
+            ):
+                # a repeated key keeps its last value, as the full construction does
+                values = [v for k, v in root.value
+                          if k.tag == "tag:yaml.org,2002:str" and k.value == key]
+                return loader.construct_document(values[-1]) if values else None
+        finally:
+            loader.dispose()
+    return (read_yaml(path) or {}).get(key)
+
+
 def import_jsonschema() -> ModuleType:
     """``jsonschema`` without its IRI format checker.
 
@@ -192,7 +213,7 @@ def check_lines(config: dict[str, Any], root: str | os.PathLike[str] = ".") -> N
     years = set(range(parse_quarter(sim["start"])[0], parse_quarter(sim["end"])[0] + 1)) if sim else set()
     problems = []
     for county in config["counties"]:
-        province = (read_yaml(folder / f"{county}.yaml") or {}).get("province_en")
+        province = read_yaml_key(folder / f"{county}.yaml", "province_en")
         try:
             lines = lines_for_province(config["monitoring"], province, county)
         except MonitoringLineError as err:
