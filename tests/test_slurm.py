@@ -83,7 +83,7 @@ def node_profile(dest: Path) -> Path:
     profile["set-threads"] = dict.fromkeys(profile["set-threads"], 1)
     profile.update({
         # what the one node has: Snakemake sums a group job's parallel members (the county_small
-        # group: every county's reconcile, 8000 MB and 1 CPU each) up to these, then stacks
+        # group: every county's reconcile, 4000 MB and 1 CPU each) up to these, then stacks
         # them in series; unbounded, the group asks for more than the node and stays pending
         "cores": NODE_CPUS,
         "resources": {"mem_mb": 2 * JOB_MEM_MB},
