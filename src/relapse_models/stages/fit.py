@@ -100,19 +100,29 @@ def load_features(paths: list[str], truth_paths: list[str] | None = None) -> pd.
         for i in range(file.num_row_groups):
             group = file.read_row_group(i, columns=columns)
             tables.append(group.filter(pc.is_valid(group.column(LABEL_COLUMN))))
+            del group
+            pa.default_memory_pool().release_unused()  # the unfiltered group back to the system
         if not file.num_row_groups:
             tables.append(file.schema_arrow.empty_table().select(columns))
-    features = pa.concat_tables(tables, promote_options="default").to_pandas(
-        strings_to_categorical=True
-    )
+    # the Arrow buffers are freed column by column as pandas takes them over: the table and
+    # the frame are not both held whole (a province's panel is several GB)
+    table = pa.concat_tables(tables, promote_options="default")
+    del tables
+    features = table.to_pandas(strings_to_categorical=True, self_destruct=True, split_blocks=True)
+    del table
     if truth_paths:
         key = ["household_id", "year", "quarter"]
         truth = pd.concat([read_parquet(p, columns=[*key, "true_prob"]) for p in truth_paths],
                           ignore_index=True)
-        ids = features["household_id"].dtype  # same categories: the merge joins integer codes
+        ids = features["household_id"].dtype  # same categories: the keys compare integer codes
         truth["household_id"] = pd.Categorical(truth["household_id"].astype(str), dtype=ids)
         truth = truth[truth["household_id"].notna()]
-        features = features.merge(truth, on=key, how="left", validate="many_to_one")
+        # a left join that adds the one column instead of copying every feature column
+        truth_keys = pd.MultiIndex.from_frame(truth[key])
+        if not truth_keys.is_unique:
+            raise ValueError("truth: a household-quarter appears twice (household_id, year, quarter)")
+        where = truth_keys.get_indexer(pd.MultiIndex.from_frame(features[key]))
+        features["true_prob"] = np.where(where >= 0, truth["true_prob"].to_numpy()[where], np.nan)
     return features
 
 
