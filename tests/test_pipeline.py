@@ -14,6 +14,7 @@ import pytest
 
 from relapse_models.core.config import load_config
 from relapse_models.report.render import external_references
+from relapse_models.warning.whatif import OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTIES = load_config()["counties"]
@@ -259,7 +260,7 @@ def test_the_whatif_page_is_its_notebook_chinese_first(project):
     page = (project / "reports" / "whatif.html").read_text(encoding="utf-8")
     assert "政策情景模拟" in page and "个随机种子" in page and "局限" in page
     scenarios = load_config()["whatif"]["scenarios"]  # the tiny config keeps the default's
-    assert page.count("<img") == 1 and f'alt="{len(scenarios)}个情景在6项指标上' in page
+    assert page.count("<img") == 1 and f'alt="{len(scenarios)}个情景在{len(OUTCOMES)}项指标上' in page
     assert page.count("<table") == 3 and all(name in page for name in scenarios)
     assert "visit_averted_share" in page and "tier_visits_per_month" in page
     assert not list((project / "reports" / "metrics" / "whatif").glob("*.html"))

@@ -78,7 +78,7 @@ def test_reimbursement_lever_changes_out_of_pocket_by_the_arithmetic(setup):
 
 def test_higher_line_never_lowers_persons_below_and_insurance_never_raises_them(setup):
     lo, hi = _replay(setup, NO_VISITS), _replay(setup, {**NO_VISITS, "line_multiplier": 1.1})
-    assert hi["persons_below"] >= lo["persons_below"] and hi["identified"] >= lo["identified"]
+    assert hi["persons_below"] >= lo["persons_below"] and hi["flagged"] >= lo["flagged"]
     ins = _replay(setup, {**NO_VISITS, "disaster_insurance_payout": 0.5})
     assert ins["persons_below"] <= lo["persons_below"]
 
@@ -91,13 +91,117 @@ def test_unknown_lever_and_lower_dibao_coverage_stop(setup):
 
 
 def test_common_random_numbers_scenarios_of_a_seed_share_the_draws():
-    """Every scenario of a seed replays one draw: a lever that does not touch medical costs
-    leaves out-of-pocket spending identical, seed by seed; another seed draws other shocks."""
-    cfg = dict(load_config("config/config.yaml", {"whatif": {"seeds": 2, "scale": 0.002}}))
-    res = stage.replications(load_profile(PROFILE), cfg).set_index(["seed", "scenario"])["oop"]
-    assert (res.xs("line_plus_10", level="scenario") == res.xs("baseline", level="scenario")).all()
-    assert res[(0, "baseline")] != res[(1, "baseline")]
+    """Every scenario of a seed draws the same shocks: replayed as arithmetic (no feedback), a
+    lever that does not touch medical costs leaves out-of-pocket spending identical, seed by
+    seed, and identification as drawn; another seed draws other shocks."""
+    cfg = dict(load_config("config/config.yaml", {"whatif": {"seeds": 2, "scale": 0.002,
+                                                             "feedback": False}}))
+    res = stage.replications(load_profile(PROFILE), cfg).set_index(["seed", "scenario"])
+    for col in ("oop", "identified"):
+        assert (res[col].xs("line_plus_10", level="scenario") == res[col].xs("baseline", level="scenario")).all()
+    assert (res["policy_cost"] == 0).all()
+    assert res.loc[(0, "baseline"), "oop"] != res.loc[(1, "baseline"), "oop"]
     assert stage_seed(cfg["seed"], "whatif/0", "shangluo") != stage_seed(cfg["seed"], "whatif/1", "shangluo")
+
+
+# --- feedback into the generator (GENERATOR_LEVERS) ------------------------------------------
+
+def test_policy_break_maps_a_generator_lever_to_the_generators_break():
+    assert W.policy_break({"visit_cost": 80.0}, 0.84, 2021) is None
+    assert W.policy_break({"line_multiplier": 1.1}, 0.84, 2021) == pytest.approx(
+        {"year": 2021, "kind": "line", "size": 0.1})
+    brk = W.policy_break({"reimbursement_rate": 0.9}, 0.8, 2022)
+    assert brk["kind"] == "reimbursement" and brk["year"] == 2022
+    assert 0.8 * (1 + brk["size"]) == pytest.approx(0.9)
+    assert W.policy_break({"line_multiplier": 1.0}, 0.84, 2021)["size"] == 0.0   # still reruns
+    with pytest.raises(ValueError, match="one of"):
+        W.policy_break({"line_multiplier": 1.1, "reimbursement_rate": 0.9}, 0.84, 2021)
+    with pytest.raises(ValueError, match="positive"):
+        W.policy_break({"line_multiplier": 0.0}, 0.84, 2021)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        W.policy_break({"reimbursement_rate": 1.2}, 0.84, 2021)
+
+
+def test_identified_households_counts_distinct_households_from_the_panels_first_day():
+    ev = pd.DataFrame({"household_id": ["a", "a", "b", "c", "d", "e"],
+                       "event": ["identified", "identified", "eliminated", "identified", "identified",
+                                 "identified"],
+                       "date": pd.to_datetime(["2021-02-01", "2022-05-01", "2021-03-01", "2020-12-31",
+                                               "2021-01-01", "2023-07-09"])})
+    assert W.identified_households(ev, "2021-01-01") == 3    # a once, d on the day, e; not b, c
+
+
+def test_policy_cost_is_the_extra_reimbursement_and_transfers():
+    base = pd.DataFrame({"medical_reimbursed": [10.0, 0.0], "income_transfer": [100.0, 50.0]})
+    sc = pd.DataFrame({"medical_reimbursed": [12.5, 1.0], "income_transfer": [100.0, 80.0]})
+    assert W.policy_cost(sc, base) == pytest.approx(2.5 + 1.0 + 30.0)
+    with pytest.raises(ValueError, match="rows"):
+        W.policy_cost(sc.iloc[:1], base)
+
+
+@pytest.fixture(scope="module")
+def fed_back():
+    over = {"whatif": {"seeds": 2, "scale": 0.002, "scenarios": {
+        "line_same": {"line_multiplier": 1.0}, "rate_same": {"reimbursement_rate": 0.8403},
+        "line_plus_30": {"line_multiplier": 1.3}, "reimbursement_95": {"reimbursement_rate": 0.95},
+        "line_plus_30_replayed": {"line_multiplier": 1.3, "visit_cost": 50.0}}}}
+    cfg = dict(load_config("config/config.yaml", over))
+    return cfg, stage.replications(load_profile(PROFILE), cfg).set_index(["seed", "scenario"])
+
+
+def test_a_generator_lever_at_its_baseline_value_reruns_to_the_baseline_exactly(fed_back):
+    """The generator reruns with a break of size 0 (the lever given) and reproduces the
+    baseline row, outcome by outcome."""
+    _, res = fed_back
+    for name in ("line_same", "rate_same"):
+        pd.testing.assert_frame_equal(res.xs(name, level="scenario"),
+                                      res.xs("baseline", level="scenario"), check_exact=True)
+
+
+def test_a_fed_back_line_identifies_more_households_and_pays_for_them(fed_back):
+    """A line 30 % higher from the panel's first year: every household's clue intensity is at
+    least as high, so the generator identifies more households and assists them (a positive
+    policy cost), on the same shocks (medical spending before reimbursement is unchanged, so
+    out-of-pocket spending can only move through who is targeted)."""
+    _, res = fed_back
+    base, hi = res.xs("baseline", level="scenario"), res.xs("line_plus_30", level="scenario")
+    assert (hi["identified"] > base["identified"]).all()
+    assert (hi["policy_cost"] > 0).all() and (hi["cost"] > base["cost"]).all()
+    assert (hi["flagged"] >= base["flagged"]).all()
+    assert (base["policy_cost"] == 0).all()
+
+
+def test_a_fed_back_reimbursement_rate_lowers_out_of_pocket_spending_at_a_cost(fed_back):
+    _, res = fed_back
+    base, hi = res.xs("baseline", level="scenario"), res.xs("reimbursement_95", level="scenario")
+    assert (hi["oop"] < base["oop"]).all() and (hi["policy_cost"] > 0).all()
+
+
+def test_the_generator_rerun_keeps_the_seeds_households_and_shocks():
+    """Common random numbers under feedback: the exogenous draws (household roster, wages,
+    medical episodes, disasters) of a seed are identical with the line raised."""
+    import copy
+
+    cfg = dict(load_config("config/config.yaml", {"simulate": {"scale": 0.002}}))
+    profile = load_profile(PROFILE)
+    base = simulate_county(profile, cfg, 11, oracle=False)
+    c = copy.deepcopy(cfg)
+    c["simulate"]["break"] = W.policy_break({"line_multiplier": 1.3}, 0.8403, 2021)
+    sim = simulate_county(profile, c, 11, oracle=False)
+    pd.testing.assert_frame_equal(sim.households, base.households)
+    for col in ("income_wage", "income_operating", "medical_total", "disaster_loss", "disaster_type"):
+        pd.testing.assert_series_equal(sim.panel[col], base.panel[col])
+    assert not sim.panel["monitoring_status"].equals(base.panel["monitoring_status"])
+
+
+def test_a_scenario_feeding_back_both_generator_levers_stops_before_simulating():
+    cfg = dict(load_config("config/config.yaml", {"whatif": {"seeds": 2, "scale": 0.002, "scenarios": {
+        "both": {"line_multiplier": 1.1, "reimbursement_rate": 0.9}}}}))
+    with pytest.raises(ValueError, match="scenario 'both'.*one of"):
+        stage.replications(load_profile(PROFILE), cfg)
+    cfg["whatif"]["feedback"] = False      # replayed as arithmetic, both are fine
+    res = stage.replications(load_profile(PROFILE), cfg)
+    assert (res["scenario"] == "both").sum() == 2
 
 
 def _results(n_seeds: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -107,7 +211,8 @@ def _results(n_seeds: int, rng: np.random.Generator) -> pd.DataFrame:
     for s in range(n_seeds):
         for name, rel, cost in (("baseline", base[s], 1000.0), ("a", sc[s], 3000.0 + s % 3)):
             rows.append({"seed": s, "scenario": name, "relapses": rel, "persons_below": rel,
-                         "identified": rel, "visits": rel, "cost": cost, "oop": rel})
+                         "identified": rel, "flagged": rel, "visits": rel, "cost": cost,
+                         "policy_cost": 0.0, "oop": rel})
     return pd.DataFrame(rows)
 
 
@@ -127,7 +232,7 @@ def test_paired_interval_is_the_t_interval_of_the_seed_differences_and_shrinks()
 
 def test_relapses_averted_per_10k_yuan_and_its_refusal():
     rows = [{"seed": s, "scenario": sc, "relapses": r, "persons_below": 0, "identified": 0,
-             "visits": 0, "cost": c, "oop": 0}
+             "flagged": 0, "visits": 0, "cost": c, "policy_cost": 0, "oop": 0}
             for s in range(4) for sc, r, c in (("baseline", 10, 500.0), ("a", 8, 1500.0), ("b", 9, 500.0))]
     s = W.paired_summary(pd.DataFrame(rows)).set_index(["scenario", "outcome"])
     row = s.loc[("a", "averted_per_10k")]
@@ -170,7 +275,7 @@ from relapse_models.report import whatif as R  # noqa: E402
 
 def _summary() -> pd.DataFrame:
     rows = [{"seed": s, "scenario": sc, "relapses": r, "persons_below": 3.0, "identified": 2.0,
-             "visits": 1.0, "cost": c, "oop": 1234.5}
+             "flagged": 2.0, "visits": 1.0, "cost": c, "policy_cost": 0.0, "oop": 1234.5}
             for s in range(4)
             for sc, r, c in (("baseline", 10 + s, 500.0), ("a", 8 + s, 1500.0 + s), ("b", 9, 500.0))]
     return W.paired_summary(pd.DataFrame(rows))
@@ -288,7 +393,7 @@ def test_cards_serve_red_before_poorer_blue_and_count_capacity_in_visits():
     quarters = 8 - 3   # flags from the first full 4-quarter window on
     plain = W.replay(a, levers, RULE, 1.5)
     tiered = W.replay(a, cards, RULE, 1.5)
-    assert plain["identified"] == tiered["identified"] == 7
+    assert plain["flagged"] == tiered["flagged"] == 7
     assert plain["visits"] == 7 * quarters
     assert tiered["visits"] == (6 + 4) * quarters
 

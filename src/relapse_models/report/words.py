@@ -374,7 +374,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "whatif_sourced": ("有来源", "sourced"),
     "whatif_relapses": ("返贫（跌破监测线的户次）", "Relapses (household entries below the line)"),
     "whatif_persons_below": ("线下人口（季度平均）", "Persons below the line (quarterly mean)"),
-    "whatif_identified": ("规则识别户数", "Households flagged by the rule"),
+    "whatif_identified": ("新识别监测对象户数", "Households identified as monitoring objects"),
+    "whatif_flagged": ("预警规则标记户数", "Households flagged by the rule"),
+    "whatif_policy_cost": ("其中：报销与帮扶增量（元）", "Of which extra reimbursement and assistance (yuan)"),
     "whatif_visits": ("走访次数", "Visits"),
     "whatif_cost": ("成本（元）", "Cost (yuan)"),
     "whatif_oop": ("医疗自付（元）", "Out-of-pocket medical (yuan)"),
@@ -382,12 +384,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "whatif_cost_not_positive": ("成本差不为正，不计算", "cost difference not positive: not computed"),
     "whatif_cost_not_positive_in_resamples": ("成本差在部分重抽样中不为正，不给区间",
                                               "cost difference not positive in some resamples: no interval"),
-    "whatif_limits": ("局限：情景重放模拟面板的收入、医疗与灾害冲击，预警规则与走访在循环内；"
-                      "不反馈到生成器自身的识别与消除过程。监测线情景按新线计数：返贫增加是标准变化，不是政策效果。",
-                      "Limits: a scenario replays the panel's incomes, medical and disaster shocks with the "
-                      "warning rule and visits in the loop; it does not feed back into the generator's own "
-                      "identification and elimination. A line scenario counts against the new line: more relapses "
-                      "there are a changed yardstick, not a policy effect."),
+    "whatif_limits": ("局限：监测线与报销比例情景以同一种子重新运行生成器（同一批农户与冲击），识别、帮扶与消除随之变化；"
+                      "这些识别与消除的随机抽取只在种子层面配对，不逐户配对。其余参数在面板上重放，预警规则与走访在循环内。"
+                      "监测线情景按新线计数：返贫增加部分是标准变化，不全是政策效果。",
+                      "Limits: line and reimbursement scenarios rerun the generator on the same seed (the same "
+                      "households and shocks), so identification, assistance and elimination respond; those "
+                      "identification and elimination draws are paired by seed, not household by household. The "
+                      "other levers are replayed on the panel with the warning rule and visits in the loop. A line "
+                      "scenario counts against the new line: part of its extra relapses is a changed yardstick, "
+                      "not a policy effect."),
 }
 
 DOMAIN_LABELS: dict[str, tuple[str, str]] = {

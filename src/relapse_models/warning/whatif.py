@@ -1,19 +1,19 @@
-"""Policy what-if: a simulated county's panel replayed under changed policy levers.
+"""Policy what-if: a simulated county's panel under changed policy levers.
 
-A scenario changes levers, not the calibration: it takes the panel the calibrated generator
-drew for a seed (the same households, incomes, illnesses and disasters: common random numbers)
-and replays it with the levers of :data:`LEVERS` changed, the early-warning policy in the loop
-(each quarter the official rule flags households, the worst-off within visit capacity get a
-visit, and a timely visit averts a share of the next quarter's year-on-year income loss). Every
-step is vectorised over households; the only loop is over quarters, because a visit depends on
-the incomes that earlier visits changed.
+A scenario changes levers, not the calibration. The generator's own policy levers
+(:data:`GENERATOR_LEVERS`: the monitoring line and the targeted reimbursement rate) are fed
+back into it: the county is simulated again with the lever as a policy break from the panel's
+first year (:func:`policy_break`), on the same seed, so the households, incomes, illnesses and
+disasters are the same draws (common random numbers) while identification, assistance and
+elimination respond to the policy. The panel is then replayed with the other levers of
+:data:`LEVERS` and the early-warning policy in the loop (each quarter the official rule flags
+households, the worst-off within visit capacity get a visit, and a timely visit averts a share
+of the next quarter's year-on-year income loss). Every step is vectorised over households; the
+only loop is over quarters, because a visit depends on the incomes that earlier visits changed.
 
 The measure is the rolling 4-quarter per-capita net income *after* out-of-pocket medical
-spending (so medical levers act on it), against the line. The replay does not feed back into
-the generator's own identification and elimination (that would need the generator's draws
-restructured per household and shock): what it measures is the levers' effect on incomes and
-the rule-driven visits, on the shocks as drawn. Every lever at its baseline value leaves the
-panel exactly as drawn.
+spending (so medical levers act on it), against the line. Every lever at its baseline value
+leaves the panel exactly as drawn.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from scipy import stats
 from relapse_models.core.config import whatif_county
 from relapse_models.warning.official_tiers import OFFICIAL_TIER_MIN_TRIGGERS
 
-__all__ = ["LEVERS", "OUTCOMES", "Lever", "PanelArrays", "levers_with", "paired_summary",
-           "panel_arrays", "replay", "whatif_county"]
+__all__ = ["GENERATOR_LEVERS", "LEVERS", "OUTCOMES", "Lever", "PanelArrays", "identified_households",
+           "levers_with", "paired_summary", "panel_arrays", "policy_break", "policy_cost", "replay",
+           "whatif_county"]
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,15 @@ LEVERS: dict[str, Lever] = {
         None, "reimbursed share of medical cost for poverty-alleviated and monitored households "
         "(null: the county's published rate)",
         "the county's published three-layer insurance rate; a changed rate applies to the same "
-        "episodes' total cost (assumed: no change in care sought)",
-        zh="脱贫户和监测对象医疗费用报销比例（空：县公布值）；同一病例总费用按新比例报销（假设就医行为不变）"),
+        "episodes' total cost (assumed: no change in care sought); fed back, the generator's "
+        "medical alerts and so its identification follow the new rate",
+        zh="脱贫户和监测对象医疗费用报销比例（空：县公布值）；同一病例总费用按新比例报销（假设就医行为不变）；"
+           "反馈时生成器的医疗预警与识别随新比例变化"),
     "line_multiplier": Lever(1.0, "monitoring line x this factor (screening and counting)",
-                             "a raised line counts and screens against the higher line; incomes "
-                             "are unchanged (assumed)",
-        zh="监测线倍数（筛查与计数均用新线；收入不变，假设）"),
+                             "a raised line counts and screens against the higher line; fed "
+                             "back, the generator identifies and assists against it too, and "
+                             "elimination waits for incomes above it (assumed)",
+        zh="监测线倍数（筛查与计数均用新线；反馈时生成器按新线识别、帮扶与消除，假设）"),
     "grid_workers_per_1000_households": Lever(
         4.0, "visit capacity: grid workers per 1,000 households",
         "the run's capacity.grid_workers_per_1000_households (assumed)",
@@ -91,11 +95,19 @@ LEVERS: dict[str, Lever] = {
            "能力按走访次数计，先红后黄再蓝，同卡内收入最低者优先；多次走访不额外避免损失（假设）"),
 }
 
-OUTCOMES = ("relapses", "persons_below", "identified", "visits", "cost", "oop")
+OUTCOMES = ("relapses", "persons_below", "identified", "flagged", "visits", "cost", "policy_cost",
+            "oop")
 """Per seed and scenario: entries below the line (household-quarters whose window falls below
-the line after being at or above it), persons below the line (mean per quarter), households the
-rule flagged at least once, visits, cost (yuan: extra reimbursement, added dibao, insurance
-payouts, visit assistance and visit costs), out-of-pocket medical spending (yuan)."""
+the line after being at or above it), persons below the line (mean per quarter), households
+the generator identified as monitoring objects in the panel's quarters, households the rule
+flagged at least once, visits, cost (yuan: all the spending below), the generator's part of it
+(``policy_cost``: extra reimbursement and assistance against the seed's baseline panel, when a
+generator lever is fed back), out-of-pocket medical spending (yuan). :func:`replay` gives the
+replay's own outcomes; the stage adds ``identified`` and ``policy_cost``."""
+
+GENERATOR_LEVERS = ("line_multiplier", "reimbursement_rate")
+"""Levers the generator reads itself (fed back with ``whatif.feedback``): the monitoring line
+its identification screens against, and the targeted medical reimbursement rate."""
 
 INCOME = ("income_wage", "income_operating", "income_property", "income_transfer")
 
@@ -152,6 +164,51 @@ def levers_with(overrides: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
+def policy_break(levers: Mapping[str, Any], base_rate: float, year: int) -> dict[str, Any] | None:
+    """The generator's policy break (``simulate.break``) that applies a scenario's generator
+    lever from ``year`` on, or ``None`` when it sets neither: a ``line`` break of size
+    ``line_multiplier - 1``, or a ``reimbursement`` break moving ``base_rate`` to
+    ``reimbursement_rate``. A lever given at its baseline value still makes a break (of size 0),
+    so the generator reruns. The generator takes one break: a scenario changing both stops."""
+    given = [k for k in GENERATOR_LEVERS if levers.get(k) is not None]
+    if len(given) > 1:
+        raise ValueError(f"what-if: a scenario may feed back one of {list(GENERATOR_LEVERS)} into "
+                         f"the generator, got {given}; split it into two scenarios or set "
+                         "whatif.feedback: false")
+    if not given:
+        return None
+    if given[0] == "line_multiplier":
+        m = float(levers["line_multiplier"])
+        if not m > 0:
+            raise ValueError(f"what-if: line_multiplier must be positive, got {m}")
+        return {"year": int(year), "kind": "line", "size": m - 1.0}
+    r = float(levers["reimbursement_rate"])
+    if not 0.0 <= r <= 1.0:
+        raise ValueError(f"what-if: reimbursement_rate must lie in [0, 1], got {r}")
+    if not base_rate > 0:
+        raise ValueError(f"what-if: the county's published reimbursement rate is {base_rate}; "
+                         "a rate lever needs a positive one")
+    return {"year": int(year), "kind": "reimbursement", "size": r / float(base_rate) - 1.0}
+
+
+def identified_households(events: pd.DataFrame, start: str) -> int:
+    """Households the generator identified as monitoring objects on or after ``start`` (the
+    panel's first day; the stock identified before the panel is not counted)."""
+    e = events[(events["event"] == "identified") & (events["date"] >= pd.Timestamp(start))]
+    return int(e["household_id"].nunique())
+
+
+def policy_cost(panel: pd.DataFrame, baseline: pd.DataFrame) -> float:
+    """Yuan the generator's policy spent beyond the seed's baseline panel: extra reimbursed
+    medical cost and extra transfers (assistance to the households it identified); the
+    exogenous transfers are the same draws in both, so only the policy's part remains."""
+    if len(panel) != len(baseline):
+        raise ValueError("what-if: the scenario's panel and the baseline's differ in rows; "
+                         "they must be the same seed's households")
+    cols = ["medical_reimbursed", "income_transfer"]
+    return float(panel[cols].to_numpy(np.float64).sum() - baseline[cols].to_numpy(np.float64).sum())
+
+
 def _rolling(x: np.ndarray) -> np.ndarray:
     out = np.full(x.shape, np.nan)
     out[:, 3:] = x[:, 3:] + x[:, 2:-1] + x[:, 1:-2] + x[:, :-3]
@@ -172,7 +229,8 @@ def _tier_quarterly_visits(per_month: Mapping[str, float]) -> np.ndarray:
 def replay(a: PanelArrays, levers: dict[str, Any], rule: dict[str, Any],
            edge_multiple: float,
            min_triggers: Mapping[str, int] = OFFICIAL_TIER_MIN_TRIGGERS) -> dict[str, float]:
-    """Outcomes (:data:`OUTCOMES`) of the panel replayed under ``levers`` (see the module);
+    """The replay's outcomes (:data:`OUTCOMES` but ``identified`` and ``policy_cost``) of the
+    panel replayed under ``levers`` (see the module);
     ``min_triggers`` are the official cards' thresholds, read with ``tier_visits_per_month``."""
     lv = levers_with(levers)
     n, T = a.net.shape
@@ -247,7 +305,7 @@ def replay(a: PanelArrays, levers: dict[str, Any], rule: dict[str, Any],
     return {
         "relapses": float(entries.sum()),
         "persons_below": float((below[:, 3:] * a.size[:, None]).sum(axis=0).mean()),
-        "identified": float(flagged.any(axis=1).sum()),
+        "flagged": float(flagged.any(axis=1).sum()),
         "visits": float(visits),
         "cost": float(cost),
         "oop": float(oop.sum()),
