@@ -428,6 +428,10 @@ def test_load_features_keeps_the_labelled_rows_of_every_row_group(feature_frame,
     with pytest.raises(ValueError, match="bad.parquet.*relapse"):
         fit.load_features([str(bad)])
 
+    # a truth file read twice: the error names the files and the household-quarter
+    with pytest.raises(ValueError, match=r"t0.parquet, .*t0.parquet: household .* in \d{4}Q\d appears twice"):
+        fit.load_features(paths[:1], [truth_paths[0], truth_paths[0]])
+
 
 def test_tuning_keeps_the_defaults_when_the_gbm_cannot_be_fitted(monkeypatch, feature_frame, config):
     """Too few cases before the tuning year for the gbm's village split: the defaults are kept

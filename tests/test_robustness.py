@@ -39,6 +39,9 @@ def test_a_finding_needs_the_same_winner_under_every_mechanism():
     assert not none["holds"].iloc[0]
 
 
+PANEL = R.MechanismPanel(0.02, 25_370, 25_370, own=True)
+
+
 def test_rows_from_the_pooled_metrics():
     pooled = {
         "income_ratio": {"recall_at_capacity": 0.5, "recall_at_capacity_ci": [0.4, 0.6],
@@ -51,7 +54,7 @@ def test_rows_from_the_pooled_metrics():
                       {"b": "logit", "against": "oracle", "a": "oracle", "metric": "auc",
                        "estimate": 0.9, "ci": [0.8, 1.0], "winner": None}]},
     }
-    m = R.metric_rows(pooled, "shocks")
+    m = R.metric_rows(pooled, "shocks", PANEL, own_run=False)
     row = m[(m["model"] == "logit") & (m["metric"] == "recall_at_capacity")].iloc[0]
     assert (row["value"], row["ci_low"], row["ci_high"]) == (0.6, 0.5, 0.7)
     assert m["metric"].isin(["recall_at_capacity", "precision_at_capacity", "pr_auc", "auc"]).all()
@@ -74,7 +77,7 @@ def test_the_page_states_only_what_holds_everywhere():
 
 def test_robustness_matrix_has_a_column_per_mechanism():
     metrics = pd.concat([R.metric_rows({"rule": {"recall_at_capacity": 0.3,
-                                                 "recall_at_capacity_ci": [0.2, 0.4]}}, m)
+                                                 "recall_at_capacity_ci": [0.2, 0.4]}}, m, PANEL, False)
                          for m in MECHS])
     table = rcmp.robustness_matrix(metrics, "en")
     assert list(table.columns) == ["Model", "Income dynamics", "Shocks", "Persistent low capacity"]
@@ -84,10 +87,10 @@ def test_robustness_matrix_has_a_column_per_mechanism():
 def test_observed_expected_is_a_robustness_metric_of_probabilities_only():
     pooled = {"rule": {"recall_at_capacity": 0.3},
               "logit": {"recall_at_capacity": 0.5, "o_e": 1.3, "o_e_ci": [1.1, 1.5]}}
-    rows = R.metric_rows(pooled, "shocks")
+    rows = R.metric_rows(pooled, "shocks", PANEL, own_run=False)
     assert set(rows.loc[rows["model"] == "logit", "metric"]) == {*R.HEADLINE, "o_e"}
     assert "o_e" not in set(rows.loc[rows["model"] == "rule", "metric"])  # a rule has no O/E
-    metrics = pd.concat([rows, R.metric_rows({"logit": {"o_e": 0.9}}, "low_capacity")])
+    metrics = pd.concat([rows, R.metric_rows({"logit": {"o_e": 0.9}}, "low_capacity", PANEL, False)])
     table = rcmp.robustness_matrix(metrics, "en", metric="o_e")
     assert table["Model"].tolist() == [rcmp.model_label("logit", "en")]  # no row for the rule
     assert table["Shocks"].iloc[0].startswith("1.30 [1.10")
@@ -124,22 +127,26 @@ def test_the_table_is_bounded_above_max_households(tiny_config):
     sizes = [p["structure"]["households"]["value"] for p in profiles]
     cfg = {**tiny_config, "simulate": {**tiny_config["simulate"], "scale": 0.05},
            "robustness": {**tiny_config["robustness"], "max_households": None}}
-    scale, households, run = R.panel_scale(profiles, cfg)
-    assert scale == 0.05 and households == run == sum(round(s * 0.05) for s in sizes)
+    own = R.panel_scale(profiles, cfg)
+    run = own.run_households
+    assert own.own and own.scale == 0.05 and own.households == run == sum(round(s * 0.05) for s in sizes)
     cfg["robustness"]["max_households"] = run // 4
-    scale, households, run_again = R.panel_scale(profiles, cfg)
-    assert run_again == run and scale == pytest.approx(0.05 / 4, rel=0.01)
-    assert abs(households - run // 4) <= len(profiles)          # rounding per county only
+    capped = R.panel_scale(profiles, cfg)
+    assert not capped.own and capped.run_households == run
+    assert capped.scale == pytest.approx(0.05 / 4, rel=0.01)
+    assert abs(capped.households - run // 4) <= len(profiles)   # rounding per county only
     cfg["robustness"]["max_households"] = run
-    assert R.panel_scale(profiles, cfg)[0] == 0.05               # at the cap: the run's own
+    at_cap = R.panel_scale(profiles, cfg)                          # at the cap: the run's own
+    assert at_cap.own and at_cap.scale == 0.05
 
 
 def test_the_page_says_which_panel_the_table_was_measured_on():
-    own = R.metric_rows({"logit": {"recall_at_capacity": 0.5}}, "shocks", 25_370, 0.02,
-                        own_run=True, run_households=25_370)
+    own = R.metric_rows({"logit": {"recall_at_capacity": 0.5}}, "shocks",
+                        R.MechanismPanel(0.02, 25_370, 25_370, own=True), own_run=True)
     assert "25,370" in rcmp.robustness_panel(own, "zh") and "主表" in rcmp.robustness_panel(own, "zh")
-    capped = pd.concat([R.metric_rows({"logit": {"recall_at_capacity": 0.5}}, m, 50_012, 0.0157,
-                                      run_households=1_000_000) for m in MECHS])
+    shrunk = R.MechanismPanel(0.0157, 50_012, 1_000_000, own=False)
+    capped = pd.concat([R.metric_rows({"logit": {"recall_at_capacity": 0.5}}, m, shrunk, own_run=False)
+                        for m in MECHS])
     text = rcmp.robustness_panel(capped, "en")
     assert "1,000,000" in text and "50,012" in text and "max_households" in text
     assert "0.0157" in text

@@ -120,7 +120,10 @@ def load_features(paths: list[str], truth_paths: list[str] | None = None) -> pd.
         # a left join that adds the one column instead of copying every feature column
         truth_keys = pd.MultiIndex.from_frame(truth[key])
         if not truth_keys.is_unique:
-            raise ValueError("truth: a household-quarter appears twice (household_id, year, quarter)")
+            hh, year, quarter = truth_keys[truth_keys.duplicated()][0]
+            raise ValueError(f"truth {', '.join(map(str, truth_paths))}: household {hh} in "
+                             f"{year}Q{quarter} appears twice; each household-quarter "
+                             "(household_id, year, quarter) must appear once")
         where = truth_keys.get_indexer(pd.MultiIndex.from_frame(features[key]))
         features["true_prob"] = np.where(where >= 0, truth["true_prob"].to_numpy()[where], np.nan)
     return features

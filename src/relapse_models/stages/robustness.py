@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -69,30 +70,40 @@ def mechanism_features(profiles: Sequence[Mapping[str, Any]], config: dict[str, 
     return features
 
 
-def panel_scale(profiles: Sequence[Mapping[str, Any]], config: dict[str, Any]) -> tuple[float, int, int]:
-    """The scale the mechanisms are simulated at, the households that gives, and the run's own
-    households: the run's scale, or the one that gives about ``robustness.max_households``
-    households when the run has more (null: no bound)."""
+@dataclass(frozen=True)
+class MechanismPanel:
+    """The panel every mechanism is simulated on: its scale and households, the run's own
+    households, and whether it is the run's own panel (not shrunk to the bound)."""
+
+    scale: float
+    households: int
+    run_households: int
+    own: bool
+
+
+def panel_scale(profiles: Sequence[Mapping[str, Any]], config: dict[str, Any]) -> MechanismPanel:
+    """The run's scale, or the one that gives about ``robustness.max_households`` households
+    when the run has more (null: no bound)."""
     scale = float(config["simulate"]["scale"])
     run_households = sum(households_at_scale(p, scale) for p in profiles)
     cap = config["robustness"].get("max_households")
     if cap is None or run_households <= int(cap):
-        return scale, run_households, run_households
+        return MechanismPanel(scale, run_households, run_households, own=True)
     smaller = scale * int(cap) / run_households
-    return smaller, sum(households_at_scale(p, smaller) for p in profiles), run_households
+    return MechanismPanel(smaller, sum(households_at_scale(p, smaller) for p in profiles),
+                          run_households, own=False)
 
 
-def metric_rows(pooled: Mapping[str, Mapping[str, Any]], mechanism: str, households: int = 0,
-                scale: float = float("nan"), own_run: bool = False,
-                run_households: int = 0) -> pd.DataFrame:
+def metric_rows(pooled: Mapping[str, Mapping[str, Any]], mechanism: str, panel: MechanismPanel,
+                own_run: bool) -> pd.DataFrame:
     """One row per model (baselines and oracle included) and metric of
     :data:`ROBUSTNESS_METRICS` (a score that is not a probability, the rule's, has no O/E),
     with the panel it was measured on (``own_run``: the pooled fit's own metrics)."""
     rows = [{"mechanism": mechanism, "model": model, "metric": metric, "value": m.get(metric),
              "ci_low": (m.get(f"{metric}_ci") or [np.nan, np.nan])[0],
              "ci_high": (m.get(f"{metric}_ci") or [np.nan, np.nan])[1],
-             "ci_withheld": m.get("ci_withheld") or "", "households": households, "scale": scale,
-             "own_run": own_run, "run_households": run_households}
+             "ci_withheld": m.get("ci_withheld") or "", "households": panel.households,
+             "scale": panel.scale, "own_run": own_run, "run_households": panel.run_households}
             for model, m in pooled.items() for metric in ROBUSTNESS_METRICS
             if metric in HEADLINE or m.get(metric) is not None]
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
@@ -138,26 +149,24 @@ def run(profile_paths: Sequence[str | os.PathLike[str]], config: dict[str, Any],
     if default not in mechanisms:
         mechanisms.insert(0, default)
     profiles = [load_profile(p) for p in profile_paths]
-    scale, households, run_households = panel_scale(profiles, config)
-    own = households == run_households
-    if not own:
-        print(f"robustness: the run's {run_households:,} households are above "
-              f"robustness.max_households; every mechanism is simulated at scale {scale:.4g} "
-              f"({households:,} households)", flush=True)
+    panel = panel_scale(profiles, config)
+    if not panel.own:
+        print(f"robustness: the run's {panel.run_households:,} households are above "
+              f"robustness.max_households; every mechanism is simulated at scale {panel.scale:.4g} "
+              f"({panel.households:,} households)", flush=True)
     cfg = copy.deepcopy(config)
-    cfg["simulate"]["scale"] = scale
+    cfg["simulate"]["scale"] = panel.scale
     metrics, comparisons = [], []
     for mechanism in mechanisms:
-        if mechanism == default and own:
+        own_run = mechanism == default and panel.own
+        if own_run:
             pooled = read_json(models_path)["out_of_time"]["pooled"]
         else:
             print(f"robustness: simulating and fitting under {mechanism!r}", flush=True)
             result = fit_models(mechanism_features(profiles, cfg, mechanism), cfg,
                                 county_holdout=False, drivers=False)
             pooled = result.metrics["out_of_time"]["pooled"]
-        metrics.append(metric_rows(pooled, mechanism, households, scale,
-                                   own_run=mechanism == default and own,
-                                   run_households=run_households))
+        metrics.append(metric_rows(pooled, mechanism, panel, own_run))
         comparisons.append(comparison_rows(pooled, mechanism))
     comparisons_all = pd.concat(comparisons, ignore_index=True)
     write_csv(pd.concat(metrics, ignore_index=True), metrics_out)
