@@ -76,3 +76,26 @@ def test_oracle_stays_calibrated_under_the_break(runs):
 
     for gap, se in clustered_gaps(runs["on"], quintiles=False):
         assert abs(gap) < 4 * se + 2, (gap, se)
+
+
+def test_the_features_job_counts_against_the_generators_broken_line(tmp_path, snakemake_runner,
+                                                                   project_factory):
+    """The features job gets the line break with its settings: the label and the features
+    count against the line the generator simulated with (a job without it would label a
+    raised-line world against the old line)."""
+    import json
+    import re
+    import shlex
+
+    from relapse_models.core.lines import official_lines
+
+    project = project_factory(tmp_path / "p",
+                              {"simulate": {"break": {"year": 2023, "kind": "line", "size": 0.1}}})
+    dry = snakemake_runner(project, "-n", "-p", "data/processed/yeji/features.parquet")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    command = next(line for line in (dry.stdout + dry.stderr).splitlines()
+                   if "relapse-models features" in line)
+    args = shlex.split(re.sub(r"\s*>.*$", "", command.strip()))
+    config = json.loads(args[args.index("--config-json") + 1])
+    lines = official_lines(config, "Anhui", "yeji")
+    assert lines[2023] == pytest.approx(7100 * 1.1) and lines[2022] == 6600

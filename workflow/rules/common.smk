@@ -133,7 +133,13 @@ def profiles_json(wildcards):
 
 @job_function
 def features_params(wildcards):
-    return config_json("monitoring", "features")
+    """The features' settings and what decides the official line the label counts against:
+    a simulated run's line break (`data.source`, `simulate.break`; see core.lines.line_break),
+    so the label and the generator measure against the same line."""
+    return json.dumps({"monitoring": config["monitoring"], "features": config["features"],
+                       "data": {"source": config["data"]["source"]},
+                       "simulate": {"break": config["simulate"]["break"]}},
+                      sort_keys=True, ensure_ascii=False)
 
 
 @job_function
