@@ -90,9 +90,17 @@ def job_function(func: Callable) -> Callable:
 
 @cache
 def config_json(*sections):
-    """The config sections a job depends on, as JSON: a change reruns exactly those jobs.
-    Cached: the resolved config does not change during a run."""
-    return json.dumps({key: config[key] for key in sections}, sort_keys=True, ensure_ascii=False)
+    """The config sections a job depends on, as JSON: a change reruns exactly those jobs. A
+    section is a key, or a (key, setting) pair for one setting of a section. Cached: the
+    resolved config does not change during a run."""
+    picked = {}
+    for section in sections:
+        if isinstance(section, tuple):
+            key, setting = section
+            picked.setdefault(key, {})[setting] = config[key][setting]
+        else:
+            picked[section] = config[section]
+    return json.dumps(picked, sort_keys=True, ensure_ascii=False)
 
 
 def synthetic_only(*patterns):
@@ -136,10 +144,7 @@ def features_params(wildcards):
     """The features' settings and what decides the official line the label counts against:
     a simulated run's line break (`data.source`, `simulate.break`; see core.lines.line_break),
     so the label and the generator measure against the same line."""
-    return json.dumps({"monitoring": config["monitoring"], "features": config["features"],
-                       "data": {"source": config["data"]["source"]},
-                       "simulate": {"break": config["simulate"]["break"]}},
-                      sort_keys=True, ensure_ascii=False)
+    return config_json("monitoring", "features", ("data", "source"), ("simulate", "break"))
 
 
 @job_function

@@ -50,7 +50,7 @@ def replications(profile: dict[str, Any], config: dict[str, Any]) -> pd.DataFram
     scenarios = {"baseline": {}, **(w.get("scenarios") or {})}
     county = profile["county_id"]
     rate = float(figure(profile, "medical_reimbursement_rate")) / 100.0
-    start_year, _ = parse_quarter(config["simulate"]["start"])
+    start_year, start_quarter = parse_quarter(config["simulate"]["start"])
     breaks = {}
     for name, over in scenarios.items():
         levers_with(over)   # an unknown lever stops before any simulation
@@ -66,7 +66,7 @@ def replications(profile: dict[str, Any], config: dict[str, Any]) -> pd.DataFram
     # (simulate.break) would move the baseline's line or rate under the levers, so it is off here
     cfg["simulate"]["break"] = {**(cfg["simulate"].get("break") or {}), "year": None}
     lines = lines_for_province(cfg["monitoring"], profile["province_en"], county)
-    first_day = f"{start_year:04d}-01-01"
+    first_day = f"{start_year:04d}-{3 * start_quarter - 2:02d}-01"   # the panel's first quarter
     run_levers = {"grid_workers_per_1000_households": cfg["capacity"]["grid_workers_per_1000_households"],
                   "visits_per_worker_per_quarter": 3 * cfg["capacity"]["visits_per_worker_per_month"],
                   "visit_cost": cfg["thresholds"]["visit_cost"]}

@@ -164,6 +164,13 @@ def levers_with(overrides: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
+def _checked_rate(value: Any) -> float:
+    rate = float(value)
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"what-if: reimbursement_rate must lie in [0, 1], got {rate}")
+    return rate
+
+
 def policy_break(levers: Mapping[str, Any], base_rate: float, year: int) -> dict[str, Any] | None:
     """The generator's policy break (``simulate.break``) that applies a scenario's generator
     lever from ``year`` on, or ``None`` when it sets neither: a ``line`` break of size
@@ -182,9 +189,7 @@ def policy_break(levers: Mapping[str, Any], base_rate: float, year: int) -> dict
         if not m > 0:
             raise ValueError(f"what-if: line_multiplier must be positive, got {m}")
         return {"year": int(year), "kind": "line", "size": m - 1.0}
-    r = float(levers["reimbursement_rate"])
-    if not 0.0 <= r <= 1.0:
-        raise ValueError(f"what-if: reimbursement_rate must lie in [0, 1], got {r}")
+    r = _checked_rate(levers["reimbursement_rate"])
     if not base_rate > 0:
         raise ValueError(f"what-if: the county's published reimbursement rate is {base_rate}; "
                          "a rate lever needs a positive one")
@@ -234,9 +239,7 @@ def replay(a: PanelArrays, levers: dict[str, Any], rule: dict[str, Any],
     ``min_triggers`` are the official cards' thresholds, read with ``tier_visits_per_month``."""
     lv = levers_with(levers)
     n, T = a.net.shape
-    rate = a.base_rate if lv["reimbursement_rate"] is None else float(lv["reimbursement_rate"])
-    if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"what-if: reimbursement_rate must lie in [0, 1], got {rate}")
+    rate = a.base_rate if lv["reimbursement_rate"] is None else _checked_rate(lv["reimbursement_rate"])
     extra_reimb = np.where(a.low_income, a.med_total * (rate - a.base_rate), 0.0)
     reimb = np.clip(a.med_reimbursed + extra_reimb, 0.0, a.med_total)
     extra_reimb = reimb - a.med_reimbursed
