@@ -468,14 +468,14 @@ def test_each_held_out_county_has_its_own_tuning(monkeypatch, feature_frame, con
     f = feature_frame
     masks, used = [], []
 
-    def spy_tune(features, cfg, models, within=None):
+    def spy_tune(features, cfg, models, within=None, keys=None):
         masks.append(within)
         if within is None:
             return {"settings": {"gbm": {"tag": "pooled"}}}
         (gone,) = set(features["county_id"]) - set(features.loc[within, "county_id"])
         return {"settings": {"gbm": {"tag": str(gone)}}}
 
-    def spy_fit(features, train, test, models, cfg, desc="", tuned=None):
+    def spy_fit(features, train, test, models, cfg, desc="", tuned=None, keys=None):
         used.append((desc, tuned["gbm"]["tag"]))
         return pd.DataFrame({"score_rule": []}), {}
 
@@ -492,3 +492,120 @@ def test_each_held_out_county_has_its_own_tuning(monkeypatch, feature_frame, con
     assert used[0][1] == "pooled"  # the out-of-time fit keeps the pooled tuning
     assert sorted(tag for _, tag in used[1:]) == sorted(counties)
     assert all(tag in desc for desc, tag in used[1:])
+
+
+def _county_files(frame: pd.DataFrame, folder) -> list[str]:
+    """One features file per county, in small row groups (the loaders read group by group)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = []
+    for county, rows in frame.groupby("county_id", observed=True, sort=False):
+        paths.append(str(folder / f"{county}.parquet"))
+        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), paths[-1],
+                       row_group_size=max(len(rows) // 4, 1))
+    return paths
+
+
+def test_planned_rows_give_the_fit_of_the_whole_frame(feature_frame, config, tmp_path):
+    """With the samples active (small caps), the fit on the rows fit_rows plans (keys first,
+    then only those rows' inputs) equals the fit on every labelled row: same predictions,
+    metrics and held-out predictions; and it reads fewer rows than there are."""
+    paths = _county_files(feature_frame, tmp_path)
+    capped = {**config, "models": {**config["models"], "max_train_rows": 1000,
+                                   "max_tune_rows": 500}}
+    whole = fit.load_features(paths)
+    keys, planned = fit.load_planned(paths, None, capped, held_out=True)
+    assert len(keys) == len(whole)
+    pooled_only = fit.fit_rows(keys, capped, MODELS)
+    assert 0 < len(pooled_only) < 0.8 * len(whole)
+    assert set(pooled_only) <= set(planned.index)
+    pd.testing.assert_index_equal(keys["household_id"].cat.categories,
+                                  whole["household_id"].cat.categories)
+    pd.testing.assert_index_equal(planned["household_id"].cat.categories,
+                                  whole["household_id"].cat.categories)
+    complete = whole[list(fit.FEATURE_COLUMNS)].notna().all(axis=1).to_numpy()
+    np.testing.assert_array_equal(keys[fit.INPUTS_COMPLETE].to_numpy(), complete)
+
+    a = fit.fit_models(whole, capped, models=MODELS, county_holdout=True, drivers=False)
+    b = fit.fit_models(planned, capped, models=MODELS, county_holdout=True, drivers=False,
+                       keys=keys)
+    assert a.metrics["tuning"]["n_tune"] < int(
+        (out_of_time_split(whole, 2022, horizon=4, test_year=2023)[1]
+         & whole["at_risk"].astype(bool)).sum())  # the tuning year was sampled
+    assert json.dumps(a.metrics, sort_keys=True, default=str) == json.dumps(
+        b.metrics, sort_keys=True, default=str)
+    pd.testing.assert_frame_equal(a.predictions, b.predictions)
+    pd.testing.assert_frame_equal(a.county_predictions, b.county_predictions)
+
+    county = str(whole["county_id"].iloc[0])
+    keys_one, one = fit.load_planned(paths, None, capped, out_of_time=False, held_out=county)
+    assert len(one) < 0.8 * len(whole)
+    alone = fit.held_out_counties(one, capped, MODELS, only=county, keys=keys_one)[0]
+    together = fit.held_out_counties(whole, capped, MODELS, only=county)[0]
+    pd.testing.assert_frame_equal(alone.predictions, together.predictions)
+    assert alone.tuning == together.tuning
+
+
+def test_rows_of_refuses_a_row_the_plan_did_not_load(feature_frame, tmp_path):
+    paths = _county_files(feature_frame, tmp_path)
+    keys = fit.load_keys(paths)
+    rows = np.arange(0, len(keys), 2)
+    some = fit.load_features(paths, rows=rows, keys=keys)
+    mask = np.zeros(len(keys), dtype=bool)
+    mask[[2, 4]] = True
+    assert list(fit.rows_of(some, mask, ["year"]).index) == [2, 4]
+    mask[3] = True
+    with pytest.raises(RuntimeError, match="1 row.*position 3.*fit_rows"):
+        fit.rows_of(some, mask)
+    with pytest.raises(ValueError, match="increasing"):
+        fit.load_features(paths, rows=rows[::-1])
+    with pytest.raises(ValueError, match="labelled rows"):
+        fit.load_features(paths[:1], rows=np.array([len(keys) + 5]))
+
+
+def test_a_fit_that_cannot_be_planned_stops_with_the_fit_s_own_message(feature_frame, config,
+                                                                       tmp_path):
+    """A split without usable rows: the plan fails on the keys, so every row is loaded and
+    the fit's message names the missing input, as without a plan."""
+    frame = feature_frame.assign(income_ratio=np.nan)
+    paths = _county_files(frame, tmp_path)
+    keys, features = fit.load_planned(paths, None, config)
+    assert keys is features and len(features) == len(frame)
+    with pytest.raises(ValueError, match="income_ratio missing in 100%"):
+        fit.fit_models(features, config, models=MODELS, keys=keys)
+
+
+def test_predict_rows_in_chunks_equals_one_pass(result, feature_frame, monkeypatch):
+    """Scoring a few rows at a time gives the scores of one pass over the selected rows."""
+    f = feature_frame
+    test = (f["year"] == 2024).to_numpy() & f["at_risk"].astype(bool).to_numpy()
+    monkeypatch.setattr(fit, "SCORE_CHUNK_ROWS", 7)
+    for name in ("logit", "gbm", "rule"):
+        model = result.models[name]
+        inputs = fit.checked_inputs(name, list(f.columns))
+        whole = model.predict_proba(f.loc[test, inputs])[:, 1]
+        np.testing.assert_array_equal(fit.predict_rows(model, f, test, inputs), whole)
+
+
+def test_sample_rows_draws_what_pandas_sample_draws(feature_frame):
+    f = feature_frame
+    mask = (f["year"] >= 2023).to_numpy()
+    columns = ["income_ratio", fit.LABEL_COLUMN]
+    for n, seed in ((50, 3), (10**6, 3), (200, 11)):
+        got = fit.sample_rows(f, mask, n, seed, columns)
+        expected = f.loc[mask, columns]
+        if len(expected) > n:
+            expected = expected.sample(n, random_state=seed)
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_vulnerability_summary_from_scores_equals_the_model_s_own(result, feature_frame):
+    model = result.models["vulnerability"]
+    f = feature_frame[feature_frame["year"] == 2024]
+    own = model.vulnerability_summary(f, f[fit.LABEL_COLUMN])
+    scores = pd.Series(model.predict_proba(f)[:, 1])
+    got = fit.vulnerability_summary(model, scores, f[fit.LABEL_COLUMN])
+    assert got["mean_vulnerability"] == own.attrs["mean_vulnerability"]
+    assert got["observed_rate"] == own.attrs["observed_headcount"]
+    assert got["share_vulnerable"] == dict(zip(own["line"], own["share_vulnerable"], strict=True))

@@ -79,7 +79,9 @@ rule fit_loco:
     threads: 1
     priority: 10
     resources:
-        mem_mb=12000,
+        # it reads only the rows it uses (stages.fit.fit_rows): measured 2.8 GB for the
+        # largest county at 1,000,000 households (docs/scaling.md), so two run side by side
+        mem_mb=6000,
         runtime=60,
     conda:
         "../../environment.yml"

@@ -26,8 +26,12 @@ from relapse_models.core.quarters import quarter_index
 from relapse_models.outcome.features import FEATURE_COLUMNS, LABEL_COLUMN
 from relapse_models.outcome.relapse import as_float_label
 
-# --- metrics without a library version -----------------------------------------------------
+INPUTS_COMPLETE = "inputs_complete"
+"""A frame of keys without the model inputs (``stages.fit.load_keys``) says in this column
+whether each row's :data:`FEATURE_COLUMNS` are complete, so the splits need not read them."""
 
+
+# --- metrics without a library version -----------------------------------------------------
 
 def expected_calibration_error(
     y_true: ArrayLike,
@@ -632,6 +636,8 @@ def _usable(features: pd.DataFrame, columns: list[str] | None) -> np.ndarray:
     ok = features[LABEL_COLUMN].notna().to_numpy()
     if cols:
         ok = ok & features[cols].notna().all(axis=1).to_numpy()
+    elif columns is None and INPUTS_COMPLETE in features:  # a frame of keys, inputs not read
+        ok = ok & features[INPUTS_COMPLETE].to_numpy(dtype=bool)
     return ok
 
 
@@ -652,6 +658,9 @@ def _no_rows_reason(features: pd.DataFrame, rows: np.ndarray, what: str, h: int,
         return (f"no labelled rows in {what}: the {h}-quarter horizon runs past the end of "
                 f"the data ({span}){hint}")
     cols = [c for c in (FEATURE_COLUMNS if columns is None else columns) if c in features]
+    if not cols and INPUTS_COMPLETE in features:
+        return (f"no usable rows in {what}: every labelled row has a missing feature: a "
+                "missing value is not guessed; fill the export's blanks or leave the column out")
     sub = features.loc[rows & labelled, cols]
     worst = sub.isna().mean().sort_values(ascending=False)
     worst = worst[worst > 0].head(3)

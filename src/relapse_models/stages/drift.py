@@ -10,6 +10,7 @@ rows are scored by them), so its cost is one small fit and the bootstrap per yea
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,11 @@ from relapse_models.stages.fit import (
     checked_inputs,
     evaluate_predictions,
     fit_models,
+    fit_rows,
     load_features,
+    load_keys,
+    predict_rows,
+    rows_of,
 )
 from relapse_models.warning.capacity import capacity_share
 
@@ -68,12 +73,12 @@ def drift_years(features: pd.DataFrame, config: dict[str, Any]) -> tuple[int, li
 
 def _scored(features: pd.DataFrame, rows: np.ndarray, models: dict[str, Any]) -> pd.DataFrame:
     keep = KEYS + [LABEL_COLUMN] + [c for c in ["true_prob"] if c in features]
-    out = features.loc[rows, keep].reset_index(drop=True)
+    out = rows_of(features, rows, keep).reset_index(drop=True)
     for name, model in models.items():
         if isinstance(model, NotFittedModel):
             continue
         inputs = checked_inputs(name, list(features.columns))
-        out[f"score_{name}"] = model.predict_proba(features.loc[rows, inputs])[:, 1]
+        out[f"score_{name}"] = predict_rows(model, features, rows, inputs)
     return out
 
 
@@ -82,35 +87,66 @@ def _ci(metric: dict, key: str) -> tuple[float, float, float]:
     return float(metric.get(key, np.nan)), float(lo), float(hi)
 
 
-def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, Any]:
+def drift_report(
+    features: pd.DataFrame,
+    config: dict[str, Any],
+    load: Callable[[np.ndarray], pd.DataFrame] | None = None,
+) -> dict[str, Any]:
     """Fit on the years up to T, score each later year; returns the tables ``years`` (per
     year, scope and model: the metrics with intervals, the largest PSI of the model's inputs,
     those flagged and the rule's action), ``psi`` (per year and input) and ``recalibration`` (fitted on
-    each later year, measured on the next), and the run's ``train_until_year`` and years."""
+    each later year, measured on the next), and the run's ``train_until_year`` and years.
+
+    ``features``: every labelled row; or, with ``load`` (row positions -> those rows'
+    features, as ``load_features(..., rows=...)``), the keys of :func:`load_keys`: the stage
+    then reads the fit's rows and the reference rows first, and each later year after, so
+    a province's panel is never in memory whole."""
+    keys = features
+    if load is None:
+        def load(rows: np.ndarray) -> pd.DataFrame:
+            return features
     settings = config["drift"]
-    until, later = drift_years(features, config)
+    until, later = drift_years(keys, config)
     names = tuple(dict.fromkeys([*BASELINES, *settings["models"]]))
     run_config = {**config, "models": {**config["models"], "train_until_year": until,
                                        "names": list(settings["models"])}}
     horizon = config["monitoring"]["horizon_quarters"]
+    at_risk = keys["at_risk"].fillna(False).astype(bool).to_numpy()
     try:
-        fit = fit_models(features, run_config, models=names, county_holdout=False, drivers=False)
+        train, _ = out_of_time_split(keys, until, horizon=horizon)
+        reference = train.to_numpy() & at_risk
+        fitted = load(np.union1d(fit_rows(keys, run_config, names), np.flatnonzero(reference)))
+        fit = fit_models(fitted, run_config, models=names, county_holdout=False, drivers=False,
+                         keys=keys)
     except ValueError as err:   # say which setting chose the training years
         chosen = ("" if settings["train_until_year"] is not None
                   else ", null: two years before the last labelled year")
         raise ValueError(f"drift: training on the years up to {until} (drift.train_until_year"
                          f"{chosen}; set it to a later year with usable rows): {err}") from err
-    train, _ = out_of_time_split(features, until, horizon=horizon)
-    at_risk = features["at_risk"].fillna(False).astype(bool).to_numpy()
-    year = features["year"].to_numpy()
-    rows = {y: (year == y) & at_risk & features[LABEL_COLUMN].notna().to_numpy()
-            for y in later}
-    inputs = sorted({c for n in names for c in checked_inputs(n, list(features.columns))
+    columns = list(fitted.columns)
+    inputs = sorted({c for n in names for c in checked_inputs(n, columns)
                      if c not in ("household_id",)})
-    psi = psi_table(features, train.to_numpy() & at_risk, rows, inputs,
-                    n_bins=int(settings["psi_bins"]), threshold=float(settings["psi_threshold"]),
-                    strata=features["quarter"].to_numpy())
-    scored = {y: _scored(features, rows[y], fit.models) for y in later}
+    psi_columns = list(dict.fromkeys([*inputs, "quarter"]))
+    base = rows_of(fitted, reference, psi_columns)
+    del fitted
+    year = keys["year"].to_numpy()
+    labelled = keys[LABEL_COLUMN].notna().to_numpy()
+    psi_parts, scored = [], {}
+    for y in later:  # one later year in memory at a time
+        rows = (year == y) & at_risk & labelled
+        this = load(np.flatnonzero(rows))
+        scored[y] = _scored(this, rows, fit.models)
+        current = rows_of(this, rows, psi_columns)
+        del this
+        # the reference rows, then this year's, each in file order: the PSI of the whole frame
+        both = pd.concat([base, current], ignore_index=True)
+        side = np.r_[np.ones(len(base), dtype=bool), np.zeros(len(current), dtype=bool)]
+        psi_parts.append(psi_table(both, side, {y: ~side}, inputs,
+                                   n_bins=int(settings["psi_bins"]),
+                                   threshold=float(settings["psi_threshold"]),
+                                   strata=both["quarter"].to_numpy()))
+        del both, current
+    psi = pd.concat(psi_parts, ignore_index=True)
     evaluated = {y: evaluate_predictions(scored[y], names, run_config) for y in later}
 
     year_rows = []
@@ -119,8 +155,7 @@ def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, An
             for model, m in by_model.items():
                 if model == "oracle":
                     continue
-                model_inputs = [c for c in checked_inputs(model, list(features.columns))
-                                if c in inputs]
+                model_inputs = [c for c in checked_inputs(model, columns) if c in inputs]
                 mine = psi[(psi["year"] == y) & psi["feature"].isin(model_inputs)]
                 # the rule reads the inputs that can shift; calendar inputs always do
                 shifting = mine[~mine["calendar"]]
@@ -142,7 +177,7 @@ def drift_report(features: pd.DataFrame, config: dict[str, Any]) -> dict[str, An
     years = pd.DataFrame(year_rows, columns=YEAR_COLUMNS)
     recal = recalibration_effect(scored, names, run_config)
     return {"train_until_year": until, "later_years": later, "years": years, "psi": psi,
-            "recalibration": recal, "n_train": int((train.to_numpy() & at_risk).sum())}
+            "recalibration": recal, "n_train": int(reference.sum())}
 
 
 def recalibration_effect(
@@ -206,7 +241,9 @@ def run(
 ) -> dict[str, Any]:
     """Write ``years.csv``, ``psi.csv``, ``recalibration.csv`` and ``drift.json`` (the
     horizon, the later years, the training rows and the PSI threshold) under ``out_dir``."""
-    report = drift_report(load_features(features_paths, truth_paths), config)
+    keys = load_keys(features_paths)
+    report = drift_report(keys, config, load=lambda rows: load_features(
+        features_paths, truth_paths, rows=rows, keys=keys))
     out = Path(out_dir)
     write_csv(report["years"], out / "years.csv")
     write_csv(report["psi"], out / "psi.csv")

@@ -16,6 +16,7 @@ drivers: the province-level models of the comparative report).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import warnings
@@ -36,8 +37,10 @@ from tqdm import tqdm
 from relapse_models.core.config import config_hash, stage_seed
 from relapse_models.core.io import read_json, read_parquet, write_csv, write_json, write_parquet
 from relapse_models.core.panel import periods_per_year
+from relapse_models.core.quarters import quarter_index, year_quarter
 from relapse_models.models import BASELINES, MODELS, model_inputs
 from relapse_models.models.evaluation import (
+    INPUTS_COMPLETE,
     evaluate_scores,
     leave_one_county_out,
     out_of_time_split,
@@ -58,6 +61,8 @@ its fit apart from X."""
 NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk", "relapse_in_quarters",
                   "periods_per_year"]
 """Feature-file columns the model stage reads."""
+KEY_COLUMNS = [*KEYS, LABEL_COLUMN, "at_risk", "relapse_in_quarters", "periods_per_year"]
+"""What :func:`load_keys` reads of every labelled row to plan which rows a stage uses."""
 DRIVER_COLUMNS = ["method", "feature", "rank", "grid_value", "value", "sd"]
 POPULATION_MODELS = frozenset({"vulnerability"})
 """Models fitted on every usable training row, not only the at-risk ones: the vulnerability
@@ -79,54 +84,145 @@ class FitResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def load_features(paths: list[str], truth_paths: list[str] | None = None) -> pd.DataFrame:
+def _labelled_tables(paths: list[str], wanted: list[str]) -> Iterator[pa.Table]:
+    """Each file's rows with a known label, row group by row group, ``wanted`` columns (those
+    present): half the time of a dataset filter, and never more than one row group's
+    unlabelled rows in memory."""
+    for path in paths:
+        file = pq.ParquetFile(path)
+        names = file.schema_arrow.names
+        if LABEL_COLUMN not in names:
+            raise ValueError(f"{path}: no {LABEL_COLUMN!r} column (not a features file?)")
+        columns = [c for c in wanted if c in names]
+        for i in range(file.num_row_groups):
+            group = file.read_row_group(i, columns=columns)
+            yield group.filter(pc.is_valid(group.column(LABEL_COLUMN)))
+            del group
+            pa.default_memory_pool().release_unused()  # the unfiltered group back to the system
+        if not file.num_row_groups:
+            yield file.schema_arrow.empty_table().select(columns)
+
+
+def _frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """One frame of ``tables``, id columns as categories. The Arrow buffers are freed column
+    by column as pandas takes them over: the table and the frame are not both held whole (a
+    province's panel is several GB)."""
+    table = pa.concat_tables(tables, promote_options="default")
+    tables.clear()
+    frame = table.to_pandas(strings_to_categorical=True, self_destruct=True, split_blocks=True)
+    del table
+    pa.default_memory_pool().release_unused()  # the freed Arrow buffers back to the system
+    return frame
+
+
+def load_keys(paths: list[str]) -> pd.DataFrame:
+    """Every labelled row's ids, period, label and risk state (:data:`KEY_COLUMNS`) and
+    whether its model inputs are complete (:data:`INPUTS_COMPLETE`), without the inputs:
+    enough to decide each split and household sample (see :func:`fit_rows`) before reading
+    the model inputs of the rows a stage uses (``load_features(..., rows=...)``). Same rows,
+    order and id categories as :func:`load_features`."""
+    tables = []
+    for table in _labelled_tables(paths, [*KEY_COLUMNS, *FEATURE_COLUMNS]):
+        present = [c for c in FEATURE_COLUMNS if c in table.column_names]
+        # pandas' notna: neither null nor NaN
+        complete = functools.reduce(pc.and_, [
+            pc.invert(pc.is_null(table.column(c), nan_is_null=True)) for c in present
+        ], pa.array(np.ones(table.num_rows, dtype=bool)))
+        keys = table.select([c for c in KEY_COLUMNS if c in table.column_names])
+        tables.append(keys.append_column(INPUTS_COMPLETE, complete))
+    return _frame(tables)
+
+
+def load_features(
+    paths: list[str],
+    truth_paths: list[str] | None = None,
+    rows: np.ndarray | None = None,
+    keys: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """All counties' features; on synthetic data with the generator's true probability.
 
     Only what the stage uses is read: the columns :data:`NEEDED_COLUMNS` and the rows with a
     known label (every split and metric needs one; a panel's first three quarters and its
     last horizon have none). Id columns come as categories (the truth joined on their codes):
     a province's panel then fits in memory (an object string per row and id column would
-    not). Row order is the files' order."""
+    not). Row order is the files' order.
 
-    tables = []
-    for path in paths:
-        file = pq.ParquetFile(path)
-        names = file.schema_arrow.names
-        if LABEL_COLUMN not in names:
-            raise ValueError(f"{path}: no {LABEL_COLUMN!r} column (not a features file?)")
-        columns = [c for c in NEEDED_COLUMNS if c in names]
-        # row group by row group, filtered as read: half the time of a dataset filter and
-        # never more than one row group's unlabelled rows in memory
-        for i in range(file.num_row_groups):
-            group = file.read_row_group(i, columns=columns)
-            tables.append(group.filter(pc.is_valid(group.column(LABEL_COLUMN))))
-            del group
-            pa.default_memory_pool().release_unused()  # the unfiltered group back to the system
-        if not file.num_row_groups:
-            tables.append(file.schema_arrow.empty_table().select(columns))
-    # the Arrow buffers are freed column by column as pandas takes them over: the table and
-    # the frame are not both held whole (a province's panel is several GB)
-    table = pa.concat_tables(tables, promote_options="default")
-    del tables
-    features = table.to_pandas(strings_to_categorical=True, self_destruct=True, split_blocks=True)
-    del table
+    ``rows``: only these positions of the labelled rows (sorted, as :func:`fit_rows` gives
+    them for the ``keys`` of :func:`load_keys`); the frame is then indexed by them, and its
+    id columns take the categories of ``keys``, so that every result equals the one on the
+    whole frame."""
+    if rows is None:
+        features = _frame(list(_labelled_tables(paths, NEEDED_COLUMNS)))
+    else:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and ((np.diff(rows) <= 0).any() or rows[0] < 0):
+            raise ValueError("rows must be increasing positions of the labelled rows")
+        tables, start = [], 0
+        for table in _labelled_tables(paths, NEEDED_COLUMNS):
+            lo, hi = np.searchsorted(rows, [start, start + table.num_rows])
+            tables.append(table.take(pa.array(rows[lo:hi] - start)))
+            start += table.num_rows
+        if len(rows) and rows[-1] >= start:
+            raise ValueError(f"rows reach position {rows[-1]}: the files hold {start} "
+                             "labelled rows (keys from other files?)")
+        features = _frame(tables)
+        features.index = pd.Index(rows)
+        if keys is not None:
+            for c in features.columns:
+                if c in keys and isinstance(keys[c].dtype, pd.CategoricalDtype):
+                    features[c] = features[c].cat.set_categories(keys[c].cat.categories)
     if truth_paths:
-        key = ["household_id", "year", "quarter"]
-        truth = pd.concat([read_parquet(p, columns=[*key, "true_prob"]) for p in truth_paths],
-                          ignore_index=True)
-        ids = features["household_id"].dtype  # same categories: the keys compare integer codes
-        truth["household_id"] = pd.Categorical(truth["household_id"].astype(str), dtype=ids)
-        truth = truth[truth["household_id"].notna()]
-        # a left join that adds the one column instead of copying every feature column
-        truth_keys = pd.MultiIndex.from_frame(truth[key])
-        if not truth_keys.is_unique:
-            hh, year, quarter = truth_keys[truth_keys.duplicated()][0]
-            raise ValueError(f"truth {', '.join(map(str, truth_paths))}: household {hh} in "
-                             f"{year}Q{quarter} appears twice; each household-quarter "
-                             "(household_id, year, quarter) must appear once")
-        where = truth_keys.get_indexer(pd.MultiIndex.from_frame(features[key]))
-        features["true_prob"] = np.where(where >= 0, truth["true_prob"].to_numpy()[where], np.nan)
+        features["true_prob"] = _truth_of(features, truth_paths)
     return features
+
+
+_QUARTER_BITS = 20
+"""A household-quarter as one integer: household code << bits | quarter index."""
+
+
+def _truth_of(features: pd.DataFrame, truth_paths: list[str]) -> np.ndarray:
+    """The generator's true probability of each row of ``features`` (NaN where the truth
+    has none), joined on (household_id, year, quarter) as one integer per row: no string
+    per truth row and no index of tuples (the truth covers every row of the panel). Raises
+    naming the household-quarter when the truth holds one twice."""
+    ids = features["household_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        categories, codes = ids.cat.categories, ids.cat.codes.to_numpy()
+    else:
+        codes, categories = pd.factorize(ids)
+    columns = ["household_id", "year", "quarter", "true_prob"]
+    keys, probs = [], []
+    for path in truth_paths:
+        schema = pq.read_schema(path)
+        kind = schema.field("household_id").type
+        # string ids as a dictionary: codes per row, each id once
+        text = (["household_id"] if pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                else None)
+        truth = pq.read_table(path, columns=columns, read_dictionary=text).to_pandas()
+        code = pd.Categorical(truth["household_id"], categories=categories).codes
+        known = code >= 0  # households without a labelled row are not joined
+        keys.append((code[known].astype(np.int64) << _QUARTER_BITS)
+                    + quarter_index(truth["year"], truth["quarter"])[known])
+        probs.append(truth["true_prob"].to_numpy(dtype=float)[known])
+        del truth
+    key, prob = np.concatenate(keys), np.concatenate(probs)
+    order = np.argsort(key, kind="stable")
+    key, prob = key[order], prob[order]
+    twice = np.flatnonzero(key[1:] == key[:-1])
+    if len(twice):
+        first = twice[np.argmin(order[twice + 1])] + 1  # the first repeat in file order
+        year, quarter = year_quarter(key[first] & ((1 << _QUARTER_BITS) - 1))
+        household = categories[key[first] >> _QUARTER_BITS]
+        raise ValueError(f"truth {', '.join(map(str, truth_paths))}: household {household} in "
+                         f"{year}Q{quarter} appears twice; each household-quarter "
+                         "(household_id, year, quarter) must appear once")
+    wanted = (codes.astype(np.int64) << _QUARTER_BITS) + quarter_index(features["year"],
+                                                                        features["quarter"])
+    at = np.minimum(np.searchsorted(key, wanted), max(len(key) - 1, 0))
+    found = (codes >= 0) & (len(key) > 0)
+    if len(key):
+        found &= key[at] == wanted
+    return np.where(found, prob[at] if len(key) else np.nan, np.nan)
 
 
 def sample_households(
@@ -167,6 +263,80 @@ def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def rows_of(
+    features: pd.DataFrame, mask: pd.Series | np.ndarray, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The rows of ``features`` where ``mask`` holds, ``columns`` only (default all).
+
+    ``mask`` runs over the whole labelled frame: ``features`` itself, or the keys of
+    :func:`load_keys` when ``features`` holds only the planned rows (indexed by their
+    positions, see :func:`load_features`). A row the plan did not load is an error, never
+    a silently shorter sample."""
+    pos = _positions(features, mask)
+    if columns is None:
+        return features.iloc[pos]
+    where = features.columns.get_indexer(columns)
+    if (where < 0).any():
+        absent = [c for c in columns if c not in features.columns]
+        raise KeyError(f"columns not in the frame: {absent}")
+    return features.iloc[pos, where]
+
+
+def _positions(features: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
+    """Positions in ``features`` of the rows ``mask`` selects (see :func:`rows_of`)."""
+    pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if len(features) != len(mask):
+        index = features.index.to_numpy()
+        at = np.searchsorted(index, pos)
+        missing = (at >= len(index)) | (index[np.minimum(at, len(index) - 1)] != pos)
+        if missing.any():
+            raise RuntimeError(f"{int(missing.sum())} row(s) needed but not loaded, first at "
+                               f"position {pos[missing][0]}: the row plan (fit_rows) missed them")
+        pos = at
+    return pos
+
+
+SCORE_CHUNK_ROWS = 500_000
+"""Rows scored at a time: the models score row by row, and a province's test year copied
+whole for each model would double the stage's memory."""
+
+
+def predict_rows(
+    model: Any, features: pd.DataFrame, mask: pd.Series | np.ndarray, inputs: list[str]
+) -> np.ndarray:
+    """``model``'s probability for the rows ``mask`` selects (see :func:`rows_of`), scored
+    :data:`SCORE_CHUNK_ROWS` at a time."""
+    pos = _positions(features, mask)
+    where = features.columns.get_indexer(inputs)
+    out = np.empty(len(pos))
+    for start in range(0, len(pos), SCORE_CHUNK_ROWS):
+        part = pos[start:start + SCORE_CHUNK_ROWS]
+        out[start:start + len(part)] = model.predict_proba(features.iloc[part, where])[:, 1]
+    return out
+
+
+def sample_rows(
+    features: pd.DataFrame, mask: pd.Series | np.ndarray, n: int, random_state: int | None,
+    columns: list[str],
+) -> pd.DataFrame:
+    """``rows_of(features, mask, columns).sample(n, random_state=random_state)`` (all rows
+    when there are at most ``n``) without copying every selected row first."""
+    pos = _positions(features, mask)
+    if len(pos) > n:  # pandas' DataFrame.sample draws exactly this
+        pos = pos[np.random.RandomState(random_state).choice(len(pos), size=n, replace=False)]
+    return features.iloc[pos, features.columns.get_indexer(columns)]
+
+
+def training_rows(
+    keys: pd.DataFrame, train: pd.Series, name: str, config: dict[str, Any]
+) -> pd.Series:
+    """The rows model ``name`` is fitted on: the ``train`` rows (at-risk ones, except for
+    :data:`POPULATION_MODELS`), cut to ``models.max_train_rows`` by households."""
+    rows = train if name in POPULATION_MODELS else train & _at_risk(keys)
+    return sample_households(keys, rows, config["models"]["max_train_rows"],
+                             stage_seed(config["seed"], "fit"))
+
+
 def _fit_and_score(
     features: pd.DataFrame,
     train: pd.Series,
@@ -175,39 +345,37 @@ def _fit_and_score(
     config: dict[str, Any],
     desc: str = "fitting models",
     tuned: dict[str, dict[str, Any]] | None = None,
+    keys: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Fit each model on the ``train`` rows (the at-risk ones, except for
-    :data:`POPULATION_MODELS`); the ``test`` rows' keys, label and scores. ``tuned``: model
-    name -> settings chosen on the tuning year (see :func:`tune`)."""
+    """Fit each model on its :func:`training_rows`; the ``test`` rows' keys, label and
+    scores. ``tuned``: model name -> settings chosen on the tuning year (see :func:`tune`).
+    ``keys``: what the masks run over when ``features`` holds only the planned rows."""
+    keys = features if keys is None else keys
     tuned = tuned or {}
-    at_risk = _at_risk(features)
     keep = KEYS + [LABEL_COLUMN] + [c for c in [*PREDICTION_EXTRAS, "true_prob"] if c in features]
-    predictions = features.loc[test, keep].reset_index(drop=True)
+    predictions = rows_of(features, test, keep).reset_index(drop=True)
     for c in KEYS:  # the ids as plain strings in the output, as the features files have them
         if isinstance(predictions[c].dtype, pd.CategoricalDtype):
             predictions[c] = predictions[c].astype(object)
     fitted: dict[str, Any] = {}
-    settings = config["models"]
     for name in tqdm(models, desc=desc, unit="model"):
         inputs = checked_inputs(name, list(features.columns))
-        rows = train if name in POPULATION_MODELS else train & at_risk
-        rows = sample_households(
-            features, rows, settings["max_train_rows"], stage_seed(config["seed"], "fit")
-        )
-        villages = features.loc[rows, "village_id"]
+        rows = training_rows(keys, train, name, config)
+        extra_columns = ["relapse_in_quarters"] if name == "hazard" else []
+        data = rows_of(features, rows,
+                       list(dict.fromkeys([*inputs, LABEL_COLUMN, "village_id", *extra_columns])))
+        villages = data["village_id"]
         # the GLMs choose their inference by the number of clusters themselves (CR1, CR2 or
         # withheld); the gbm's held-out calibration villages need enough villages
         groups = (villages if name in GLM_MODELS else None if name in BASELINES
                   else cluster_groups(villages, f"{desc}: {name}"))
-        extra = ({"time_to_event": features.loc[rows, "relapse_in_quarters"]}
-                 if name == "hazard" else {})
+        extra = {"time_to_event": data["relapse_in_quarters"]} if name == "hazard" else {}
         try:
             params = {**model_params(name, config), **tuned.get(name, {})}
             if name == "hazard":  # one period per row: a year on an annual panel
-                params["step"] = 4 // periods_per_year(features)
+                params["step"] = 4 // periods_per_year(keys)
             model = MODELS[name](**params).fit(
-                features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups,
-                **extra,
+                data[inputs], data[LABEL_COLUMN], groups=groups, **extra,
             )
         except (ModelNotFitted, np.linalg.LinAlgError) as err:  # not fitted, never scored
             reason = (f"numerical failure ({err})" if isinstance(err, np.linalg.LinAlgError)
@@ -215,64 +383,91 @@ def _fit_and_score(
             warnings.warn(f"{desc}: {name} not fitted: {reason}", RuntimeWarning, stacklevel=2)
             fitted[name] = NotFittedModel(name, reason)
             continue
-        predictions[f"score_{name}"] = model.predict_proba(features.loc[test, inputs])[:, 1]
+        del data
+        predictions[f"score_{name}"] = predict_rows(model, features, test, inputs)
         fitted[name] = model
     return predictions, fitted
 
 
-def tune(
-    features: pd.DataFrame, config: dict[str, Any], models: tuple[str, ...],
-    within: pd.Series | None = None,
-) -> dict[str, Any]:
-    """Hyper-parameters chosen on the tuning year, never on the test year: each candidate of
-    :data:`relapse_models.models.gbm.GBM_GRID` is trained on the years before
-    ``models.tune_year`` (default ``train_until_year``; horizon ended by its first quarter)
-    and scored on its at-risk rows; the highest PR-AUC wins (the lead metric for a rare
-    outcome). Returns the candidates' tuning-year metrics, the choice, and
-    ``settings`` (model -> parameters) for the final fit; no choice (the defaults, with the
-    reason) when the tuning split has no rows or no positive, or too few cases to fit.
+class TuningSkipped(Exception):
+    """No tuning split can be made (the reason goes into the tuning record)."""
 
-    ``within`` (a boolean mask) restricts both sides of the split to those rows: the
-    leave-one-county-out fits tune without the county they are then tested on."""
+
+def tuning_split(
+    keys: pd.DataFrame, config: dict[str, Any], within: pd.Series | None = None
+) -> tuple[int, pd.Series, pd.Series]:
+    """The tuning year and its split (see :func:`tune`): the training rows, at risk and cut
+    to ``models.max_train_rows`` by households, and the tuning year's at-risk rows, cut to
+    ``models.max_tune_rows`` the same way (the candidates' PR-AUC needs no province of
+    rows). Raises :class:`TuningSkipped` when there is no split."""
     settings = config["models"]
-    until = train_until_year(features, config)
+    until = train_until_year(keys, config)
     tune_year = int(settings["tune_year"] or until)
-    report: dict[str, Any] = {"tune_year": tune_year, "train_until_year": tune_year - 1,
-                              "settings": {}}
-    if "gbm" not in models:
-        return report
     if tune_year > until:
         raise ValueError(f"models.tune_year {tune_year} is after the last training year "
                          f"{until}: it would tune on the test year")
     try:
-        train, val = out_of_time_split(features, tune_year - 1,
+        train, val = out_of_time_split(keys, tune_year - 1,
                                        horizon=config["monitoring"]["horizon_quarters"],
                                        test_year=tune_year)
     except ValueError as err:
-        report["skipped"] = f"no tuning split: {err}"
-        return report
-    at_risk = _at_risk(features)
+        raise TuningSkipped(f"no tuning split: {err}") from err
+    at_risk = _at_risk(keys)
     if within is not None:
         at_risk = at_risk & within.to_numpy(dtype=bool)
-    rows = sample_households(features, train & at_risk, settings["max_train_rows"],
-                             stage_seed(config["seed"], "fit"))
-    val = val & at_risk
-    y_val = features.loc[val, LABEL_COLUMN].astype(float).to_numpy()
-    y_fit = features.loc[rows, LABEL_COLUMN].astype(float).to_numpy()
+    seed = stage_seed(config["seed"], "fit")
+    rows = sample_households(keys, train & at_risk, settings["max_train_rows"], seed)
+    val = sample_households(keys, val & at_risk, settings["max_tune_rows"], seed)
+    return tune_year, rows, val
+
+
+def tune(
+    features: pd.DataFrame, config: dict[str, Any], models: tuple[str, ...],
+    within: pd.Series | None = None, keys: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Hyper-parameters chosen on the tuning year, never on the test year: each candidate of
+    :data:`relapse_models.models.gbm.GBM_GRID` is trained on the years before
+    ``models.tune_year`` (default ``train_until_year``; horizon ended by its first quarter)
+    and scored on its at-risk rows (see :func:`tuning_split`); the highest PR-AUC wins (the
+    lead metric for a rare outcome). Returns the candidates' tuning-year metrics, the
+    choice, and ``settings`` (model -> parameters) for the final fit; no choice (the
+    defaults, with the reason) when the tuning split has no rows or no positive, or too few
+    cases to fit.
+
+    ``within`` (a boolean mask) restricts both sides of the split to those rows: the
+    leave-one-county-out fits tune without the county they are then tested on. ``keys`` as
+    in :func:`_fit_and_score`."""
+    keys = features if keys is None else keys
+    until = train_until_year(keys, config)
+    tune_year = int(config["models"]["tune_year"] or until)
+    report: dict[str, Any] = {"tune_year": tune_year, "train_until_year": tune_year - 1,
+                              "settings": {}}
+    if "gbm" not in models:
+        return report
+    try:
+        tune_year, rows, val = tuning_split(keys, config, within)
+    except TuningSkipped as err:
+        report["skipped"] = str(err)
+        return report
+    inputs = checked_inputs("gbm", list(features.columns))
+    fit_data = rows_of(features, rows, list(dict.fromkeys([*inputs, LABEL_COLUMN, "village_id"])))
+    val_data = rows_of(features, val, list(dict.fromkeys([*inputs, LABEL_COLUMN])))
+    y_val = val_data[LABEL_COLUMN].astype(float).to_numpy()
+    y_fit = fit_data[LABEL_COLUMN].astype(float).to_numpy()
     if not (0 < y_val.sum() < len(y_val)) or not (0 < y_fit.sum() < len(y_fit)):
         report["skipped"] = "the tuning split holds one outcome only: defaults kept"
         return report
-    inputs = checked_inputs("gbm", list(features.columns))
-    groups = cluster_groups(features.loc[rows, "village_id"], "tuning: gbm")
+    groups = cluster_groups(fit_data["village_id"], "tuning: gbm")
+    X_val = val_data[inputs]
     candidates = []
     for params in GBM_GRID:
         try:
             model = MODELS["gbm"](**model_params("gbm", config), **params).fit(
-                features.loc[rows, inputs], features.loc[rows, LABEL_COLUMN], groups=groups)
+                fit_data[inputs], fit_data[LABEL_COLUMN], groups=groups)
         except ModelNotFitted as err:  # too few cases before the tuning year: defaults kept
             report["skipped"] = f"the tuning fit could not be made: {err}"
             return report
-        p = model.predict_proba(features.loc[val, inputs])[:, 1]
+        p = model.predict_proba(X_val)[:, 1]
         candidates.append({"params": dict(params),
                            "pr_auc": float(average_precision_score(y_val, p)),
                            "auc": float(roc_auc_score(y_val, p))})
@@ -350,9 +545,13 @@ def _at_risk(features: pd.DataFrame) -> pd.Series:
 def check_no_leakage(features: pd.DataFrame, train: pd.Series, test: pd.Series) -> None:
     """Raise if a household or county of the test rows is also among the training rows."""
     for key in ("household_id", "county_id"):
-        shared = set(features.loc[train, key]) & set(features.loc[test, key])
-        if shared:
-            raise ValueError(f"{key} in both training and test rows: {sorted(shared)[:5]}")
+        codes, values = pd.factorize(features[key])  # integer codes: no string per row
+        shared = np.intersect1d(codes[np.asarray(train, dtype=bool)],
+                                codes[np.asarray(test, dtype=bool)])
+        shared = shared[shared >= 0]  # -1: a missing id, which matches nothing
+        if len(shared):
+            names = sorted(str(v) for v in np.asarray(values)[shared])
+            raise ValueError(f"{key} in both training and test rows: {names[:5]}")
 
 
 def county_holdout_splits(
@@ -406,31 +605,101 @@ class HeldOut:
     tuning: dict[str, Any]
 
 
+def _loco_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The config of the leave-one-county-out fits: ``models.loco_max_train_rows`` caps them."""
+    settings = config["models"]
+    cap = settings["loco_max_train_rows"]
+    return config if cap is None else {**config, "models": {**settings, "max_train_rows": cap}}
+
+
 def held_out_counties(
     features: pd.DataFrame,
     config: dict[str, Any],
     models: tuple[str, ...] | None = None,
     only: str | None = None,
+    keys: pd.DataFrame | None = None,
 ) -> list[HeldOut]:
     """Leave each county out in turn (``only``: that county alone, as its own pipeline job):
     tuned and fitted on the other counties' rows, scored on its own. A county without usable
-    rows gives nothing."""
+    rows gives nothing. ``keys`` as in :func:`_fit_and_score`."""
+    keys = features if keys is None else keys
     models = model_names(config) if models is None else models
-    settings = config["models"]
-    cap = settings["loco_max_train_rows"]
-    loco_config = config if cap is None else {**config, "models": {**settings, "max_train_rows": cap}}
+    loco_config = _loco_config(config)
     out = []
-    for county, tr, te in county_holdout_splits(features, config):
+    for county, tr, te in county_holdout_splits(keys, config):
         if only is not None and county != only:
             continue
         # tuned without the held-out county: its rows must not choose the settings it is
         # then tested with (tuning year or not)
-        held_out = tune(features, loco_config, models, within=features["county_id"] != county)
+        held_out = tune(features, loco_config, models, within=keys["county_id"] != county,
+                        keys=keys)
         tuning = {k: held_out[k] for k in ("settings", "skipped") if k in held_out}
         predictions = _fit_and_score(features, tr, te, models, loco_config,
-                                     desc=f"leaving out {county}", tuned=held_out["settings"])[0]
+                                     desc=f"leaving out {county}", tuned=held_out["settings"],
+                                     keys=keys)[0]
         out.append(HeldOut(str(county), predictions, tuning))
     return out
+
+
+def fit_rows(
+    keys: pd.DataFrame,
+    config: dict[str, Any],
+    models: tuple[str, ...] | None = None,
+    out_of_time: bool = True,
+    held_out: bool | str = False,
+) -> np.ndarray:
+    """Positions of the rows of ``keys`` (see :func:`load_keys`) that :func:`fit_models`
+    reads (``out_of_time``) and :func:`held_out_counties` reads (``held_out``: True for every
+    county, a county id for that one alone): each model's training rows, the tuning split
+    and the test rows, decided by the same functions. A stage then loads only these
+    (``load_features(..., rows=...)``): at province scale the households outside the
+    samples and the years no split uses are most of the panel. Raises what the fit would."""
+    models = model_names(config) if models is None else models
+    need = np.zeros(len(keys), dtype=bool)
+
+    def add(cfg: dict[str, Any], train: pd.Series, test: pd.Series,
+            within: pd.Series | None = None) -> None:
+        nonlocal need
+        if "gbm" in models:
+            try:
+                _, rows, val = tuning_split(keys, cfg, within)
+                need |= rows.to_numpy(dtype=bool) | val.to_numpy(dtype=bool)
+            except TuningSkipped:
+                pass
+        for name in models:
+            need |= training_rows(keys, train, name, cfg).to_numpy(dtype=bool)
+        need |= np.asarray(test, dtype=bool)
+
+    if out_of_time:
+        train, test = out_of_time_split(keys, train_until_year(keys, config),
+                                        horizon=config["monitoring"]["horizon_quarters"])
+        add(config, train, test & _at_risk(keys))
+    if held_out:
+        loco_config = _loco_config(config)
+        for county, tr, te in county_holdout_splits(keys, config):
+            if held_out is True or county == held_out:
+                add(loco_config, tr, te, within=keys["county_id"] != county)
+    return np.flatnonzero(need)
+
+
+def load_planned(
+    features_paths: list[str],
+    truth_paths: list[str] | None,
+    config: dict[str, Any],
+    **plan: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The keys of every labelled row and the features of the rows :func:`fit_rows` plans
+    (``plan``: its arguments); pass both to :func:`fit_models` or
+    :func:`held_out_counties`. When the plan cannot be made (no usable rows in a split,
+    say), every row is loaded and is its own keys, so that the fit itself stops with its
+    fuller message (it names the missing inputs, which the keys do not hold)."""
+    keys = load_keys(features_paths)
+    try:
+        rows = fit_rows(keys, config, **plan)
+    except ValueError:
+        features = load_features(features_paths, truth_paths)
+        return features, features
+    return keys, load_features(features_paths, truth_paths, rows=rows, keys=keys)
 
 
 def fit_models(
@@ -440,6 +709,7 @@ def fit_models(
     county_holdout: bool | None = None,
     drivers: bool | None = None,
     held_out: list[HeldOut] | None = None,
+    keys: pd.DataFrame | None = None,
 ) -> FitResult:
     """Out-of-time: train on years up to ``models.train_until_year``, score the next year;
     with ``county_holdout`` also leave one county out (see :func:`county_holdout_splits`);
@@ -453,19 +723,21 @@ def fit_models(
     ``models``, ``county_holdout`` and ``drivers`` default to the config's ``models.names``,
     ``models.leave_one_county_out`` and ``models.drivers``. ``held_out``: the held-out
     counties already fitted (the pipeline's ``fit_loco`` jobs, see :func:`held_out_counties`);
-    None fits them here.
+    None fits them here. ``keys``: what the masks run over when ``features`` holds only the
+    rows :func:`fit_rows` planned (see :func:`load_keys`).
     """
+    keys = features if keys is None else keys
     settings = config["models"]
     if models is None:  # the baselines are always compared, whatever the config lists
         models = model_names(config)
     if county_holdout is None:
         county_holdout = settings["leave_one_county_out"]
     drivers = settings["drivers"] if drivers is None else drivers
-    until = train_until_year(features, config)
+    until = train_until_year(keys, config)
     train, test = out_of_time_split(
-        features, until, horizon=config["monitoring"]["horizon_quarters"],
+        keys, until, horizon=config["monitoring"]["horizon_quarters"],
     )
-    at_risk = _at_risk(features)
+    at_risk = _at_risk(keys)
     test = test & at_risk
     clock, cpu = time.perf_counter(), time.process_time()
     timings: dict[str, float] = {}
@@ -476,10 +748,10 @@ def fit_models(
         timings[name], timings[f"{name}_cpu"] = round(now - clock, 2), round(now_cpu - cpu, 2)
         clock, cpu = now, now_cpu
 
-    tuning = tune(features, config, models)
+    tuning = tune(features, config, models, keys=keys)
     lap("tune")
     predictions, fitted = _fit_and_score(features, train, test, models, config,
-                                         tuned=tuning["settings"])
+                                         tuned=tuning["settings"], keys=keys)
     lap("fit_out_of_time")
     metrics = {
         "config_hash": config_hash(config),
@@ -487,15 +759,15 @@ def fit_models(
         "test_year": until + 1,
         "n_train": int((train & at_risk).sum()),
         "n_train_population": int(train.sum()),
-        "n_train_villages": int(features.loc[train & at_risk, "village_id"].nunique()),
+        "n_train_villages": int(keys.loc[train & at_risk, "village_id"].nunique()),
         "n_test": int(test.sum()),
         "tuning": tuning,
         "fits": fit_reports(fitted),
     }
     if "vulnerability" in fitted and not isinstance(fitted["vulnerability"], NotFittedModel):
         metrics["vulnerability"] = vulnerability_summary(
-            fitted["vulnerability"], features.loc[test], features.loc[test, LABEL_COLUMN]
-        )
+            fitted["vulnerability"], predictions["score_vulnerability"],
+            predictions[LABEL_COLUMN])
         if not metrics["vulnerability"]["in_comparisons"]:
             predictions = predictions.drop(columns="score_vulnerability")
     metrics["out_of_time"] = evaluate_predictions(predictions, models, config)
@@ -503,7 +775,7 @@ def fit_models(
     county_predictions = None
     if county_holdout:
         if held_out is None:
-            held_out = held_out_counties(features, config, models)
+            held_out = held_out_counties(features, config, models, keys=keys)
         parts = [h.predictions for h in held_out]
         metrics["leave_one_county_out_tuning"] = {h.county: h.tuning for h in held_out}
         county_predictions = pd.concat(parts, ignore_index=True) if parts else None
@@ -517,11 +789,14 @@ def fit_models(
         lap("evaluate_leave_one_county_out")
     table = None
     if drivers and "gbm" in fitted and not isinstance(fitted["gbm"], NotFittedModel):
-        X_test = features.loc[test, fitted["gbm"].feature_names_in_]
+        names = list(fitted["gbm"].feature_names_in_)
         rows = int(settings["drivers_rows"])
+        data = sample_rows(features, test, rows, fitted["gbm"].random_state,
+                           list(dict.fromkeys([*names, LABEL_COLUMN])))
         table = fitted["gbm"].risk_drivers(
-            X_test, features.loc[test, LABEL_COLUMN], max_rows=rows, pdp_rows=max(rows // 10, 100)
+            data[names], data[LABEL_COLUMN], max_rows=rows, pdp_rows=max(rows // 10, 100)
         )
+        del data
         table = table.assign(model="gbm")[["model", *DRIVER_COLUMNS]]
         lap("drivers")
     return FitResult(
@@ -534,10 +809,11 @@ def fit_models(
     )
 
 
-def vulnerability_summary(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
+def vulnerability_summary(model: Any, scores: pd.Series, y: pd.Series) -> dict[str, Any]:
     """Share of test rows at or above each vulnerability line (0.5, the training headcount),
-    mean vulnerability over the horizon and the observed relapse rate, for models.json."""
-    tab = model.vulnerability_summary(X, y)
+    mean vulnerability over the horizon (``scores``: the model's on the test rows) and the
+    observed relapse rate, for models.json."""
+    tab = model.summary_of(scores.to_numpy(dtype=float), y)
     mean, observed = tab.attrs["mean_vulnerability"], tab.attrs["observed_headcount"]
     ratio = mean / observed if observed > 0 else float("nan")
     within = bool(np.isfinite(ratio) and 1 / VULNERABILITY_MAX_FACTOR <= ratio
@@ -730,13 +1006,15 @@ def run(
     :func:`fit_models` (None: from the config); the per-county jobs pass False for both.
     ``held_out_dir``: the held-out counties' jobs wrote their fits there (see
     :func:`run_held_out`); None fits them here."""
-    features = load_features(features_paths, truth_paths)
+    in_process = (config["models"]["leave_one_county_out"] if county_holdout is None
+                  else county_holdout) and not held_out_dir
+    keys, features = load_planned(features_paths, truth_paths, config, held_out=bool(in_process))
     held_out = None
     if held_out_dir:
-        counties = [str(c) for c in pd.unique(features["county_id"])]
+        counties = [str(c) for c in pd.unique(keys["county_id"])]
         held_out = read_held_out(held_out_dir, counties)
     result = fit_models(features, config, county_holdout=county_holdout, drivers=drivers,
-                        held_out=held_out)
+                        held_out=held_out, keys=keys)
     if drivers_path is None and drivers is not False:
         drivers_path = Path(metrics_path).parent / "drivers.csv"
     models_dir = Path(predictions_path).parent if models_dir is None else models_dir
@@ -775,7 +1053,9 @@ def run_held_out(
     """One county left out, as its own job (the pipeline's ``fit_loco``): its predictions and
     its tuning record (``held_out`` false, and empty predictions, when the county has no
     usable rows), which :func:`run` combines with ``held_out_dir``."""
-    found = held_out_counties(load_features(features_paths, truth_paths), config, only=county)
+    keys, features = load_planned(features_paths, truth_paths, config, out_of_time=False,
+                                  held_out=county)
+    found = held_out_counties(features, config, only=county, keys=keys)
     result = found[0] if found else None
     write_parquet(result.predictions if result else pd.DataFrame(), predictions_path)
     write_json({"county": county, "held_out": result is not None,
