@@ -61,8 +61,11 @@ its fit apart from X."""
 NEEDED_COLUMNS = [*KEYS, *MODEL_INPUTS, LABEL_COLUMN, "at_risk", "relapse_in_quarters",
                   "periods_per_year"]
 """Feature-file columns the model stage reads."""
-KEY_COLUMNS = [*KEYS, LABEL_COLUMN, "at_risk", "relapse_in_quarters", "periods_per_year"]
+KEY_COLUMNS = [*KEYS, LABEL_COLUMN, "at_risk", "periods_per_year"]
 """What :func:`load_keys` reads of every labelled row to plan which rows a stage uses."""
+_KEY_TYPES = {"year": pa.int16(), "quarter": pa.int8(), "periods_per_year": pa.int8()}
+"""Small integers in the keys (they only choose rows): a province's keys are tens of
+millions of rows."""
 DRIVER_COLUMNS = ["method", "feature", "rank", "grid_value", "value", "sd"]
 POPULATION_MODELS = frozenset({"vulnerability"})
 """Models fitted on every usable training row, not only the at-risk ones: the vulnerability
@@ -129,6 +132,10 @@ def load_keys(paths: list[str]) -> pd.DataFrame:
             pc.invert(pc.is_null(table.column(c), nan_is_null=True)) for c in present
         ], pa.array(np.ones(table.num_rows, dtype=bool)))
         keys = table.select([c for c in KEY_COLUMNS if c in table.column_names])
+        for name, kind in _KEY_TYPES.items():
+            if name in keys.column_names and pa.types.is_integer(keys.schema.field(name).type):
+                i = keys.column_names.index(name)
+                keys = keys.set_column(i, name, pc.cast(keys.column(name), kind))
         tables.append(keys.append_column(INPUTS_COMPLETE, complete))
     return _frame(tables)
 
