@@ -54,6 +54,15 @@ show_figure(plots.whatif_differences(diffs, lang),
 show_table(rwi.results_table(summary, lang), t("caption_whatif_results", lang))
 
 # %%
+display(Markdown(f"## {t('whatif_calibration', lang)}"))
+notes = rwi.calibration_notes_table(results, lang)
+if notes.empty:
+    display(Markdown(t("whatif_calibration_ok", lang)))
+else:
+    display(Markdown(t("whatif_calibration_notes", lang)))
+    show_table(notes, t("caption_whatif_calibration", lang))
+
+# %%
 display(Markdown(f"## {t('whatif_assumptions', lang)}"))
 show_table(rwi.scenario_table(config["whatif"].get("scenarios") or {}, lang),
            t("caption_whatif_scenarios", lang))

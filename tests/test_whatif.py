@@ -149,6 +149,32 @@ def fed_back():
     return cfg, stage.replications(load_profile(PROFILE), cfg).set_index(["seed", "scenario"])
 
 
+def test_each_row_carries_its_simulations_calibration_notes(fed_back):
+    """The notes in results.csv are those of the simulation the row was measured on."""
+    cfg, res = fed_back
+    scaled = {**cfg, "simulate": {**cfg["simulate"], "scale": cfg["whatif"]["scale"],
+                                  "break": {**(cfg["simulate"].get("break") or {}), "year": None}}}
+    seed = stage_seed(cfg["seed"], "whatif/0", "shangluo")
+    sim = simulate_county(load_profile(PROFILE), scaled, seed, oracle=False)
+    assert res.loc[(0, "baseline"), "calibration_notes"] == W.NOTE_SEPARATOR.join(sim.calibration.notes)
+
+
+def test_calibration_notes_table_counts_seeds_per_note_and_names_the_scenarios():
+    results = pd.DataFrame({
+        "seed": [0, 0, 1, 1],
+        "scenario": ["baseline", "line_plus_10", "baseline", "line_plus_10"],
+        "calibration_notes": ["a out of reach", f"a out of reach{W.NOTE_SEPARATOR}b missed",
+                              "", "b missed"]})
+    table = R.calibration_notes_table(results)
+    assert table.values.tolist() == [["a out of reach", "baseline、line_plus_10", 1],
+                                     ["b missed", "line_plus_10", 2]]
+    en = R.calibration_notes_table(results, "en")
+    assert list(en.columns) == ["Note", "Scenario", "Seeds"]
+    assert en.iloc[0, 1] == "baseline, line_plus_10"
+    none = R.calibration_notes_table(results.assign(calibration_notes=np.nan))
+    assert none.empty and list(none.columns) == ["说明", "情景", "种子数"]
+
+
 def test_a_generator_lever_at_its_baseline_value_reruns_to_the_baseline_exactly(fed_back):
     """The generator reruns with a break of size 0 (the lever given) and reproduces the
     baseline row, outcome by outcome."""

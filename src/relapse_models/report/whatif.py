@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from relapse_models.report.words import t
-from relapse_models.warning.whatif import LEVERS
+from relapse_models.warning.whatif import LEVERS, NOTE_SEPARATOR
 
 RATIO = "averted_per_10k"
 """The summary's outcome that is a ratio of mean differences, not a paired difference."""
@@ -43,6 +43,23 @@ def results_table(summary: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
                                        else f"{_fmt(r['ci_low'])} ~ {_fmt(r['ci_high'])}"),
         })
     return pd.DataFrame(rows)
+
+
+def calibration_notes_table(results: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
+    """Each calibration note of the what-if's simulations (a published figure the generator
+    did not reach) with the scenarios and the number of seeds it came with; no rows when
+    every simulation met its targets. The results' outcomes are measured on those panels,
+    so the page shows this next to them."""
+    notes = results.get("calibration_notes", pd.Series(dtype=object)).fillna("").astype(str)
+    split = results.assign(note=notes.str.split(NOTE_SEPARATOR, regex=False)).explode("note")
+    split = split[split["note"].str.len() > 0]
+    rows = [{t("whatif_note", language): note,
+             t("whatif_scenario", language): "、".join(dict.fromkeys(group["scenario"]))
+             if language == "zh" else ", ".join(dict.fromkeys(group["scenario"])),
+             t("whatif_note_seeds", language): int(group["seed"].nunique())}
+            for note, group in split.groupby("note", sort=False)]
+    return pd.DataFrame(rows, columns=[t("whatif_note", language), t("whatif_scenario", language),
+                                       t("whatif_note_seeds", language)])
 
 
 def scenario_table(scenarios: dict[str, dict[str, Any]], language: str = "zh") -> pd.DataFrame:

@@ -347,6 +347,19 @@ TEXT: dict[str, tuple[str, str]] = {
                      "under changed policy levers, {seeds} seeds; differences are scenario minus baseline, "
                      "paired by seed, 95 % intervals."),
     "whatif_results": ("结果", "Results"),
+    "whatif_calibration": ("生成器校准", "Generator calibration"),
+    "whatif_calibration_ok": ("每次模拟都达到了公布数字的校准目标。",
+                              "Every simulation met the published figures it is calibrated to."),
+    "whatif_calibration_notes": ("以下模拟未达到某些公布数字的校准目标；上表结果即在这些面板上测得，"
+                                 "相关指标应结合这些说明阅读。",
+                                 "These simulations missed some published figures they are "
+                                 "calibrated to; the results above are measured on those panels, "
+                                 "so read the outcomes concerned with these notes."),
+    "caption_whatif_calibration": ("表：生成器校准说明（情景及出现的种子数）",
+                                   "Table: the generator's calibration notes (scenarios and "
+                                   "number of seeds)"),
+    "whatif_note": ("说明", "Note"),
+    "whatif_note_seeds": ("种子数", "Seeds"),
     "whatif_figure_title": ("各情景相对基线的配对差值", "Each scenario's paired difference from the baseline"),
     "whatif_figure_alt": ("{n}个情景在{k}项指标上相对基线的配对差值（情景−基线）及95%区间，"
                           "每项指标一个面板，横轴刻度各不相同，虚线为无差异",

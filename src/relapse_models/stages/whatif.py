@@ -21,6 +21,7 @@ from relapse_models.core.profiles import figure, load_profile
 from relapse_models.core.quarters import parse_quarter
 from relapse_models.data.simulate import simulate_county
 from relapse_models.warning.whatif import (
+    NOTE_SEPARATOR,
     OUTCOMES,
     identified_households,
     levers_with,
@@ -91,9 +92,11 @@ def replications(profile: dict[str, Any], config: dict[str, Any]) -> pd.DataFram
             spent = policy_cost(sim.panel, base.panel) if brk else 0.0
             rows.append({"seed": r, "scenario": name, **out, "cost": out["cost"] + spent,
                          "policy_cost": spent,
-                         "identified": float(identified_households(sim.events, first_day))})
+                         "identified": float(identified_households(sim.events, first_day)),
+                         # where the generator missed a published figure: shown on the page
+                         "calibration_notes": NOTE_SEPARATOR.join(sim.calibration.notes)})
         log.info("what-if: seed %d of %s done", r + 1, w["seeds"])
-    return pd.DataFrame(rows)[["seed", "scenario", *OUTCOMES]]
+    return pd.DataFrame(rows)[["seed", "scenario", *OUTCOMES, "calibration_notes"]]
 
 
 def run(profiles: list[str], config: dict[str, Any], results_out: str, summary_out: str) -> None:

@@ -95,6 +95,9 @@ LEVERS: dict[str, Lever] = {
            "能力按走访次数计，先红后黄再蓝，同卡内收入最低者优先；多次走访不额外避免损失（假设）"),
 }
 
+NOTE_SEPARATOR = " | "
+"""Between a simulation's calibration notes in the what-if's ``results.csv``."""
+
 OUTCOMES = ("relapses", "persons_below", "identified", "flagged", "visits", "cost", "policy_cost",
             "oop")
 """Per seed and scenario: entries below the line (household-quarters whose window falls below
