@@ -1,6 +1,7 @@
 # relapse-models. Per county: simulate -> clean -> features -> fit_county -> thresholds ->
-# county report (and clean -> reconcile). Combining all counties: fit (the pooled
-# province-level models, leave-one-county-out), combine_* -> comparative report.
+# county report (which first reconciles the county's published figures). Combining all
+# counties: fit (the pooled province-level models, leave-one-county-out), combine_* ->
+# comparative report.
 # A county's jobs read only that county's files: changing one county's profile reruns its own
 # chain and the combining jobs, nothing of another county.
 # Run through the Makefile (`make report`), which passes the workflow profile.

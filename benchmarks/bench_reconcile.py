@@ -1,5 +1,5 @@
 """Reconciliation at full size: every county simulated at ``scale`` (default 1.0) through the
-CLI, exactly as the pipeline's ``simulate`` and ``reconcile`` rules run it, and the published
+CLI, exactly as the pipeline's ``simulate`` and ``county_report`` rules run it, and the published
 figures compared with the computed ones.
 
     .venv/bin/python benchmarks/bench_reconcile.py [--scale 1.0] [--seed N] [--counties a b]

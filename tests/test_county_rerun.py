@@ -22,8 +22,8 @@ pytestmark = pytest.mark.integration
 
 COUNTY = "xunyi"
 COUNTIES = load_config()["counties"]
-COUNTY_CHAIN = ("simulate", "clean", "features", "fit_county", "drift_county", "reconcile",
-                "thresholds", "county_report")
+COUNTY_CHAIN = ("simulate", "clean", "features", "fit_county", "drift_county", "thresholds",
+                "county_report")
 """One job each per county: what a change to that county's profile must rerun."""
 COMBINING = ("pooled_inputs", "fit", "robustness", "drift", "combine_reconciliation",
              "combine_thresholds", "combine_tier_comparison", "comparative_report", "all")

@@ -69,7 +69,7 @@ def test_contracted_outputs_exist(project):
 def test_every_rule_left_a_log_and_a_benchmark(project):
     logs = {p.parent.name for p in (project / "reports" / "logs").rglob("*.log")}
     benchmarks = {p.parent.name for p in (project / "reports" / "benchmarks").rglob("*.tsv")}
-    rules = {"simulate", "clean", "features", "fit_county", "fit_loco", "fit", "thresholds", "reconcile",
+    rules = {"simulate", "clean", "features", "fit_county", "fit_loco", "fit", "thresholds",
              "county_report", "comparative_report", "robustness", "drift", "drift_county", "whatif",
              "whatif_report"}
     assert rules <= logs

@@ -82,9 +82,9 @@ def node_profile(dest: Path) -> Path:
     # do the same arithmetic
     profile["set-threads"] = dict.fromkeys(profile["set-threads"], 1)
     profile.update({
-        # what the one node has: Snakemake sums a group job's parallel members (the county_small
-        # group: every county's reconcile, 4000 MB and 1 CPU each) up to these, then stacks
-        # them in series; unbounded, the group asks for more than the node and stays pending
+        # what the one node has: Snakemake sums a group job's parallel members (the combine
+        # group) up to these, then stacks them in series; unbounded, a group asks for more
+        # than the node and stays pending
         "cores": NODE_CPUS,
         "resources": {"mem_mb": 2 * JOB_MEM_MB},
         # squeue, not sacct: no accounting storage; the cluster keeps finished jobs in
@@ -164,7 +164,7 @@ def test_tiny_pipeline_on_slurm_equals_the_local_run(
     slurm_logs = workdir / ".snakemake" / "slurm_logs"
     folders = {p.relative_to(slurm_logs).parts[0] for p in slurm_logs.rglob("*.log")}
     planned = planned_rules(log) - {"all"}
-    assert {"simulate", "fit", "reconcile", "comparative_report"} <= planned, log[:4000]
+    assert {"simulate", "fit", "county_report", "comparative_report"} <= planned, log[:4000]
     missing = {r for r in planned if not any(f.endswith(f"_{r}") for f in folders)}
     assert not missing, (sorted(missing), sorted(folders))
     assert len(list(slurm_logs.rglob("*.log"))) == len(submitted), sorted(folders)

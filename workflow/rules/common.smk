@@ -172,11 +172,6 @@ def threshold_params(wildcards):
 
 
 @job_function
-def reconcile_params(wildcards):
-    return config_json("data", "simulate")
-
-
-@job_function
 def report_params(wildcards):
     return config_json("report", "capacity", "monitoring", "data", "simulate")
 

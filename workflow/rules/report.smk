@@ -2,21 +2,39 @@
 # files only) and the comparative report (the province-level models and the combined tables).
 
 
-rule reconcile:
+# The county's page, after its reconciliation with the published figures: a few counts on the
+# county's cleaned tables, run first in the same job rather than as a job of its own (one job
+# fewer per county). Its inputs come from the jobs the page reads and its settings (`data`,
+# `simulate`) are among the page's, so it gives the page no new reason to rerun.
+rule county_report:
     input:
-        **{t: getattr(rules.clean.output, t) for t in paths.RAW_TABLES},
         profile=PROFILE,
+        cleaning=rules.clean.output.report,
+        households=rules.clean.output.households,
+        panel=rules.clean.output.panel,
+        events=rules.clean.output.events,
         calibration=synthetic_only(paths.CALIBRATION),
+        features=rules.features.output[0],
+        models=rules.fit_county.output.metrics,
+        coefficients=rules.fit_county.output.coefficients,
+        thresholds=rules.thresholds.output.table,
+        recommended=rules.thresholds.output.recommended,
+        detail=rules.thresholds.output.detail,
+        drift=rules.drift_county.output.summary,
     output:
-        paths.COUNTY_RECONCILIATION,
+        html=paths.COUNTY_PAGE,
+        notebook=paths.notebook("04_county_report"),
+        reconciliation=paths.COUNTY_RECONCILIATION,
     params:
-        config=reconcile_params,
+        config=report_params,
         calibration=calibration_option,
         interim_dir=folder_of("households"),
+        drift_dir=folder_of("drift"),
     log:
-        paths.log("reconcile"),
+        reconcile=paths.log("reconcile"),
+        report=paths.log("county_report"),
     benchmark:
-        paths.benchmark("reconcile")
+        paths.benchmark("county_report")
     resources:
         mem_mb=8000,
         runtime=20,
@@ -25,12 +43,20 @@ rule reconcile:
     shell:
         "relapse-models reconcile --county {wildcards.county} --profile {input.profile}"
         " --interim-dir {params.interim_dir} --config-json {params.config:q}"
-        " {params.calibration} --out {output} > {log} 2>&1"
+        " {params.calibration} --out {output.reconciliation} > {log.reconcile} 2>&1"
+        " && relapse-models notebook 04_county_report {output.notebook} --html {output.html}"
+        " -p county {wildcards.county} -p config_json {params.config:q}"
+        " -p profile_path {input.profile} -p cleaning_path {input.cleaning}"
+        " -p panel_path {input.panel} -p features_path {input.features}"
+        " -p reconciliation_path {output.reconciliation} -p models_path {input.models}"
+        " -p coefficients_path {input.coefficients} -p thresholds_path {input.thresholds}"
+        " -p recommended_path {input.recommended} -p detail_dir {input.detail}"
+        " -p drift_dir {params.drift_dir} > {log.report} 2>&1"
 
 
 rule combine_reconciliation:
     input:
-        expand(rules.reconcile.output[0], county=COUNTIES),
+        expand(rules.county_report.output.reconciliation, county=COUNTIES),
     output:
         paths.RECONCILIATION,
     log:
@@ -44,45 +70,6 @@ rule combine_reconciliation:
         "../../environment.yml"
     shell:
         "relapse-models combine --csv-out {output} --csv {input} > {log} 2>&1"
-
-
-rule county_report:
-    input:
-        profile=PROFILE,
-        cleaning=rules.clean.output.report,
-        panel=rules.clean.output.panel,
-        features=rules.features.output[0],
-        reconciliation=rules.reconcile.output[0],
-        models=rules.fit_county.output.metrics,
-        coefficients=rules.fit_county.output.coefficients,
-        thresholds=rules.thresholds.output.table,
-        recommended=rules.thresholds.output.recommended,
-        detail=rules.thresholds.output.detail,
-        drift=rules.drift_county.output.summary,
-    output:
-        html=paths.COUNTY_PAGE,
-        notebook=paths.notebook("04_county_report"),
-    params:
-        config=report_params,
-        drift_dir=folder_of("drift"),
-    log:
-        paths.log("county_report"),
-    benchmark:
-        paths.benchmark("county_report")
-    resources:
-        mem_mb=8000,
-        runtime=20,
-    conda:
-        "../../environment.yml"
-    shell:
-        "relapse-models notebook 04_county_report {output.notebook} --html {output.html}"
-        " -p county {wildcards.county} -p config_json {params.config:q}"
-        " -p profile_path {input.profile} -p cleaning_path {input.cleaning}"
-        " -p panel_path {input.panel} -p features_path {input.features}"
-        " -p reconciliation_path {input.reconciliation} -p models_path {input.models}"
-        " -p coefficients_path {input.coefficients} -p thresholds_path {input.thresholds}"
-        " -p recommended_path {input.recommended} -p detail_dir {input.detail}"
-        " -p drift_dir {params.drift_dir} > {log} 2>&1"
 
 
 rule comparative_report:
