@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from relapse_models.core import paths
 from relapse_models.core.config import load_config
 from relapse_models.report.render import external_references
-from relapse_models.warning.whatif import OUTCOMES
+from relapse_models.warning.whatif import NOTE_SEPARATOR, OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTIES = load_config()["counties"]
@@ -206,8 +207,6 @@ def test_each_held_out_fit_depends_on_one_file_whatever_the_counties(project, sn
     per county in each of n jobs, the DAG grew as n**2 (minutes for 1,000 counties)."""
     import re
 
-    from relapse_models.core import paths
-
     dry = snakemake(project, "-n", "--forceall")
     assert dry.returncode == 0, dry.stderr[-3000:]
     inputs = re.findall(r"^rule fit_loco:\n\s+input: (.*)$", dry.stdout, flags=re.M)
@@ -256,12 +255,23 @@ def test_notebooks_run_by_hand_leave_the_pipeline_outputs_alone(
 
 def test_the_whatif_page_is_its_notebook_chinese_first(project):
     """Notebook 06_whatif on the stage's tables: the intro, the figure with its alt text, the
-    results, scenarios and levers tables, the limits; the stage itself writes no page."""
+    results, calibration notes (a table when a simulation missed a target, else a sentence),
+    scenarios and levers tables, the limits; the stage itself writes no page."""
+    from relapse_models.report.words import t
+
     page = (project / "reports" / "whatif.html").read_text(encoding="utf-8")
     assert "政策情景模拟" in page and "个随机种子" in page and "局限" in page
     scenarios = load_config()["whatif"]["scenarios"]  # the tiny config keeps the default's
     assert page.count("<img") == 1 and f'alt="{len(scenarios)}个情景在{len(OUTCOMES)}项指标上' in page
-    assert page.count("<table") == 3 and all(name in page for name in scenarios)
+    results = pd.read_csv(project / paths.WHATIF_RESULTS, encoding="utf-8-sig")
+    notes = results["calibration_notes"].dropna().astype(str).str.split(NOTE_SEPARATOR, regex=False).explode()
+    notes = notes[notes.str.len() > 0]
+    assert t("whatif_calibration", "zh") in page
+    if notes.empty:
+        assert page.count("<table") == 3 and t("whatif_calibration_ok", "zh") in page
+    else:
+        assert page.count("<table") == 4 and t("caption_whatif_calibration", "zh") in page
+    assert all(name in page for name in scenarios)
     assert "visit_averted_share" in page and "tier_visits_per_month" in page
     assert not list((project / "reports" / "metrics" / "whatif").glob("*.html"))
 
