@@ -248,6 +248,20 @@ def feature_frame() -> pd.DataFrame:
     return make_feature_frame()
 
 
+def county_feature_files(frame: pd.DataFrame, folder, groups_per_file: int = 4) -> list[str]:
+    """One features file per county of ``frame`` in ``folder``, in about ``groups_per_file``
+    row groups: the stages' loaders read group by group, so a plan must hold across them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = []
+    for county, rows in frame.groupby("county_id", observed=True, sort=False):
+        paths.append(str(folder / f"{county}.parquet"))
+        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), paths[-1],
+                       row_group_size=max(len(rows) // groups_per_file, 1))
+    return paths
+
+
 # ===========================================================================================
 # END fixtures for the model stage
 # ===========================================================================================

@@ -168,19 +168,12 @@ def test_recalibration_effect_repairs_a_known_shift():
 def test_the_stage_reading_one_year_at_a_time_gives_the_report_of_the_whole_frame(tmp_path):
     """The drift stage reads its keys, then the fit's and the reference rows, then each later
     year alone: every table equals the one computed on the whole frame in memory."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from conftest import make_feature_frame
+    from conftest import county_feature_files, make_feature_frame
 
     from relapse_models.stages import drift
     from relapse_models.stages.fit import load_features
 
-    frame = make_feature_frame(households=80)
-    paths = []
-    for county, rows in frame.groupby("county_id", observed=True, sort=False):
-        paths.append(str(tmp_path / f"{county}.parquet"))
-        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), paths[-1],
-                       row_group_size=max(len(rows) // 3, 1))
+    paths = county_feature_files(make_feature_frame(households=80), tmp_path, groups_per_file=3)
     cfg = _config()
     cfg = {**cfg, "models": {**cfg["models"], "max_train_rows": 1000, "max_tune_rows": 500}}
     whole = drift_report(load_features(paths), cfg)

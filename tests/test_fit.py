@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import county_feature_files
 
 from relapse_models.core.config import config_hash, load_config
 from relapse_models.models.evaluation import out_of_time_split
@@ -494,24 +495,11 @@ def test_each_held_out_county_has_its_own_tuning(monkeypatch, feature_frame, con
     assert all(tag in desc for desc, tag in used[1:])
 
 
-def _county_files(frame: pd.DataFrame, folder) -> list[str]:
-    """One features file per county, in small row groups (the loaders read group by group)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    paths = []
-    for county, rows in frame.groupby("county_id", observed=True, sort=False):
-        paths.append(str(folder / f"{county}.parquet"))
-        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), paths[-1],
-                       row_group_size=max(len(rows) // 4, 1))
-    return paths
-
-
 def test_planned_rows_give_the_fit_of_the_whole_frame(feature_frame, config, tmp_path):
     """With the samples active (small caps), the fit on the rows fit_rows plans (keys first,
     then only those rows' inputs) equals the fit on every labelled row: same predictions,
     metrics and held-out predictions; and it reads fewer rows than there are."""
-    paths = _county_files(feature_frame, tmp_path)
+    paths = county_feature_files(feature_frame, tmp_path)
     capped = {**config, "models": {**config["models"], "max_train_rows": 1000,
                                    "max_tune_rows": 500}}
     whole = fit.load_features(paths)
@@ -548,7 +536,7 @@ def test_planned_rows_give_the_fit_of_the_whole_frame(feature_frame, config, tmp
 
 
 def test_rows_of_refuses_a_row_the_plan_did_not_load(feature_frame, tmp_path):
-    paths = _county_files(feature_frame, tmp_path)
+    paths = county_feature_files(feature_frame, tmp_path)
     keys = fit.load_keys(paths)
     rows = np.arange(0, len(keys), 2)
     some = fit.load_features(paths, rows=rows, keys=keys)
@@ -569,7 +557,7 @@ def test_a_fit_that_cannot_be_planned_stops_with_the_fit_s_own_message(feature_f
     """A split without usable rows: the plan fails on the keys, so every row is loaded and
     the fit's message names the missing input, as without a plan."""
     frame = feature_frame.assign(income_ratio=np.nan)
-    paths = _county_files(frame, tmp_path)
+    paths = county_feature_files(frame, tmp_path)
     keys, features = fit.load_planned(paths, None, config)
     assert keys is features and len(features) == len(frame)
     with pytest.raises(ValueError, match="income_ratio missing in 100%"):
