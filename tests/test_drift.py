@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 from relapse_models.core.config import default_config
 from relapse_models.models.drift import (
@@ -91,6 +92,20 @@ def test_recalibration_recovers_a_known_miscalibration():
     np.testing.assert_allclose(fixed, true, atol=0.01)
     assert y.sum() / p.sum() < 0.8                       # the raw score over-predicts
     assert y.sum() / fixed.sum() == pytest.approx(1.0, abs=0.01)
+
+
+def test_recalibration_equals_the_binomial_glm():
+    """The reference implementation: statsmodels' binomial GLM of the outcome on the score's
+    log-odds gives the same maximum-likelihood estimates and standard errors."""
+    rng = np.random.default_rng(11)
+    p = 1 / (1 + np.exp(-rng.normal(-2.5, 1.2, 50_000)))
+    y = (rng.random(len(p)) < p ** 1.3).astype(float)
+    rc = fit_recalibration(y, p)
+    x = np.log(p / (1 - p))
+    glm = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose([rc.intercept, rc.slope], glm.params, rtol=1e-9)
+    np.testing.assert_allclose([rc.intercept_se, rc.slope_se], glm.bse, rtol=1e-7)
+    assert rc.n == len(y)
 
 
 def test_identity_recalibration_and_refusals():

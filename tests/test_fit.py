@@ -535,6 +535,47 @@ def test_planned_rows_give_the_fit_of_the_whole_frame(feature_frame, config, tmp
     assert alone.tuning == together.tuning
 
 
+def test_models_without_the_test_year_are_the_fit_models_ones(feature_frame, config, result,
+                                                             tmp_path):
+    """fit_out_of_time_models, on only the rows fit_rows(test_rows=False) plans, fits the
+    models fit_models fits (tuning included): the same scores on the test year; and that
+    plan holds no test-year row."""
+    paths = county_feature_files(feature_frame, tmp_path)
+    keys = fit.load_keys(paths)
+    without = fit.fit_rows(keys, config, MODELS, test_rows=False)
+    _, test = out_of_time_split(keys, 2023, horizon=4)
+    test_rows = np.flatnonzero(test.to_numpy() & keys["at_risk"].to_numpy(dtype=bool))
+    np.testing.assert_array_equal(
+        without, np.setdiff1d(fit.fit_rows(keys, config, MODELS), test_rows))
+    assert not np.isin(without, test_rows).any()
+    models = fit.fit_out_of_time_models(fit.load_features(paths, rows=without, keys=keys),
+                                        config, MODELS, keys=keys)
+    assert set(models) == set(MODELS)
+    whole = fit.load_features(paths)
+    at_risk_test = test & whole["at_risk"].astype(bool)
+    for name in MODELS:
+        column = f"score_{name}"
+        if column in result.predictions:
+            inputs = fit.checked_inputs(name, list(whole.columns))
+            np.testing.assert_array_equal(
+                fit.predict_rows(models[name], whole, at_risk_test, inputs),
+                result.predictions[column].to_numpy())
+
+
+def test_load_features_reads_only_the_columns_asked(feature_frame, tmp_path):
+    """columns= keeps those of NEEDED_COLUMNS and the label, in NEEDED_COLUMNS' order, with
+    the rows and values of the whole read."""
+    paths = county_feature_files(feature_frame, tmp_path)
+    keys = fit.load_keys(paths)
+    rows = np.arange(1, len(keys), 3)
+    asked = ["income_pc_4q", "household_id", "not_a_column", "year"]
+    some = fit.load_features(paths, rows=rows, keys=keys, columns=asked)
+    assert list(some.columns) == [c for c in fit.NEEDED_COLUMNS
+                                  if c in {*asked, fit.LABEL_COLUMN}]
+    whole = fit.load_features(paths, rows=rows, keys=keys)
+    pd.testing.assert_frame_equal(some, whole[list(some.columns)])
+
+
 def test_rows_of_refuses_a_row_the_plan_did_not_load(feature_frame, tmp_path):
     paths = county_feature_files(feature_frame, tmp_path)
     keys = fit.load_keys(paths)

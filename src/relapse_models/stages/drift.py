@@ -30,11 +30,12 @@ from relapse_models.models.drift import (
 from relapse_models.models.evaluation import metrics_and_replicates, out_of_time_split
 from relapse_models.outcome.features import LABEL_COLUMN
 from relapse_models.stages.fit import (
+    KEY_COLUMNS,
     KEYS,
     NotFittedModel,
     checked_inputs,
     evaluate_predictions,
-    fit_models,
+    fit_out_of_time_models,
     fit_rows,
     load_features,
     load_keys,
@@ -90,20 +91,21 @@ def _ci(metric: dict, key: str) -> tuple[float, float, float]:
 def drift_report(
     features: pd.DataFrame,
     config: dict[str, Any],
-    load: Callable[[np.ndarray], pd.DataFrame] | None = None,
+    load: Callable[..., pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Fit on the years up to T, score each later year; returns the tables ``years`` (per
     year, scope and model: the metrics with intervals, the largest PSI of the model's inputs,
     those flagged and the rule's action), ``psi`` (per year and input) and ``recalibration`` (fitted on
     each later year, measured on the next), and the run's ``train_until_year`` and years.
 
-    ``features``: every labelled row; or, with ``load`` (row positions -> those rows'
-    features, as ``load_features(..., rows=...)``), the keys of :func:`load_keys`: the stage
-    then reads the fit's rows and the reference rows first, and each later year after, so
+    ``features``: every labelled row; or, with ``load`` (row positions and optionally the
+    columns wanted -> those rows' features, as ``load_features(..., rows=, columns=)``), the
+    keys of :func:`load_keys`: the stage then reads the fit's rows and the reference rows
+    first, and each later year after with only the columns its models and the PSI read, so
     a province's panel is never in memory whole."""
     keys = features
     if load is None:
-        def load(rows: np.ndarray) -> pd.DataFrame:
+        def load(rows: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
             return features
     settings = config["drift"]
     until, later = drift_years(keys, config)
@@ -112,30 +114,39 @@ def drift_report(
                                        "names": list(settings["models"])}}
     horizon = config["monitoring"]["horizon_quarters"]
     at_risk = keys["at_risk"].fillna(False).astype(bool).to_numpy()
+    chosen = ("" if settings["train_until_year"] is not None
+              else ", null: two years before the last labelled year")
+    training = (f"drift: training on the years up to {until} (drift.train_until_year{chosen}; "
+                "set it to a later year with usable rows)")
     try:
         train, _ = out_of_time_split(keys, until, horizon=horizon)
-        reference = train.to_numpy() & at_risk
-        fitted = load(np.union1d(fit_rows(keys, run_config, names), np.flatnonzero(reference)))
-        fit = fit_models(fitted, run_config, models=names, county_holdout=False, drivers=False,
-                         keys=keys)
+        planned = fit_rows(keys, run_config, names, test_rows=False)
     except ValueError as err:   # say which setting chose the training years
-        chosen = ("" if settings["train_until_year"] is not None
-                  else ", null: two years before the last labelled year")
-        raise ValueError(f"drift: training on the years up to {until} (drift.train_until_year"
-                         f"{chosen}; set it to a later year with usable rows): {err}") from err
-    columns = list(fitted.columns)
+        raise ValueError(f"{training}: {err}") from err
+    reference = train.to_numpy() & at_risk
+    loaded = load(np.union1d(planned, np.flatnonzero(reference)))
+    columns = list(loaded.columns)
     inputs = sorted({c for n in names for c in checked_inputs(n, columns)
                      if c not in ("household_id",)})
     psi_columns = list(dict.fromkeys([*inputs, "quarter"]))
-    base = rows_of(fitted, reference, psi_columns)
+    # the reference rows' inputs and the fit's rows, each on its own: neither holds the
+    # other's columns, and the fitted models do not keep the reference years alive
+    base = rows_of(loaded, reference, psi_columns)
+    fitted = loaded.loc[planned] if len(loaded) != len(keys) else loaded
+    del loaded
+    try:
+        models = fit_out_of_time_models(fitted, run_config, names, keys=keys)
+    except ValueError as err:
+        raise ValueError(f"{training}: {err}") from err
     del fitted
     year = keys["year"].to_numpy()
     labelled = keys[LABEL_COLUMN].notna().to_numpy()
     psi_parts, scored = [], {}
+    scoring_columns = [*KEY_COLUMNS, *inputs, "relapse_in_quarters"]
     for y in later:  # one later year in memory at a time
         rows = (year == y) & at_risk & labelled
-        this = load(np.flatnonzero(rows))
-        scored[y] = _scored(this, rows, fit.models)
+        this = load(np.flatnonzero(rows), scoring_columns)
+        scored[y] = _scored(this, rows, models)
         current = rows_of(this, rows, psi_columns)
         del this
         # the reference rows, then this year's, each in file order: the PSI of the whole frame
@@ -146,6 +157,7 @@ def drift_report(
                                    threshold=float(settings["psi_threshold"]),
                                    strata=both["quarter"].to_numpy()))
         del both, current
+    del base
     psi = pd.concat(psi_parts, ignore_index=True)
     evaluated = {y: evaluate_predictions(scored[y], names, run_config) for y in later}
 
@@ -242,8 +254,8 @@ def run(
     """Write ``years.csv``, ``psi.csv``, ``recalibration.csv`` and ``drift.json`` (the
     horizon, the later years, the training rows and the PSI threshold) under ``out_dir``."""
     keys = load_keys(features_paths)
-    report = drift_report(keys, config, load=lambda rows: load_features(
-        features_paths, truth_paths, rows=rows, keys=keys))
+    report = drift_report(keys, config, load=lambda rows, columns=None: load_features(
+        features_paths, truth_paths, rows=rows, keys=keys, columns=columns))
     out = Path(out_dir)
     write_csv(report["years"], out / "years.csv")
     write_csv(report["psi"], out / "psi.csv")

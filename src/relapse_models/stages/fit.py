@@ -145,6 +145,7 @@ def load_features(
     truth_paths: list[str] | None = None,
     rows: np.ndarray | None = None,
     keys: pd.DataFrame | None = None,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """All counties' features; on synthetic data with the generator's true probability.
 
@@ -157,15 +158,20 @@ def load_features(
     ``rows``: only these positions of the labelled rows (sorted, as :func:`fit_rows` gives
     them for the ``keys`` of :func:`load_keys`); the frame is then indexed by them, and its
     id columns take the categories of ``keys``, so that every result equals the one on the
-    whole frame."""
+    whole frame.
+
+    ``columns``: only these of :data:`NEEDED_COLUMNS`, and the label (a stage that scores
+    a few models' inputs need not hold every model's)."""
+    wanted = (NEEDED_COLUMNS if columns is None
+              else [c for c in NEEDED_COLUMNS if c in {*columns, LABEL_COLUMN}])
     if rows is None:
-        features = _frame(list(_labelled_tables(paths, NEEDED_COLUMNS)))
+        features = _frame(list(_labelled_tables(paths, wanted)))
     else:
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) and ((np.diff(rows) <= 0).any() or rows[0] < 0):
             raise ValueError("rows must be increasing positions of the labelled rows")
         tables, start = [], 0
-        for table in _labelled_tables(paths, NEEDED_COLUMNS):
+        for table in _labelled_tables(paths, wanted):
             lo, hi = np.searchsorted(rows, [start, start + table.num_rows])
             tables.append(table.take(pa.array(rows[lo:hi] - start)))
             start += table.num_rows
@@ -391,7 +397,8 @@ def _fit_and_score(
             fitted[name] = NotFittedModel(name, reason)
             continue
         del data
-        predictions[f"score_{name}"] = predict_rows(model, features, test, inputs)
+        if len(predictions):
+            predictions[f"score_{name}"] = predict_rows(model, features, test, inputs)
         fitted[name] = model
     return predictions, fitted
 
@@ -654,13 +661,16 @@ def fit_rows(
     models: tuple[str, ...] | None = None,
     out_of_time: bool = True,
     held_out: bool | str = False,
+    test_rows: bool = True,
 ) -> np.ndarray:
     """Positions of the rows of ``keys`` (see :func:`load_keys`) that :func:`fit_models`
     reads (``out_of_time``) and :func:`held_out_counties` reads (``held_out``: True for every
     county, a county id for that one alone): each model's training rows, the tuning split
     and the test rows, decided by the same functions. A stage then loads only these
     (``load_features(..., rows=...)``): at province scale the households outside the
-    samples and the years no split uses are most of the panel. Raises what the fit would."""
+    samples and the years no split uses are most of the panel. Raises what the fit would.
+    ``test_rows=False``: without the out-of-time test rows, for
+    :func:`fit_out_of_time_models`, which scores no test year."""
     models = model_names(config) if models is None else models
     need = np.zeros(len(keys), dtype=bool)
 
@@ -680,7 +690,7 @@ def fit_rows(
     if out_of_time:
         train, test = out_of_time_split(keys, train_until_year(keys, config),
                                         horizon=config["monitoring"]["horizon_quarters"])
-        add(config, train, test & _at_risk(keys))
+        add(config, train, test & _at_risk(keys) if test_rows else np.zeros(len(keys), bool))
     if held_out:
         loco_config = _loco_config(config)
         for county, tr, te in county_holdout_splits(keys, config):
@@ -707,6 +717,25 @@ def load_planned(
         features = load_features(features_paths, truth_paths)
         return features, features
     return keys, load_features(features_paths, truth_paths, rows=rows, keys=keys)
+
+
+def fit_out_of_time_models(
+    features: pd.DataFrame,
+    config: dict[str, Any],
+    models: tuple[str, ...],
+    keys: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The models :func:`fit_models` fits out of time (tuned the same way, on the same
+    training rows), without scoring and evaluating its test year: for a stage that scores
+    later years itself (drift), where that evaluation would be thrown away. ``features``
+    may hold only the rows of ``fit_rows(keys, config, models, test_rows=False)``."""
+    keys = features if keys is None else keys
+    train, _ = out_of_time_split(keys, train_until_year(keys, config),
+                                 horizon=config["monitoring"]["horizon_quarters"])
+    tuning = tune(features, config, models, keys=keys)
+    _, fitted = _fit_and_score(features, train, pd.Series(False, index=keys.index), models,
+                               config, tuned=tuning["settings"], keys=keys)
+    return fitted
 
 
 def fit_models(
