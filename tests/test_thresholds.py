@@ -585,3 +585,40 @@ def test_tiers_visits_follow_the_tier():
     # 1 red, 2 yellow, 4 blue of 8: the missing score ranks last, alone in "none"
     assert tr["tier"].astype(str).tolist() == [
         "red", "blue", "blue", "none", "yellow", "blue", "blue", "yellow"]
+
+
+def test_yearly_lines_take_the_first_known_line_of_each_year():
+    from relapse_models.stages.thresholds import yearly_lines
+
+    f = pd.DataFrame({"year": [2022, 2021, 2022, 2021, 2023],
+                      "line": [np.nan, 6000.0, 6600.0, 1.0, np.nan]})
+    assert yearly_lines(f) == {2021: 6000.0, 2022: 6600.0}
+
+
+def test_load_inputs_reads_only_the_years_asked_and_every_year_s_line(tmp_path):
+    """The features of the asked years only (same rows, order and dtypes as filtering the
+    whole file), the lines of every year; no interim folder: no tables."""
+    from relapse_models.core.io import write_parquet
+    from relapse_models.stages.thresholds import load_inputs
+    from relapse_models.warning.equity import SUBGROUP_COLUMNS
+
+    n = 12
+    feats = pd.DataFrame({
+        "household_id": [f"h{i % 5}" for i in range(n)],
+        "year": [2021, 2022, 2023] * 4, "quarter": np.repeat([1, 2, 3, 4], 3),
+        "line": np.select([np.arange(n) % 3 == 0, np.arange(n) % 3 == 1], [6000.0, 6600.0],
+                          7100.0),
+        "oop_share": np.linspace(0, 1, n), "unused": 1.0,
+    })
+    for i, c in enumerate(SUBGROUP_COLUMNS):
+        feats[c] = (np.arange(n) + i) % 2 * 1.0
+    write_parquet(feats, tmp_path / "f.parquet")
+    got, lines, tables = load_inputs("c", tmp_path / "f.parquet", tmp_path / "none",
+                                     years=np.array([2023, 2021]))
+    assert lines == {2021: 6000.0, 2022: 6600.0, 2023: 7100.0}
+    assert tables is None and "unused" not in got
+    every, _, _ = load_inputs("c", tmp_path / "f.parquet", tmp_path / "none")
+    assert len(every) == n
+    want = every[every["year"].isin([2021, 2023])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert load_inputs("c", tmp_path / "missing.parquet", tmp_path / "none") == (None, None, None)

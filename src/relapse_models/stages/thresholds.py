@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,16 @@ def evaluate_county(
     config: dict[str, Any],
     features: pd.DataFrame | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
+    lines: Mapping[int, float] | None = None,
 ) -> ThresholdResult:
     """All threshold metrics for one county's test-year predictions.
 
     ``features``: the county's feature frame (subgroup attributes for equity; each year's line
     for the line sensitivity); ``tables``: its interim ``households, panel, events`` (the label
     rebuilt with scaled lines). Either may be None: that part is then skipped (equity by town
-    still runs, the town is in the predictions)."""
+    still runs, the town is in the predictions). Only the features' rows of the predictions'
+    years are read, so ``features`` may hold just those when ``lines`` gives every year's line
+    (:func:`yearly_lines` of the whole features; default: of ``features``)."""
     part = predictions[predictions["county_id"] == county].reset_index(drop=True)
     if part.empty:
         raise ValueError(f"no test-year predictions for county {county!r}")
@@ -157,7 +161,8 @@ def evaluate_county(
         }
     }
     result = ThresholdResult(table=table, best=best, tiers=tier_tables, recommended=recommended)
-    _details(result, part, county, config, settings, costs, share, scores, features, tables)
+    _details(result, part, county, config, settings, costs, share, scores, features, tables,
+             lines)
     return result
 
 
@@ -188,6 +193,7 @@ def _details(
     scores: dict[str, str],
     features: pd.DataFrame | None,
     tables: dict[str, pd.DataFrame] | None,
+    lines: Mapping[int, float] | None,
 ) -> None:
     """Intervals, decision curve, equity, tier comparison and line sensitivity, in place."""
     n_boot = int(config["models"]["bootstrap"])
@@ -274,7 +280,7 @@ def _details(
 
     # the monitoring line moved: label, rule and the base-line model flags
     if tables is not None and features is not None:
-        lines = features.groupby("year")["line"].first().dropna().to_dict()
+        lines = yearly_lines(features) if lines is None else lines
         keys = ["household_id", "year", "quarter"]
         model_flags = part[keys].copy()
         for name in scores:
@@ -419,17 +425,27 @@ def _summary(
     }
 
 
+def yearly_lines(features: pd.DataFrame) -> dict[int, float]:
+    """Each year's monitoring line, the first known per year of ``features`` (``year`` and
+    ``line``): the line sensitivity scales every year's line, not only the test year's."""
+    return features.groupby("year")["line"].first().dropna().to_dict()
+
+
 def load_inputs(
     county: str,
     features_path: str | os.PathLike[str] | None,
     interim_dir: str | os.PathLike[str] | None,
-) -> tuple[pd.DataFrame | None, dict[str, pd.DataFrame] | None]:
-    """The optional inputs: features (subgroup attributes, lines and the rule's triggers) and
-    interim tables, at the pipeline's paths unless given; None (with a log line) where a file
-    is missing."""
+    years: Iterable[int] | None = None,
+) -> tuple[pd.DataFrame | None, dict[int, float] | None, dict[str, pd.DataFrame] | None]:
+    """The optional inputs: features (subgroup attributes and the rule's triggers), each
+    year's line (:func:`yearly_lines`, from every year) and interim tables, at the pipeline's
+    paths unless given; None (with a log line) where a file is missing.
+
+    ``years``: only the features' rows of these years are read (the predictions' years, all
+    the stage uses; the whole file is several times larger). None: every row."""
     fpath = Path(features_path or paths.for_county(paths.FEATURES, county))
     idir = Path(interim_dir or paths.for_county(paths.INTERIM_DIR, county))
-    features = None
+    features = lines = None
     if fpath.is_file():
         # the rule's triggers too: the line sensitivity reads those that do not move with
         # the line instead of rebuilding the features (when present)
@@ -437,7 +453,13 @@ def load_inputs(
         triggers = [c for c in RULE_INPUTS if c in have]
         cols = list(dict.fromkeys(["household_id", "year", "quarter", "line",
                                    *equity.SUBGROUP_COLUMNS, *triggers]))
-        features = read_parquet(fpath, columns=cols)
+        lines = yearly_lines(read_parquet(fpath, columns=["year", "line"]))
+        if years is None:
+            features = read_parquet(fpath, columns=cols)
+        else:
+            wanted = sorted({int(y) for y in years})
+            features = pq.read_table(fpath, columns=cols,
+                                     filters=[("year", "in", wanted)]).to_pandas()
     else:
         log.warning("%s: no features at %s; equity by subgroup and line sensitivity skipped",
                     county, fpath)
@@ -447,7 +469,7 @@ def load_inputs(
         tables = {n: read_parquet(idir / f"{n}.parquet") for n in names}
     else:
         log.warning("%s: no interim tables in %s; line sensitivity skipped", county, idir)
-    return features, tables
+    return features, lines, tables
 
 
 def county_predictions(path: str | os.PathLike[str], county: str) -> pd.DataFrame:
@@ -474,9 +496,10 @@ def run(
     ``<table_path's folder>/../thresholds_detail/<county>/``). Missing optional inputs leave
     a detail table empty (header only). ``tier_resolution_path``: the tier resolution table
     also there (the pipeline combines these into ``reports/metrics/tier_comparison.csv``)."""
-    features, tables = load_inputs(county, features_path, interim_dir)
-    result = evaluate_county(county_predictions(predictions_path, county), county, config,
-                             features, tables)
+    predictions = county_predictions(predictions_path, county)
+    features, lines, tables = load_inputs(county, features_path, interim_dir,
+                                          years=pd.unique(predictions["year"]))
+    result = evaluate_county(predictions, county, config, features, tables, lines)
     write_csv(result.table, table_path)
     write_json(result.recommended, recommended_path)
     detail = Path(detail_dir) if detail_dir else (
