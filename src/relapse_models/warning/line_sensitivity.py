@@ -51,7 +51,9 @@ def _features_at_lines(
     :mod:`relapse_models.outcome.relapse` on the scaled lines, ratio to the scaled line). The same
     numbers as a full rebuild per line (tested) for a fraction of the work. Every column read
     is within-household, so the features are built in blocks of whole households of at most
-    about ``max_rows`` panel rows (bounded memory).
+    about ``max_rows`` panel rows (bounded memory). The keys and line-free triggers are kept
+    once and shared by every multiplier's frame (copy-on-write): only the columns that move
+    with the line are held per multiplier.
 
     ``base_features``: the county's features (``household_id, year, quarter`` and the rule's
     trigger columns, any row order, e.g. ``features.parquet``): the triggers that do not move
@@ -78,6 +80,7 @@ def _features_at_lines(
                else _base_rows(base_features, panel, code, ids, triggers, year))
     if at_base is not None:  # only the columns the relapse state reads (copies are slow)
         panel = panel[["household_id", "year", "quarter", *INCOME_COLUMNS, "production_cost"]]
+    fixed_parts: list[pd.DataFrame] = []
     parts: list[list[pd.DataFrame]] = [[] for _ in multipliers]
     for lo, hi in bounds or [(0, 0)]:
         in_block = (code >= lo) & (code < hi)
@@ -87,7 +90,7 @@ def _features_at_lines(
                                         else (at_base[0], at_base[1][in_block]))
         sel = (np.ones(len(df), dtype=bool) if year is None
                else df["year"].to_numpy() == year)
-        fixed = fixed[sel].reset_index(drop=True)
+        fixed_parts.append(fixed[sel].reset_index(drop=True))
         inc = df["income_pc_4q"].to_numpy()
         identified = df["identified_now"].to_numpy(dtype=bool)
         for i, m in enumerate(multipliers):  # a handful of lines; each is vectorised
@@ -98,16 +101,22 @@ def _features_at_lines(
             df["line"], df["relapse_event"] = line, state
             df = lab.add_label(df, horizon)
             event = lab.float_to_boolean(state[sel])
-            f = fixed.copy()
-            f["income_ratio"] = inc[sel] / line[sel]
-            f["line"] = line[sel]
-            f["relapse_event"] = event
-            f["at_risk"] = (pd.Series(event) == False).fillna(False).astype(bool)  # noqa: E712
-            f["relapse_in_quarters"] = df["relapse_in_quarters"].array[sel]
-            f["relapse"] = df["relapse"].array[sel]
-            parts[i].append(f[[c for c in columns if c in f]])
-    return [(float(m), pd.concat(p, ignore_index=True)) for m, p in zip(multipliers, parts,
-                                                                         strict=True)]
+            parts[i].append(pd.DataFrame({
+                "income_ratio": inc[sel] / line[sel],
+                "line": line[sel],
+                "relapse_event": event,
+                "at_risk": (pd.Series(event) == False).fillna(False).astype(bool),  # noqa: E712
+                "relapse_in_quarters": df["relapse_in_quarters"].array[sel],
+                "relapse": df["relapse"].array[sel],
+            }))
+    fixed = pd.concat(fixed_parts, ignore_index=True)
+    del fixed_parts
+    out = []
+    for i, m in enumerate(multipliers):
+        f = pd.concat([fixed, pd.concat(parts[i], ignore_index=True)], axis=1)
+        parts[i] = []  # this multiplier's blocks are in ``f`` now
+        out.append((float(m), f[[c for c in columns if c in f]]))
+    return out
 
 
 def _block_at_base_line(
