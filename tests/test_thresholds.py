@@ -585,3 +585,115 @@ def test_tiers_visits_follow_the_tier():
     # 1 red, 2 yellow, 4 blue of 8: the missing score ranks last, alone in "none"
     assert tr["tier"].astype(str).tolist() == [
         "red", "blue", "blue", "none", "yellow", "blue", "blue", "yellow"]
+
+
+def test_yearly_lines_take_the_first_known_line_of_each_year():
+    from relapse_models.stages.thresholds import yearly_lines
+
+    f = pd.DataFrame({"year": [2022, 2021, 2022, 2021, 2023],
+                      "line": [np.nan, 6000.0, 6600.0, 1.0, np.nan]})
+    assert yearly_lines(f) == {2021: 6000.0, 2022: 6600.0}
+
+
+def test_load_inputs_reads_only_the_years_asked_and_every_year_s_line(tmp_path):
+    """The features of the asked years only (same rows, order and dtypes as filtering the
+    whole file), the lines of every year; no interim folder: no tables."""
+    from relapse_models.core.io import write_parquet
+    from relapse_models.stages.thresholds import load_inputs
+    from relapse_models.warning.equity import SUBGROUP_COLUMNS
+
+    n = 12
+    feats = pd.DataFrame({
+        "household_id": [f"h{i % 5}" for i in range(n)],
+        "year": [2021, 2022, 2023] * 4, "quarter": np.repeat([1, 2, 3, 4], 3),
+        "line": np.select([np.arange(n) % 3 == 0, np.arange(n) % 3 == 1], [6000.0, 6600.0],
+                          7100.0),
+        "oop_share": np.linspace(0, 1, n), "unused": 1.0,
+    })
+    for i, c in enumerate(SUBGROUP_COLUMNS):
+        feats[c] = (np.arange(n) + i) % 2 * 1.0
+    write_parquet(feats, tmp_path / "f.parquet")
+    got = load_inputs("c", tmp_path / "f.parquet", tmp_path / "none",
+                      years=np.array([2023, 2021]))
+    assert got.lines == {2021: 6000.0, 2022: 6600.0, 2023: 7100.0}
+    assert got.tables is None and got.triggers is None and "unused" not in got.features
+    every = load_inputs("c", tmp_path / "f.parquet", tmp_path / "none").features
+    assert len(every) == n
+    want = every[every["year"].isin([2021, 2023])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.features, want, check_exact=True)
+    none = load_inputs("c", tmp_path / "missing.parquet", tmp_path / "none")
+    assert none.features is None and none.lines is None and none.tables is None
+
+
+def test_load_inputs_keep_only_the_state_columns_of_the_panel(tmp_path, tiny_tables,
+                                                              tiny_lines):
+    """The panel as the relapse state reads it, the triggers the whole panel's first
+    household gives, and the whole panel on demand; the line sensitivity from these inputs
+    equals the one from the whole tables."""
+    from relapse_models.core.io import read_parquet, write_parquet
+    from relapse_models.outcome.features import build_features
+    from relapse_models.stages.thresholds import load_inputs
+
+    feats = build_features(*tiny_tables.values(), tiny_lines, None)
+    write_parquet(feats, tmp_path / "f.parquet")
+    for name, table in tiny_tables.items():
+        write_parquet(table, tmp_path / "interim" / f"{name}.parquet")
+    got = load_inputs("c", tmp_path / "f.parquet", tmp_path / "interim", years=[2022])
+    whole = read_parquet(tmp_path / "interim" / "panel.parquet")
+    assert list(got.tables["panel"].columns) == LS.STATE_COLUMNS
+    pd.testing.assert_frame_equal(got.tables["panel"], whole[LS.STATE_COLUMNS])
+    pd.testing.assert_frame_equal(got.full_panel(), whole)
+    # the triggers are those of the features of every household
+    from relapse_models.outcome.features import RULE_INPUTS
+
+    assert got.triggers == [c for c in RULE_INPUTS if c in feats]
+    ref = LS.line_sensitivity(*tiny_tables.values(), tiny_lines, [1.0, 1.2], year=2022,
+                              base_features=feats)
+    out = LS.line_sensitivity(got.tables["households"], got.tables["panel"],
+                              got.tables["events"], got.lines, [1.0, 1.2], year=2022,
+                              base_features=got.features, triggers=got.triggers,
+                              full_panel=got.full_panel)
+    pd.testing.assert_frame_equal(out, ref, check_exact=True)
+
+
+def test_probe_triggers_leave_out_a_domain_the_data_lack(tiny_tables, tiny_lines):
+    from relapse_models.outcome.features import RULE_INPUTS, build_features
+
+    hh, panel, events = tiny_tables.values()
+    every = [c for c in RULE_INPUTS if c in build_features(hh, panel, events, tiny_lines)]
+    assert LS.probe_triggers(hh, panel, events, tiny_lines) == every
+    first = panel[panel["household_id"] == panel["household_id"].iloc[0]]
+    assert LS.probe_triggers(hh, first, events, tiny_lines) == every
+    no_medical = panel.drop(columns=["medical_total", "medical_reimbursed", "medical_oop"])
+    got = LS.probe_triggers(hh, no_medical, events, tiny_lines)
+    assert "oop_share" in every and "oop_share" not in got
+    assert set(got) < set(every)
+
+
+def test_features_at_lines_from_the_state_columns_equal_the_whole_panel():
+    """Given the triggers and a reader of the whole panel, the state columns of the panel
+    suffice when the base features cover the year; when they do not, the whole panel is read
+    (once) and the features rebuilt: the same frames either way."""
+    from relapse_models.outcome.features import build_features
+
+    config, sim, lines = _small_xunyi()
+    feats = build_features(sim.households, sim.panel, sim.events, lines, config)
+    triggers = LS.probe_triggers(sim.households, sim.panel, sim.events, lines, config)
+    reads = []
+
+    def whole():
+        reads.append(1)
+        return sim.panel
+
+    args = (sim.households, sim.panel, sim.events, lines, [1.0, 1.5], config)
+    narrow = (sim.households, sim.panel[LS.STATE_COLUMNS], sim.events, lines, [1.0, 1.5],
+              config)
+    gappy = feats.drop(index=feats.index[feats["year"] == 2023][:1])  # a 2023 row missing
+    for base, n_reads in ((feats, 0), (gappy, 1)):
+        ref = LS._features_at_lines(*args, year=2023, max_rows=1000, base_features=base)
+        got = LS._features_at_lines(*narrow, year=2023, max_rows=1000, base_features=base,
+                                    triggers=triggers, full_panel=whole)
+        assert len(reads) == n_reads
+        for (m, f), (mr, r) in zip(got, ref, strict=True):
+            assert m == mr
+            pd.testing.assert_frame_equal(f, r, check_exact=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from relapse_models.warning import decision, equity
 from relapse_models.warning.capacity import capacity_share
 from relapse_models.warning.intervals import flag_intervals
 from relapse_models.warning.lead_times import lead_times
-from relapse_models.warning.line_sensitivity import line_sensitivity
+from relapse_models.warning.line_sensitivity import STATE_COLUMNS, line_sensitivity, probe_triggers
 from relapse_models.warning.official_tiers import official_tiers
 from relapse_models.warning.settings import threshold_settings
 from relapse_models.warning.thresholds import best_threshold_within_capacity, threshold_table
@@ -105,13 +106,20 @@ def evaluate_county(
     config: dict[str, Any],
     features: pd.DataFrame | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
+    lines: Mapping[int, float] | None = None,
+    triggers: list[str] | None = None,
+    full_panel: Callable[[], pd.DataFrame] | None = None,
 ) -> ThresholdResult:
     """All threshold metrics for one county's test-year predictions.
 
     ``features``: the county's feature frame (subgroup attributes for equity; each year's line
     for the line sensitivity); ``tables``: its interim ``households, panel, events`` (the label
     rebuilt with scaled lines). Either may be None: that part is then skipped (equity by town
-    still runs, the town is in the predictions)."""
+    still runs, the town is in the predictions). Only the features' rows of the predictions'
+    years are read, so ``features`` may hold just those when ``lines`` gives every year's line
+    (:func:`yearly_lines` of the whole features; default: of ``features``). ``triggers``,
+    ``full_panel``: when ``tables["panel"]`` holds only the columns the relapse state reads
+    (:func:`load_inputs`), see :func:`relapse_models.warning.line_sensitivity.line_sensitivity`."""
     part = predictions[predictions["county_id"] == county].reset_index(drop=True)
     if part.empty:
         raise ValueError(f"no test-year predictions for county {county!r}")
@@ -157,7 +165,8 @@ def evaluate_county(
         }
     }
     result = ThresholdResult(table=table, best=best, tiers=tier_tables, recommended=recommended)
-    _details(result, part, county, config, settings, costs, share, scores, features, tables)
+    _details(result, part, county, config, settings, costs, share, scores, features, tables,
+             lines, triggers, full_panel)
     return result
 
 
@@ -188,6 +197,9 @@ def _details(
     scores: dict[str, str],
     features: pd.DataFrame | None,
     tables: dict[str, pd.DataFrame] | None,
+    lines: Mapping[int, float] | None,
+    triggers: list[str] | None,
+    full_panel: Callable[[], pd.DataFrame] | None,
 ) -> None:
     """Intervals, decision curve, equity, tier comparison and line sensitivity, in place."""
     n_boot = int(config["models"]["bootstrap"])
@@ -274,7 +286,7 @@ def _details(
 
     # the monitoring line moved: label, rule and the base-line model flags
     if tables is not None and features is not None:
-        lines = features.groupby("year")["line"].first().dropna().to_dict()
+        lines = yearly_lines(features) if lines is None else lines
         keys = ["household_id", "year", "quarter"]
         model_flags = part[keys].copy()
         for name in scores:
@@ -283,7 +295,8 @@ def _details(
         result.line_sensitivity = line_sensitivity(
             tables["households"], tables["panel"], tables["events"], lines,
             settings["line_multipliers"], config, year=int(part["year"].max()),
-            flags=model_flags, base_features=features,
+            flags=model_flags, base_features=features, triggers=triggers,
+            full_panel=full_panel,
         ).assign(county_id=county)
 
     # how early each chosen threshold sees the cases it catches
@@ -419,17 +432,45 @@ def _summary(
     }
 
 
+def yearly_lines(features: pd.DataFrame) -> dict[int, float]:
+    """Each year's monitoring line, the first known per year of ``features`` (``year`` and
+    ``line``): the line sensitivity scales every year's line, not only the test year's."""
+    return features.groupby("year")["line"].first().dropna().to_dict()
+
+
+@dataclass
+class CountyInputs:
+    """The stage's optional inputs for one county (None where a file is missing: that part
+    is skipped). ``tables["panel"]`` holds only the columns the relapse state reads
+    (:data:`~relapse_models.warning.line_sensitivity.STATE_COLUMNS`); ``triggers`` (probed
+    on the first household's whole rows) and ``full_panel`` (reads every column) give the
+    line sensitivity the rest, the latter only for a rebuild."""
+
+    features: pd.DataFrame | None = None
+    lines: dict[int, float] | None = None
+    tables: dict[str, pd.DataFrame] | None = None
+    triggers: list[str] | None = None
+    full_panel: Callable[[], pd.DataFrame] | None = None
+
+
 def load_inputs(
     county: str,
     features_path: str | os.PathLike[str] | None,
     interim_dir: str | os.PathLike[str] | None,
-) -> tuple[pd.DataFrame | None, dict[str, pd.DataFrame] | None]:
-    """The optional inputs: features (subgroup attributes, lines and the rule's triggers) and
-    interim tables, at the pipeline's paths unless given; None (with a log line) where a file
-    is missing."""
+    years: Iterable[int] | None = None,
+    config: dict[str, Any] | None = None,
+) -> CountyInputs:
+    """The optional inputs: features (subgroup attributes and the rule's triggers), each
+    year's line (:func:`yearly_lines`, from every year) and interim tables, at the pipeline's
+    paths unless given; None (with a log line) where a file is missing. Of the panel, only
+    the columns the line sensitivity reads (the whole panel is the county's largest table).
+
+    ``years``: only the features' rows of these years are read (the predictions' years, all
+    the stage uses; the whole file is several times larger). None: every row. ``config``:
+    the run config the trigger probe builds features with (default: the project's)."""
     fpath = Path(features_path or paths.for_county(paths.FEATURES, county))
     idir = Path(interim_dir or paths.for_county(paths.INTERIM_DIR, county))
-    features = None
+    out = CountyInputs()
     if fpath.is_file():
         # the rule's triggers too: the line sensitivity reads those that do not move with
         # the line instead of rebuilding the features (when present)
@@ -437,17 +478,34 @@ def load_inputs(
         triggers = [c for c in RULE_INPUTS if c in have]
         cols = list(dict.fromkeys(["household_id", "year", "quarter", "line",
                                    *equity.SUBGROUP_COLUMNS, *triggers]))
-        features = read_parquet(fpath, columns=cols)
+        out.lines = yearly_lines(read_parquet(fpath, columns=["year", "line"]))
+        if years is None:
+            out.features = read_parquet(fpath, columns=cols)
+        else:
+            wanted = sorted({int(y) for y in years})
+            out.features = pq.read_table(fpath, columns=cols,
+                                         filters=[("year", "in", wanted)]).to_pandas()
     else:
         log.warning("%s: no features at %s; equity by subgroup and line sensitivity skipped",
                     county, fpath)
     names = ("households", "panel", "events")
-    tables = None
     if all((idir / f"{n}.parquet").is_file() for n in names):
-        tables = {n: read_parquet(idir / f"{n}.parquet") for n in names}
+        ppath = idir / "panel.parquet"
+        tables = {n: read_parquet(idir / f"{n}.parquet") for n in ("households", "events")}
+        have = set(pq.read_schema(ppath).names)
+        tables["panel"] = read_parquet(ppath, columns=[c for c in STATE_COLUMNS if c in have])
+        if out.lines is not None:  # else no line sensitivity: nothing to probe for
+            # the probe reads every column of the first household's rows (those ``isin``
+            # selects in the whole panel)
+            first = tables["panel"]["household_id"].iloc[:1].tolist()
+            rows = pq.read_table(ppath, filters=[("household_id", "in", first)]).to_pandas()
+            out.triggers = probe_triggers(tables["households"], rows, tables["events"],
+                                          out.lines, config)
+        out.tables = {n: tables[n] for n in names}
+        out.full_panel = lambda: read_parquet(ppath)
     else:
         log.warning("%s: no interim tables in %s; line sensitivity skipped", county, idir)
-    return features, tables
+    return out
 
 
 def county_predictions(path: str | os.PathLike[str], county: str) -> pd.DataFrame:
@@ -474,9 +532,11 @@ def run(
     ``<table_path's folder>/../thresholds_detail/<county>/``). Missing optional inputs leave
     a detail table empty (header only). ``tier_resolution_path``: the tier resolution table
     also there (the pipeline combines these into ``reports/metrics/tier_comparison.csv``)."""
-    features, tables = load_inputs(county, features_path, interim_dir)
-    result = evaluate_county(county_predictions(predictions_path, county), county, config,
-                             features, tables)
+    predictions = county_predictions(predictions_path, county)
+    inputs = load_inputs(county, features_path, interim_dir,
+                         years=pd.unique(predictions["year"]), config=config)
+    result = evaluate_county(predictions, county, config, inputs.features, inputs.tables,
+                             inputs.lines, inputs.triggers, inputs.full_panel)
     write_csv(result.table, table_path)
     write_json(result.recommended, recommended_path)
     detail = Path(detail_dir) if detail_dir else (

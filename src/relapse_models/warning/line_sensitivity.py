@@ -5,7 +5,7 @@ depend on the line."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,28 @@ def scale_lines(lines: Mapping[int, float], multiplier: float) -> dict[int, floa
 LINE_BLOCK_ROWS = 1_000_000
 """Panel rows per block of households in :func:`line_sensitivity` (bounds its memory)."""
 
+STATE_COLUMNS: list[str] = ["household_id", "year", "quarter", *INCOME_COLUMNS,
+                            "production_cost"]
+"""The panel columns the relapse state reads: all :func:`line_sensitivity` reads of the panel
+when the base features give the triggers (a fraction of the whole panel's memory)."""
+
+
+def probe_triggers(
+    households: pd.DataFrame,
+    panel: pd.DataFrame,
+    events: pd.DataFrame,
+    lines: Mapping[int, float],
+    config: Mapping | None = None,
+) -> list[str]:
+    """The rule's trigger columns the data can give: a trigger whose domain the data lack
+    (real exports) is left out, as the rule leaves it out; the features of the panel's first
+    household say which (``panel`` may hold that household's rows only)."""
+    config = default_config() if config is None else config
+    first = panel["household_id"].iloc[:1]
+    probe = build_features(households, panel[panel["household_id"].isin(first)], events, lines,
+                           config)
+    return [c for c in RULE_INPUTS if c in probe]
+
 
 def _features_at_lines(
     households: pd.DataFrame,
@@ -42,6 +64,8 @@ def _features_at_lines(
     year: int | None = None,
     max_rows: int = LINE_BLOCK_ROWS,
     base_features: pd.DataFrame | None = None,
+    triggers: Sequence[str] | None = None,
+    full_panel: Callable[[], pd.DataFrame] | None = None,
 ) -> list[tuple[float, pd.DataFrame]]:
     """``(multiplier, features)`` in the order of ``multipliers``: the rows of ``year`` (all if
     None) of the features at the scaled line, with the columns :func:`line_sensitivity` reads:
@@ -51,33 +75,40 @@ def _features_at_lines(
     :mod:`relapse_models.outcome.relapse` on the scaled lines, ratio to the scaled line). The same
     numbers as a full rebuild per line (tested) for a fraction of the work. Every column read
     is within-household, so the features are built in blocks of whole households of at most
-    about ``max_rows`` panel rows (bounded memory).
+    about ``max_rows`` panel rows (bounded memory). The keys and line-free triggers are kept
+    once and shared by every multiplier's frame (copy-on-write): only the columns that move
+    with the line are held per multiplier.
 
     ``base_features``: the county's features (``household_id, year, quarter`` and the rule's
     trigger columns, any row order, e.g. ``features.parquet``): the triggers that do not move
     with the line are taken from it instead of rebuilding every feature; the first row per
-    key counts. When it lacks a needed row or column, the features are rebuilt."""
+    key counts. When it lacks a needed row or column, the features are rebuilt.
+
+    ``triggers``: :func:`probe_triggers` when already known (default: probed on ``panel``).
+    ``full_panel``: returns the whole panel; given, ``panel`` may hold only
+    :data:`STATE_COLUMNS` (and ``triggers`` must be given): the whole panel is then only
+    read for a rebuild."""
 
     config = default_config() if config is None else config
     horizon = int(config["monitoring"]["horizon_quarters"])
-    # a trigger whose domain the data lack (real exports) is left out, as the rule leaves it
-    # out: the features of one household say which the data can give
-    first = panel["household_id"].iloc[:1]
-    probe = build_features(households, panel[panel["household_id"].isin(first)], events, lines,
-                           config)
-    triggers = [c for c in RULE_INPUTS if c in probe]
+    triggers = (probe_triggers(households, panel, events, lines, config) if triggers is None
+                else list(triggers))
     columns = ["household_id", "year", "quarter", *triggers, "line", "relapse_event", "at_risk",
                "relapse_in_quarters", "relapse"]
-    # blocks of whole households in id order (the row order of one build on all of them)
     code, ids = pd.factorize(panel["household_id"], sort=True)
+    at_base = (None if base_features is None
+               else _base_rows(base_features, panel, code, ids, triggers, year))
+    if at_base is None and full_panel is not None:  # a rebuild reads every column
+        panel = full_panel()
+        code, ids = pd.factorize(panel["household_id"], sort=True)
+    # blocks of whole households in id order (the row order of one build on all of them)
     rows_per_hh = np.bincount(code[code >= 0]) if len(code) else np.zeros(0, int)
     start = np.cumsum(rows_per_hh) - rows_per_hh
     cuts = np.flatnonzero(np.diff(start // max(int(max_rows), 1), prepend=-1))
     bounds = list(zip(cuts, [*cuts[1:], len(rows_per_hh)], strict=True))
-    at_base = (None if base_features is None
-               else _base_rows(base_features, panel, code, ids, triggers, year))
     if at_base is not None:  # only the columns the relapse state reads (copies are slow)
-        panel = panel[["household_id", "year", "quarter", *INCOME_COLUMNS, "production_cost"]]
+        panel = panel[STATE_COLUMNS]
+    fixed_parts: list[pd.DataFrame] = []
     parts: list[list[pd.DataFrame]] = [[] for _ in multipliers]
     for lo, hi in bounds or [(0, 0)]:
         in_block = (code >= lo) & (code < hi)
@@ -87,7 +118,7 @@ def _features_at_lines(
                                         else (at_base[0], at_base[1][in_block]))
         sel = (np.ones(len(df), dtype=bool) if year is None
                else df["year"].to_numpy() == year)
-        fixed = fixed[sel].reset_index(drop=True)
+        fixed_parts.append(fixed[sel].reset_index(drop=True))
         inc = df["income_pc_4q"].to_numpy()
         identified = df["identified_now"].to_numpy(dtype=bool)
         for i, m in enumerate(multipliers):  # a handful of lines; each is vectorised
@@ -98,16 +129,22 @@ def _features_at_lines(
             df["line"], df["relapse_event"] = line, state
             df = lab.add_label(df, horizon)
             event = lab.float_to_boolean(state[sel])
-            f = fixed.copy()
-            f["income_ratio"] = inc[sel] / line[sel]
-            f["line"] = line[sel]
-            f["relapse_event"] = event
-            f["at_risk"] = (pd.Series(event) == False).fillna(False).astype(bool)  # noqa: E712
-            f["relapse_in_quarters"] = df["relapse_in_quarters"].array[sel]
-            f["relapse"] = df["relapse"].array[sel]
-            parts[i].append(f[[c for c in columns if c in f]])
-    return [(float(m), pd.concat(p, ignore_index=True)) for m, p in zip(multipliers, parts,
-                                                                         strict=True)]
+            parts[i].append(pd.DataFrame({
+                "income_ratio": inc[sel] / line[sel],
+                "line": line[sel],
+                "relapse_event": event,
+                "at_risk": (pd.Series(event) == False).fillna(False).astype(bool),  # noqa: E712
+                "relapse_in_quarters": df["relapse_in_quarters"].array[sel],
+                "relapse": df["relapse"].array[sel],
+            }))
+    fixed = pd.concat(fixed_parts, ignore_index=True)
+    del fixed_parts
+    out = []
+    for i, m in enumerate(multipliers):
+        f = pd.concat([fixed, pd.concat(parts[i], ignore_index=True)], axis=1)
+        parts[i] = []  # this multiplier's blocks are in ``f`` now
+        out.append((float(m), f[[c for c in columns if c in f]]))
+    return out
 
 
 def _block_at_base_line(
@@ -182,6 +219,8 @@ def line_sensitivity(
     year: int | None = None,
     flags: pd.DataFrame | None = None,
     base_features: pd.DataFrame | None = None,
+    triggers: Sequence[str] | None = None,
+    full_panel: Callable[[], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """How the label and the official rule move when the monitoring line moves.
 
@@ -201,7 +240,9 @@ def line_sensitivity(
 
     ``base_features``: the county's features at the base line (keys and the rule's trigger
     columns, e.g. ``features.parquet``): the triggers that do not move with the line are read
-    from it rather than rebuilt (same numbers, much faster).
+    from it rather than rebuilt (same numbers, much faster). ``triggers`` and ``full_panel``
+    (then ``panel`` may hold only :data:`STATE_COLUMNS`): see :func:`_features_at_lines`;
+    the same numbers with a fraction of the panel in memory.
 
     Long format: one row per (multiplier, score); ``line`` is ``year``'s scaled line.
     """
@@ -211,7 +252,8 @@ def line_sensitivity(
     rows = []
     keys = ["household_id", "year", "quarter"]
     at_lines = _features_at_lines(households, panel, events, lines, multipliers, config, year,
-                                  base_features=base_features)
+                                  base_features=base_features, triggers=triggers,
+                                  full_panel=full_panel)
     for m, f in at_lines:
         scaled = scale_lines(lines, float(m))
         f = f[f["relapse"].notna() & f["income_ratio"].notna()].reset_index(drop=True)
