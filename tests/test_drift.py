@@ -13,6 +13,7 @@ from relapse_models.models.drift import (
     drift_action,
     fit_recalibration,
     population_stability_index,
+    psi_between,
     psi_table,
 )
 from relapse_models.outcome.features import LABEL_COLUMN
@@ -76,6 +77,21 @@ def test_psi_compares_like_quarters_and_never_flags_calendar_inputs():
     # the calendar input moved by construction: a large PSI, reported, never flagged
     assert matched.loc["years_since_exit", "psi"] > 1 and matched.loc["years_since_exit", "calendar"]
     assert not matched.loc["years_since_exit", "flagged"]
+
+
+def test_psi_between_two_frames_leaves_out_strata_the_reference_lacks():
+    """The later year's quarter-1 rows copy the reference exactly (PSI 0); its quarter-2
+    rows, far off, are of a stratum the reference lacks and are left out."""
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"x": rng.normal(size=3000), "quarter": 1})
+    later = pd.concat([reference, pd.DataFrame({"x": rng.normal(size=2000) + 9, "quarter": 2})],
+                      ignore_index=True)
+    out = psi_between(reference, later, 2024, ["x"], reference_strata=reference["quarter"],
+                      later_strata=later["quarter"])
+    assert out.to_dict("records") == [{"year": 2024, "feature": "x", "psi": 0.0,
+                                       "calendar": False, "flagged": False}]
+    # without strata every later row counts: the shifted rows are a major shift
+    assert psi_between(reference, later, 2024, ["x"])["flagged"].item()
 
 
 def test_recalibration_recovers_a_known_miscalibration():

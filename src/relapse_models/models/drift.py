@@ -81,19 +81,47 @@ def psi_table(
     some quarters, which a seasonal input would otherwise read as a shift."""
     ref = np.asarray(reference, dtype=bool)
     layer = np.zeros(len(ref), dtype=int) if strata is None else np.asarray(strata)
+    parts = [psi_between(features.loc[ref, columns], features.loc[np.asarray(mask, bool), columns],
+                         int(year), columns, n_bins, threshold,
+                         layer[ref], layer[np.asarray(mask, dtype=bool)])
+             for year, mask in later.items()]
+    return pd.concat(parts, ignore_index=True) if parts else _psi_frame([])
+
+
+def psi_between(
+    reference: pd.DataFrame,
+    later: pd.DataFrame,
+    year: int,
+    columns: list[str],
+    n_bins: int = 10,
+    threshold: float = PSI_MAJOR,
+    reference_strata: ArrayLike | None = None,
+    later_strata: ArrayLike | None = None,
+) -> pd.DataFrame:
+    """The rows of :func:`psi_table` for one later ``year``, from the reference rows and that
+    year's rows as two frames (each with its strata, or none): a province's years need not
+    be concatenated into one frame to be compared."""
+    ref_layer = (np.zeros(len(reference), dtype=int) if reference_strata is None
+                 else np.asarray(reference_strata))
+    layer = (np.zeros(len(later), dtype=int) if later_strata is None
+             else np.asarray(later_strata))
+    m = np.isin(layer, ref_layer)
+    kinds, ref_counts = np.unique(ref_layer, return_counts=True)
+    later_counts = np.array([(m & (layer == k)).sum() for k in kinds], dtype=float)
+    ratio = (later_counts / max(later_counts.sum(), 1)) / (ref_counts / ref_counts.sum())
+    weights = ratio[np.searchsorted(kinds, ref_layer)]
     rows = []
-    for year, mask in later.items():
-        m = np.asarray(mask, dtype=bool) & np.isin(layer, layer[ref])
-        kinds, ref_counts = np.unique(layer[ref], return_counts=True)
-        later_counts = np.array([(m & (layer == k)).sum() for k in kinds], dtype=float)
-        ratio = (later_counts / max(later_counts.sum(), 1)) / (ref_counts / ref_counts.sum())
-        weights = ratio[np.searchsorted(kinds, layer[ref])]
-        for col in columns:
-            v = features[col].to_numpy(dtype=float)
-            psi = population_stability_index(v[ref], v[m], n_bins, expected_weights=weights)
-            calendar = col in CALENDAR_INPUTS
-            rows.append({"year": int(year), "feature": col, "psi": psi, "calendar": calendar,
-                         "flagged": bool(psi > threshold) and not calendar})
+    for col in columns:
+        e = reference[col].to_numpy(dtype=float)
+        a = later[col].to_numpy(dtype=float)[m]
+        psi = population_stability_index(e, a, n_bins, expected_weights=weights)
+        calendar = col in CALENDAR_INPUTS
+        rows.append({"year": int(year), "feature": col, "psi": psi, "calendar": calendar,
+                     "flagged": bool(psi > threshold) and not calendar})
+    return _psi_frame(rows)
+
+
+def _psi_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "feature", "psi", "calendar", "flagged"])
 
 

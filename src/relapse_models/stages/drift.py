@@ -25,7 +25,7 @@ from relapse_models.models.drift import (
     apply_recalibration,
     drift_action,
     fit_recalibration,
-    psi_table,
+    psi_between,
 )
 from relapse_models.models.evaluation import metrics_and_replicates, out_of_time_split
 from relapse_models.outcome.features import LABEL_COLUMN
@@ -149,14 +149,13 @@ def drift_report(
         scored[y] = _scored(this, rows, models)
         current = rows_of(this, rows, psi_columns)
         del this
-        # the reference rows, then this year's, each in file order: the PSI of the whole frame
-        both = pd.concat([base, current], ignore_index=True)
-        side = np.r_[np.ones(len(base), dtype=bool), np.zeros(len(current), dtype=bool)]
-        psi_parts.append(psi_table(both, side, {y: ~side}, inputs,
-                                   n_bins=int(settings["psi_bins"]),
-                                   threshold=float(settings["psi_threshold"]),
-                                   strata=both["quarter"].to_numpy()))
-        del both, current
+        # the reference rows and this year's, each in file order
+        psi_parts.append(psi_between(base, current, y, inputs,
+                                     n_bins=int(settings["psi_bins"]),
+                                     threshold=float(settings["psi_threshold"]),
+                                     reference_strata=base["quarter"].to_numpy(),
+                                     later_strata=current["quarter"].to_numpy()))
+        del current
     del base
     psi = pd.concat(psi_parts, ignore_index=True)
     evaluated = {y: evaluate_predictions(scored[y], names, run_config) for y in later}
