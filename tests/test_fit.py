@@ -434,6 +434,40 @@ def test_load_features_keeps_the_labelled_rows_of_every_row_group(feature_frame,
         fit.load_features(paths[:1], [truth_paths[0], truth_paths[0]])
 
 
+def test_load_keys_ids_in_the_order_first_seen_and_inputs_complete_without_nan(tmp_path):
+    """Each row group's dictionary holds its own ids (unlabelled ones too): the keys' and
+    features' categories are the labelled rows' ids in the order first seen, nothing
+    else; an input that is null or NaN makes a row incomplete."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from relapse_models.outcome.features import FEATURE_COLUMNS
+
+    ids = ["h2", "h9", "h1", "h2", "h3", "h1", "h0", "h8"]
+    label = pd.array([True, None, False, True, None, True, False, None], dtype="boolean")
+    frame = pd.DataFrame({"household_id": ids, "county_id": "c", "town_id": "t",
+                          "village_id": ["v1", "v0", "v1", "v1", "v2", "v2", "v0", "v3"],
+                          "year": 2023, "quarter": [1, 2, 3, 4] * 2, "periods_per_year": 4,
+                          fit.LABEL_COLUMN: label, "at_risk": True})
+    for c in FEATURE_COLUMNS:
+        frame[c] = 1.0
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    gaps = pa.array([np.nan, 1.0, 1.0, None, 1.0, 1.0, np.nan, 1.0], from_pandas=False)
+    table = table.set_column(table.column_names.index("income_ratio"), "income_ratio", gaps)
+    path = tmp_path / "f.parquet"
+    pq.write_table(table, path, row_group_size=4)
+    assert pq.ParquetFile(path).num_row_groups == 2
+
+    keys = fit.load_keys([str(path)])
+    assert list(keys["household_id"]) == ["h2", "h1", "h2", "h1", "h0"]
+    assert list(keys["household_id"].cat.categories) == ["h2", "h1", "h0"]
+    assert list(keys["village_id"].cat.categories) == ["v1", "v2", "v0"]
+    assert list(keys[fit.INPUTS_COMPLETE]) == [False, True, False, True, False]
+    whole = fit.load_features([str(path)])
+    for c in ("household_id", "village_id"):
+        pd.testing.assert_series_equal(whole[c], keys[c])
+
+
 def test_tuning_keeps_the_defaults_when_the_gbm_cannot_be_fitted(monkeypatch, feature_frame, config):
     """Too few cases before the tuning year for the gbm's village split: the defaults are kept
     and the reason recorded (models.json, the page), never a crash of the stage."""
