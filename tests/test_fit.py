@@ -82,6 +82,40 @@ def test_check_no_leakage_raises(feature_frame):
         fit.check_no_leakage(f, bad, ~train)
 
 
+def test_check_no_leakage_by_codes_names_the_shared_ids_and_ignores_missing_ones():
+    """Categories or plain strings: the same verdict; a missing id matches nothing; the
+    message lists the shared ids sorted."""
+    train = pd.Series([True] * 4 + [False] * 4)
+    leaky = pd.DataFrame({"household_id": ["b", "a", None, "c", "a", "b", None, "d"],
+                          "county_id": list("xxxxyyyy")})
+    clean = leaky.assign(household_id=["b", "a", None, "c", "e", "f", None, "d"])
+    other_county = leaky.assign(household_id=list("abcdefgh"), county_id=list("xxxxxyyy"))
+    for cast in (lambda f: f, lambda f: f.astype("category")):
+        fit.check_no_leakage(cast(clean), train, ~train)
+        with pytest.raises(ValueError, match=r"household_id in both training and test "
+                                             r"rows: \['a', 'b'\]"):
+            fit.check_no_leakage(cast(leaky), train, ~train)
+        with pytest.raises(ValueError, match=r"county_id in both training and test rows: "
+                                             r"\['x'\]"):
+            fit.check_no_leakage(cast(other_county), train, ~train)
+
+
+def test_sample_households_draws_the_same_households_from_categories():
+    """Ids as categories (as the stage loads them, in any category order) or as strings:
+    the same households drawn; rows of a missing county are never drawn."""
+    f = _household_frame()
+    f.loc[f["household_id"] == "a7", "county_id"] = None
+    rows = pd.Series(True, index=f.index)
+    rows.iloc[::16] = False
+    plain = fit.sample_households(f, rows, max_rows=1500, seed=3)
+    assert not plain[f["household_id"] == "a7"].any()
+    shuffled = {c: pd.CategoricalDtype(sorted(f[c].dropna().unique(), reverse=True))
+                for c in ("county_id", "household_id")}
+    for frame in (f.astype({"county_id": "category", "household_id": "category"}),
+                  f.astype(shuffled)):
+        assert fit.sample_households(frame, rows, max_rows=1500, seed=3).equals(plain)
+
+
 def test_metrics_for_both_schemes_have_one_structure(result):
     oot, loco = result.metrics["out_of_time"], result.metrics["leave_one_county_out"]
     assert set(loco) == set(oot) == {"pooled", "c0", "c1", "c2"}

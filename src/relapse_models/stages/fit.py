@@ -292,13 +292,28 @@ def sample_households(
     if max_rows is None or n <= max_rows:
         return rows
     share = max_rows / n
-    sub = features.loc[rows, ["county_id", "household_id"]]
-    households = sub.drop_duplicates("household_id")
+    pos = np.flatnonzero(np.asarray(rows, dtype=bool))
+    households, n_households = _id_codes(features["household_id"])
+    households = np.where(households < 0, n_households, households)  # a missing id: one more
+    # each household's first row, in row order (the households' order for the draw)
+    first = pos[np.sort(np.unique(households[pos], return_index=True)[1])]
+    counties = _id_codes(features["county_id"])[0][first].astype(float)
+    counties[counties < 0] = np.nan  # a missing county is in no group, never drawn
     rng = np.random.default_rng(seed)
-    key = pd.Series(rng.random(len(households)), index=households.index)
-    rank = key.groupby(households["county_id"].to_numpy()).rank(method="first", pct=True)
-    chosen = households.loc[rank.to_numpy() <= share, "household_id"]
-    return rows & features["household_id"].isin(chosen)
+    key = pd.Series(rng.random(len(first)))
+    rank = key.groupby(counties).rank(method="first", pct=True)
+    chosen = np.zeros(n_households + 1, dtype=bool)
+    chosen[households[first[rank.to_numpy() <= share]]] = True
+    return rows & pd.Series(chosen[households], index=features.index)
+
+
+def _id_codes(ids: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of ``ids`` (-1 where missing) and how many ids there are: a category's
+    codes as they are, other ids factorised (the same partition of the rows)."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return np.asarray(ids.cat.codes), len(ids.cat.categories)
+    codes, values = pd.factorize(ids)
+    return codes, len(values)
 
 
 def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -595,12 +610,18 @@ def _at_risk(features: pd.DataFrame) -> pd.Series:
 
 def check_no_leakage(features: pd.DataFrame, train: pd.Series, test: pd.Series) -> None:
     """Raise if a household or county of the test rows is also among the training rows."""
+    train, test = np.asarray(train, dtype=bool), np.asarray(test, dtype=bool)
     for key in ("household_id", "county_id"):
-        codes, values = pd.factorize(features[key])  # integer codes: no string per row
-        shared = np.intersect1d(codes[np.asarray(train, dtype=bool)],
-                                codes[np.asarray(test, dtype=bool)])
-        shared = shared[shared >= 0]  # -1: a missing id, which matches nothing
+        codes, n = _id_codes(features[key])  # integer codes: no string per row
+        in_train = np.zeros(n + 1, dtype=bool)
+        in_train[codes[train]] = True
+        in_train[-1] = False  # -1: a missing id, which matches nothing
+        tested = codes[test]
+        shared = np.unique(tested[in_train[tested]])
         if len(shared):
+            ids = features[key]
+            values = (ids.cat.categories if isinstance(ids.dtype, pd.CategoricalDtype)
+                      else pd.factorize(ids)[1])
             names = sorted(str(v) for v in np.asarray(values)[shared])
             raise ValueError(f"{key} in both training and test rows: {names[:5]}")
 
