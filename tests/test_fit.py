@@ -82,6 +82,40 @@ def test_check_no_leakage_raises(feature_frame):
         fit.check_no_leakage(f, bad, ~train)
 
 
+def test_check_no_leakage_by_codes_names_the_shared_ids_and_ignores_missing_ones():
+    """Categories or plain strings: the same verdict; a missing id matches nothing; the
+    message lists the shared ids sorted."""
+    train = pd.Series([True] * 4 + [False] * 4)
+    leaky = pd.DataFrame({"household_id": ["b", "a", None, "c", "a", "b", None, "d"],
+                          "county_id": list("xxxxyyyy")})
+    clean = leaky.assign(household_id=["b", "a", None, "c", "e", "f", None, "d"])
+    other_county = leaky.assign(household_id=list("abcdefgh"), county_id=list("xxxxxyyy"))
+    for cast in (lambda f: f, lambda f: f.astype("category")):
+        fit.check_no_leakage(cast(clean), train, ~train)
+        with pytest.raises(ValueError, match=r"household_id in both training and test "
+                                             r"rows: \['a', 'b'\]"):
+            fit.check_no_leakage(cast(leaky), train, ~train)
+        with pytest.raises(ValueError, match=r"county_id in both training and test rows: "
+                                             r"\['x'\]"):
+            fit.check_no_leakage(cast(other_county), train, ~train)
+
+
+def test_sample_households_draws_the_same_households_from_categories():
+    """Ids as categories (as the stage loads them, in any category order) or as strings:
+    the same households drawn; rows of a missing county are never drawn."""
+    f = _household_frame()
+    f.loc[f["household_id"] == "a7", "county_id"] = None
+    rows = pd.Series(True, index=f.index)
+    rows.iloc[::16] = False
+    plain = fit.sample_households(f, rows, max_rows=1500, seed=3)
+    assert not plain[f["household_id"] == "a7"].any()
+    shuffled = {c: pd.CategoricalDtype(sorted(f[c].dropna().unique(), reverse=True))
+                for c in ("county_id", "household_id")}
+    for frame in (f.astype({"county_id": "category", "household_id": "category"}),
+                  f.astype(shuffled)):
+        assert fit.sample_households(frame, rows, max_rows=1500, seed=3).equals(plain)
+
+
 def test_metrics_for_both_schemes_have_one_structure(result):
     oot, loco = result.metrics["out_of_time"], result.metrics["leave_one_county_out"]
     assert set(loco) == set(oot) == {"pooled", "c0", "c1", "c2"}
@@ -432,6 +466,40 @@ def test_load_features_keeps_the_labelled_rows_of_every_row_group(feature_frame,
     # a truth file read twice: the error names the files and the household-quarter
     with pytest.raises(ValueError, match=r"t0.parquet, .*t0.parquet: household .* in \d{4}Q\d appears twice"):
         fit.load_features(paths[:1], [truth_paths[0], truth_paths[0]])
+
+
+def test_load_keys_ids_in_the_order_first_seen_and_inputs_complete_without_nan(tmp_path):
+    """Each row group's dictionary holds its own ids (unlabelled ones too): the keys' and
+    features' categories are the labelled rows' ids in the order first seen, nothing
+    else; an input that is null or NaN makes a row incomplete."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from relapse_models.outcome.features import FEATURE_COLUMNS
+
+    ids = ["h2", "h9", "h1", "h2", "h3", "h1", "h0", "h8"]
+    label = pd.array([True, None, False, True, None, True, False, None], dtype="boolean")
+    frame = pd.DataFrame({"household_id": ids, "county_id": "c", "town_id": "t",
+                          "village_id": ["v1", "v0", "v1", "v1", "v2", "v2", "v0", "v3"],
+                          "year": 2023, "quarter": [1, 2, 3, 4] * 2, "periods_per_year": 4,
+                          fit.LABEL_COLUMN: label, "at_risk": True})
+    for c in FEATURE_COLUMNS:
+        frame[c] = 1.0
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    gaps = pa.array([np.nan, 1.0, 1.0, None, 1.0, 1.0, np.nan, 1.0], from_pandas=False)
+    table = table.set_column(table.column_names.index("income_ratio"), "income_ratio", gaps)
+    path = tmp_path / "f.parquet"
+    pq.write_table(table, path, row_group_size=4)
+    assert pq.ParquetFile(path).num_row_groups == 2
+
+    keys = fit.load_keys([str(path)])
+    assert list(keys["household_id"]) == ["h2", "h1", "h2", "h1", "h0"]
+    assert list(keys["household_id"].cat.categories) == ["h2", "h1", "h0"]
+    assert list(keys["village_id"].cat.categories) == ["v1", "v2", "v0"]
+    assert list(keys[fit.INPUTS_COMPLETE]) == [False, True, False, True, False]
+    whole = fit.load_features([str(path)])
+    for c in ("household_id", "village_id"):
+        pd.testing.assert_series_equal(whole[c], keys[c])
 
 
 def test_tuning_keeps_the_defaults_when_the_gbm_cannot_be_fitted(monkeypatch, feature_frame, config):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from relapse_models.models import MODEL_INPUTS, MODELS, LogitModel
+from relapse_models.models import MODEL_INPUTS, MODELS, LogitModel, glm
 from relapse_models.models.logit import (
     CR1_MIN_CLUSTERS,
     ModelNotFitted,
@@ -46,6 +46,71 @@ def test_separated_logit_falls_back_to_a_penalised_fit():
     p = m.predict_proba(d)[:, 1]
     assert np.all((p > 0) & (p < 1)) and np.isfinite(p).all()
     assert m.fit_report()["penalised"] and m.fit_report()["inference"]["method"] == "none"
+
+
+def test_overlap_proven_by_hand():
+    """x = 0, 1, 0, 1 with y = 0, 0, 1, 1: each x value has both outcomes, and equal weights
+    give a score of exactly zero (signed column sums 0), so no direction can separate; with
+    y = x the outcomes are separated and no weights can prove otherwise."""
+    X, y = np.array([[0.0], [1.0], [0.0], [1.0]]), np.array([0.0, 0.0, 1.0, 1.0])
+    assert glm.overlap_proven(X, y, np.ones(4))
+    assert separation_direction(X, y) is None
+    assert not glm.overlap_proven(X, y, np.array([1.0, 1.0, 1.0, 0.0]))  # a weight of zero
+    assert not glm.overlap_proven(X, y, np.array([1.0, 2.0, 1.0, 1.0]))  # score not zero
+    separated = X[:, 0]
+    assert separation_direction(X, separated) is not None
+    for w in (np.ones(4), np.array([0.5, 0.1, 0.9, 2.0])):
+        assert not glm.overlap_proven(X, separated, w)
+
+
+def test_overlap_proven_by_the_logit_fit_and_not_under_separation():
+    """The logit's probabilities prove the overlap of data drawn from a logit (the
+    programme finds no direction either); on data separated by x1 + x2 nothing proves it."""
+    d = _two_column_separation()
+    X = d[["x1", "x2"]].to_numpy()
+    rng = np.random.default_rng(1)
+    overlap = (rng.random(len(d)) < 1 / (1 + np.exp(-(d["x1"] + d["x2"] - 1)))).astype(float)
+    mu = sm.GLM(overlap, sm.add_constant(X), family=sm.families.Binomial()).fit().fittedvalues
+    assert glm.overlap_proven(X, overlap, np.abs(overlap - mu))
+    assert separation_direction(X, overlap) is None
+    y = d["y"].to_numpy()
+    assert not glm.overlap_proven(X, y, np.full(len(y), 0.5))
+    assert not glm.overlap_proven(X, y, np.abs(y - mu))
+
+
+def test_the_separation_programme_is_solved_only_when_the_fit_does_not_prove_overlap(
+        monkeypatch):
+    """Overlapping data: the fit proves it, the programme is not solved and the fit is the
+    maximum-likelihood one. Separated data: the programme decides (penalised fit), also when
+    the maximum-likelihood fit fails; with overlap such a failure is raised as before."""
+    solved = []
+    real = glm.separation_direction
+
+    def spy(X, y, tol=1e-7):
+        solved.append(len(X))
+        return real(X, y, tol)
+
+    monkeypatch.setattr(glm, "separation_direction", spy)
+    d = _two_column_separation()
+    rng = np.random.default_rng(1)
+    overlap = (rng.random(len(d)) < 1 / (1 + np.exp(-(d["x1"] + d["x2"] - 1)))).astype(float)
+    m = LogitModel(features=["x1", "x2"]).fit(d, overlap, groups=d["village_id"])
+    assert solved == [] and not m.penalised_
+    mle = sm.GLM(overlap, sm.add_constant(d[["x1", "x2"]].to_numpy()),
+                 family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(m.params_.to_numpy(), mle.params, rtol=1e-6)
+
+    m = LogitModel(features=["x1", "x2"]).fit(d, d["y"], groups=d["village_id"])
+    assert solved == [len(d)] and m.penalised_
+
+    def broken(self, formula, data, fit_kw):
+        raise np.linalg.LinAlgError("singular")
+
+    monkeypatch.setattr(LogitModel, "_fit_formula", broken)
+    m = LogitModel(features=["x1", "x2"]).fit(d, d["y"], groups=d["village_id"])
+    assert m.penalised_ and any("separation" in w for w in m.warnings_)
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        LogitModel(features=["x1", "x2"]).fit(d, overlap, groups=d["village_id"])
 
 
 def test_nothing_estimable_is_not_fitted_and_not_scored(feature_frame):

@@ -14,9 +14,10 @@ clusters (``inference_``):
   is too small with few clusters (Cameron & Miller 2015, J. Human Resources 50(2));
 - fewer: no interval (withheld, with the reason).
 
-Degenerate fits are caught, not printed: before the fit a linear programme looks for a
-direction that separates the outcomes (complete or quasi-complete separation in any
-combination of columns, Konis 2007), and after it fitted probabilities at 0 or 1, a fit that
+Degenerate fits are caught, not printed: a linear programme looks for a direction that
+separates the outcomes (complete or quasi-complete separation in any combination of columns,
+Konis 2007; not solved when the fit's own probabilities prove that none exists, see
+:func:`overlap_proven`), and fitted probabilities at 0 or 1, a fit that
 did not converge or a coefficient beyond :data:`UNSTABLE_COEF` on the standardised scale mark
 the maximum-likelihood fit as degenerate. The model then falls back to an L2-penalised fit
 (scikit-learn, standardised columns), records the warning in ``warnings_`` and withholds the
@@ -59,6 +60,17 @@ class ModelNotFitted(RuntimeError):
     """A model that could not be estimated on the data given (reported, never scored)."""
 
 
+def _separation_matrix(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``A`` of the separation programme: each row's standardised columns (intercept first),
+    signed by its outcome, so that ``A b >= 0`` on every row is a separating ``b``."""
+    Z = np.asarray(X, dtype=float)
+    sd = Z.std(axis=0)
+    Z = (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    Z = np.column_stack([np.ones(len(Z)), Z])
+    sign = np.where(np.asarray(y) == 1, 1.0, -1.0)
+    return sign[:, None] * Z
+
+
 def separation_direction(X: np.ndarray, y: np.ndarray, tol: float = 1e-7) -> np.ndarray | None:
     """A direction ``b`` (intercept first) with ``x_i'b >= 0`` for every positive and
     ``<= 0`` for every negative, not zero on every row, if one exists: then the outcomes are
@@ -67,17 +79,39 @@ def separation_direction(X: np.ndarray, y: np.ndarray, tol: float = 1e-7) -> np.
     when the data overlap."""
     from scipy.optimize import linprog
 
-    Z = np.asarray(X, dtype=float)
-    sd = Z.std(axis=0)
-    Z = (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    Z = np.column_stack([np.ones(len(Z)), Z])
-    sign = np.where(np.asarray(y) == 1, 1.0, -1.0)
-    A = sign[:, None] * Z  # separation: A b >= 0 for every row, sum(A b) > 0
+    A = _separation_matrix(X, y)  # separation: A b >= 0 for every row, sum(A b) > 0
     res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)),
-                  bounds=[(-1, 1)] * Z.shape[1], method="highs")
+                  bounds=[(-1, 1)] * A.shape[1], method="highs")
     if res.status != 0 or -res.fun <= tol * len(A):
         return None
     return res.x
+
+
+def overlap_proven(X: np.ndarray, y: np.ndarray, weights: np.ndarray, tol: float = 1e-7) -> bool:
+    """True when ``weights`` prove that :func:`separation_direction` (same ``tol``) finds no
+    direction, so that its linear programme need not be solved.
+
+    Stiemke's alternative: for weights ``w > 0`` on every row and any ``b`` of the programme
+    (``A b >= 0``, ``|b| <= 1``), ``sum(A b) <= w'A b / min(w) = (A'w)'b / min(w) <=
+    |A'w|_1 / min(w)``. The logit's fitted probabilities give such weights,
+    ``w = |y - mu|``: at the maximum-likelihood estimate the score ``A'w`` is zero, which
+    exists only when the outcomes overlap. ``A'w`` is summed in extended precision and its
+    worst-case rounding added to the bound, which must stay under half the programme's
+    threshold ``tol * n`` (the other half: room for the solver's own tolerances). False
+    (solve the programme) whenever the bound is not met."""
+    A = _separation_matrix(X, y)
+    w = np.asarray(weights, dtype=float)
+    if not len(A) or w.shape != (len(A),) or not (np.isfinite(w) & (w > 0)).all():
+        return False
+    wide = np.longdouble
+    unit = np.finfo(wide).eps / 2  # unit roundoff of the sums below
+    n = len(A)
+    if n * unit >= 0.5:
+        return False
+    score = A.astype(wide).T @ w.astype(wide)
+    rounding = n * unit / (1 - n * unit) * (np.abs(A).astype(wide).T @ w.astype(wide))
+    bound = float((np.abs(score).sum() + 2 * rounding.sum()) / wide(w.min()))
+    return bound <= 0.5 * tol * n
 
 
 def cr2_covariance(
@@ -243,19 +277,32 @@ class FormulaGLM:
         fit_kw: dict = {"disp": False, "maxiter": self.maxiter}
         if codes is not None and self.cov_type == "cluster" and n_clusters >= CR1_MIN_CLUSTERS:
             fit_kw.update(cov_type="cluster", cov_kwds={"groups": codes})
-        separated = None
+        result, separated = None, None
         if self.formula is None:
-            separated = separation_direction(data[cols].to_numpy(float),
-                                             data[self.response].to_numpy(float))
+            # the fit first: where the outcomes overlap its probabilities prove it (see
+            # overlap_proven) and the separation programme, costly on many rows, is not solved;
+            # otherwise the programme decides, as it would alone (a fit that failed is redone
+            # below, where its error is raised)
+            Z, yz = data[cols].to_numpy(float), data[self.response].to_numpy(float)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = self._fit_formula(formula, data, fit_kw)
+                    weights = np.abs(yz - np.asarray(result.fittedvalues, dtype=float))
+            except Exception:  # any failure: the programme decides first
+                result = None
+            if result is None or not overlap_proven(Z, yz, weights):
+                separated = separation_direction(Z, yz)
         if separated is not None:
             big = [c for c, b in zip(cols, separated[1:], strict=True) if abs(b) > 1e-6]
             self.warnings_.append(
                 f"quasi-complete separation by a combination of {big}: the maximum-likelihood "
                 "estimate does not exist; L2-penalised fit, intervals withheld")
             return self._fit_penalised(data, cols)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = self._fit_formula(formula, data, fit_kw)
+        if result is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = self._fit_formula(formula, data, fit_kw)
         problem = self._degenerate(result)
         if problem and self.formula is None:
             self.warnings_.append(f"degenerate maximum-likelihood fit ({problem}): "

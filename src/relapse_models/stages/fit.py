@@ -16,7 +16,6 @@ drivers: the province-level models of the comparative report).
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 import warnings
@@ -87,35 +86,76 @@ class FitResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _labelled_tables(paths: list[str], wanted: list[str]) -> Iterator[pa.Table]:
-    """Each file's rows with a known label, row group by row group, ``wanted`` columns (those
-    present): half the time of a dataset filter, and never more than one row group's
-    unlabelled rows in memory."""
+ID_COLUMNS = ("household_id", "county_id", "town_id", "village_id")
+"""String ids read as dictionaries: their values are decoded once per row group, not once per
+row, and filtering or taking rows moves integer indices only."""
+
+
+def _features_file(path: str) -> pq.ParquetFile:
+    """``path`` opened with its string id columns (:data:`ID_COLUMNS`) read as dictionaries;
+    raises when it has no label column."""
+    schema = pq.read_schema(path)
+    if LABEL_COLUMN not in schema.names:
+        raise ValueError(f"{path}: no {LABEL_COLUMN!r} column (not a features file?)")
+    text = [c for c in ID_COLUMNS if c in schema.names
+            and (pa.types.is_string(schema.field(c).type)
+                 or pa.types.is_large_string(schema.field(c).type))]
+    return pq.ParquetFile(path, read_dictionary=text)
+
+
+def _row_groups(paths: list[str], wanted: list[str]) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """Each row group of each file, ``wanted`` columns (those present; the label among them),
+    with the positions of its rows that have a known label; a file without row groups gives
+    one empty table."""
     for path in paths:
-        file = pq.ParquetFile(path)
-        names = file.schema_arrow.names
-        if LABEL_COLUMN not in names:
-            raise ValueError(f"{path}: no {LABEL_COLUMN!r} column (not a features file?)")
-        columns = [c for c in wanted if c in names]
+        file = _features_file(path)
+        columns = [c for c in wanted if c in file.schema_arrow.names]
         for i in range(file.num_row_groups):
             group = file.read_row_group(i, columns=columns)
-            yield group.filter(pc.is_valid(group.column(LABEL_COLUMN)))
-            del group
-            pa.default_memory_pool().release_unused()  # the unfiltered group back to the system
+            labelled = pc.is_valid(group.column(LABEL_COLUMN)).to_numpy()
+            yield group, np.flatnonzero(labelled)
+            del group  # its memory is reused by the next group's
         if not file.num_row_groups:
-            yield file.schema_arrow.empty_table().select(columns)
+            yield file.schema_arrow.empty_table().select(columns), np.zeros(0, dtype=np.int64)
+        # the last unfiltered group back to the system (once a file, not once a group: pages
+        # handed back and faulted in again cost more system time than the reads' decoding)
+        pa.default_memory_pool().release_unused()
+
+
+def _labelled_tables(paths: list[str], wanted: list[str]) -> Iterator[pa.Table]:
+    """Each file's rows with a known label, row group by row group, ``wanted`` columns (those
+    present; string ids as dictionaries): half the time of a dataset filter, and never more
+    than one row group's unlabelled rows in memory."""
+    for group, labelled in _row_groups(paths, wanted):
+        yield group if len(labelled) == group.num_rows else group.take(pa.array(labelled))
 
 
 def _frame(tables: list[pa.Table]) -> pd.DataFrame:
-    """One frame of ``tables``, id columns as categories. The Arrow buffers are freed column
-    by column as pandas takes them over: the table and the frame are not both held whole (a
-    province's panel is several GB)."""
+    """One frame of ``tables``, id columns as categories in the order the rows first show
+    them (as one dictionary encoding of the whole column would give, whatever each row
+    group's dictionary held). The Arrow buffers are freed column by column as pandas takes
+    them over: the table and the frame are not both held whole (a province's panel is
+    several GB)."""
     table = pa.concat_tables(tables, promote_options="default")
     tables.clear()
     frame = table.to_pandas(strings_to_categorical=True, self_destruct=True, split_blocks=True)
     del table
     pa.default_memory_pool().release_unused()  # the freed Arrow buffers back to the system
+    for c in frame.columns:
+        if isinstance(frame[c].dtype, pd.CategoricalDtype):
+            frame[c] = _categories_in_order_seen(frame[c].array)
     return frame
+
+
+def _categories_in_order_seen(values: pd.Categorical) -> pd.Categorical:
+    """``values`` with only the categories they use, in the order of their first row."""
+    codes = np.asarray(values.codes)
+    known = codes >= 0  # -1: a missing id
+    new = np.full(len(codes), -1, dtype=np.int64)
+    new[known], used = pd.factorize(codes[known])
+    if len(used) == len(values.categories) and (used == np.arange(len(used))).all():
+        return values
+    return pd.Categorical.from_codes(new, dtype=pd.CategoricalDtype(values.categories[used]))
 
 
 def load_keys(paths: list[str]) -> pd.DataFrame:
@@ -125,18 +165,22 @@ def load_keys(paths: list[str]) -> pd.DataFrame:
     the model inputs of the rows a stage uses (``load_features(..., rows=...)``). Same rows,
     order and id categories as :func:`load_features`."""
     tables = []
-    for table in _labelled_tables(paths, [*KEY_COLUMNS, *FEATURE_COLUMNS]):
-        present = [c for c in FEATURE_COLUMNS if c in table.column_names]
-        # pandas' notna: neither null nor NaN
-        complete = functools.reduce(pc.and_, [
-            pc.invert(pc.is_null(table.column(c), nan_is_null=True)) for c in present
-        ], pa.array(np.ones(table.num_rows, dtype=bool)))
+    for table, labelled in _row_groups(paths, [*KEY_COLUMNS, *FEATURE_COLUMNS]):
+        # pandas' notna: neither null nor NaN; decided on the whole group, then cut to the
+        # labelled rows with the keys (the inputs themselves are never copied)
+        complete = np.ones(table.num_rows, dtype=bool)
+        for c in FEATURE_COLUMNS:
+            if c in table.column_names:
+                complete &= ~pc.is_null(table.column(c), nan_is_null=True).to_numpy()
         keys = table.select([c for c in KEY_COLUMNS if c in table.column_names])
+        del table
+        if len(labelled) < keys.num_rows:
+            keys, complete = keys.take(pa.array(labelled)), complete[labelled]
         for name, kind in _KEY_TYPES.items():
             if name in keys.column_names and pa.types.is_integer(keys.schema.field(name).type):
                 i = keys.column_names.index(name)
                 keys = keys.set_column(i, name, pc.cast(keys.column(name), kind))
-        tables.append(keys.append_column(INPUTS_COMPLETE, complete))
+        tables.append(keys.append_column(INPUTS_COMPLETE, pa.array(complete)))
     return _frame(tables)
 
 
@@ -171,10 +215,10 @@ def load_features(
         if len(rows) and ((np.diff(rows) <= 0).any() or rows[0] < 0):
             raise ValueError("rows must be increasing positions of the labelled rows")
         tables, start = [], 0
-        for table in _labelled_tables(paths, wanted):
-            lo, hi = np.searchsorted(rows, [start, start + table.num_rows])
-            tables.append(table.take(pa.array(rows[lo:hi] - start)))
-            start += table.num_rows
+        for table, labelled in _row_groups(paths, wanted):
+            lo, hi = np.searchsorted(rows, [start, start + len(labelled)])
+            tables.append(table.take(pa.array(labelled[rows[lo:hi] - start])))
+            start += len(labelled)
         if len(rows) and rows[-1] >= start:
             raise ValueError(f"rows reach position {rows[-1]}: the files hold {start} "
                              "labelled rows (keys from other files?)")
@@ -254,13 +298,28 @@ def sample_households(
     if max_rows is None or n <= max_rows:
         return rows
     share = max_rows / n
-    sub = features.loc[rows, ["county_id", "household_id"]]
-    households = sub.drop_duplicates("household_id")
+    pos = np.flatnonzero(np.asarray(rows, dtype=bool))
+    households, n_households = _id_codes(features["household_id"])
+    households = np.where(households < 0, n_households, households)  # a missing id: one more
+    # each household's first row, in row order (the households' order for the draw)
+    first = pos[np.sort(np.unique(households[pos], return_index=True)[1])]
+    counties = _id_codes(features["county_id"])[0][first].astype(float)
+    counties[counties < 0] = np.nan  # a missing county is in no group, never drawn
     rng = np.random.default_rng(seed)
-    key = pd.Series(rng.random(len(households)), index=households.index)
-    rank = key.groupby(households["county_id"].to_numpy()).rank(method="first", pct=True)
-    chosen = households.loc[rank.to_numpy() <= share, "household_id"]
-    return rows & features["household_id"].isin(chosen)
+    key = pd.Series(rng.random(len(first)))
+    rank = key.groupby(counties).rank(method="first", pct=True)
+    chosen = np.zeros(n_households + 1, dtype=bool)
+    chosen[households[first[rank.to_numpy() <= share]]] = True
+    return rows & pd.Series(chosen[households], index=features.index)
+
+
+def _id_codes(ids: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of ``ids`` (-1 where missing) and how many ids there are: a category's
+    codes as they are, other ids factorised (the same partition of the rows)."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return np.asarray(ids.cat.codes), len(ids.cat.categories)
+    codes, values = pd.factorize(ids)
+    return codes, len(values)
 
 
 def model_params(name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -558,12 +617,18 @@ def _at_risk(features: pd.DataFrame) -> pd.Series:
 
 def check_no_leakage(features: pd.DataFrame, train: pd.Series, test: pd.Series) -> None:
     """Raise if a household or county of the test rows is also among the training rows."""
+    train, test = np.asarray(train, dtype=bool), np.asarray(test, dtype=bool)
     for key in ("household_id", "county_id"):
-        codes, values = pd.factorize(features[key])  # integer codes: no string per row
-        shared = np.intersect1d(codes[np.asarray(train, dtype=bool)],
-                                codes[np.asarray(test, dtype=bool)])
-        shared = shared[shared >= 0]  # -1: a missing id, which matches nothing
+        codes, n = _id_codes(features[key])  # integer codes: no string per row
+        in_train = np.zeros(n + 1, dtype=bool)
+        in_train[codes[train]] = True
+        in_train[-1] = False  # -1: a missing id, which matches nothing
+        tested = codes[test]
+        shared = np.unique(tested[in_train[tested]])
         if len(shared):
+            ids = features[key]
+            values = (ids.cat.categories if isinstance(ids.dtype, pd.CategoricalDtype)
+                      else pd.factorize(ids)[1])
             names = sorted(str(v) for v in np.asarray(values)[shared])
             raise ValueError(f"{key} in both training and test rows: {names[:5]}")
 
