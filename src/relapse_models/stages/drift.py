@@ -142,7 +142,7 @@ def drift_report(
     year = keys["year"].to_numpy()
     labelled = keys[LABEL_COLUMN].notna().to_numpy()
     psi_parts, scored = [], {}
-    scoring_columns = [*KEY_COLUMNS, *inputs, "relapse_in_quarters"]
+    scoring_columns = [*KEY_COLUMNS, *inputs]
     for y in later:  # one later year in memory at a time
         rows = (year == y) & at_risk & labelled
         this = load(np.flatnonzero(rows), scoring_columns)

@@ -412,7 +412,7 @@ def training_rows(
 def _fit_and_score(
     features: pd.DataFrame,
     train: pd.Series,
-    test: pd.Series,
+    test: pd.Series | None,
     models: tuple[str, ...],
     config: dict[str, Any],
     desc: str = "fitting models",
@@ -420,12 +420,14 @@ def _fit_and_score(
     keys: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit each model on its :func:`training_rows`; the ``test`` rows' keys, label and
-    scores. ``tuned``: model name -> settings chosen on the tuning year (see :func:`tune`).
-    ``keys``: what the masks run over when ``features`` holds only the planned rows."""
+    scores (``test`` None: the models only, no row scored). ``tuned``: model name ->
+    settings chosen on the tuning year (see :func:`tune`). ``keys``: what the masks run over
+    when ``features`` holds only the planned rows."""
     keys = features if keys is None else keys
     tuned = tuned or {}
     keep = KEYS + [LABEL_COLUMN] + [c for c in [*PREDICTION_EXTRAS, "true_prob"] if c in features]
-    predictions = rows_of(features, test, keep).reset_index(drop=True)
+    scored = np.zeros(len(keys), dtype=bool) if test is None else test
+    predictions = rows_of(features, scored, keep).reset_index(drop=True)
     for c in KEYS:  # the ids as plain strings in the output, as the features files have them
         if isinstance(predictions[c].dtype, pd.CategoricalDtype):
             predictions[c] = predictions[c].astype(object)
@@ -456,7 +458,7 @@ def _fit_and_score(
             fitted[name] = NotFittedModel(name, reason)
             continue
         del data
-        if len(predictions):
+        if test is not None:
             predictions[f"score_{name}"] = predict_rows(model, features, test, inputs)
         fitted[name] = model
     return predictions, fitted
@@ -798,8 +800,8 @@ def fit_out_of_time_models(
     train, _ = out_of_time_split(keys, train_until_year(keys, config),
                                  horizon=config["monitoring"]["horizon_quarters"])
     tuning = tune(features, config, models, keys=keys)
-    _, fitted = _fit_and_score(features, train, pd.Series(False, index=keys.index), models,
-                               config, tuned=tuning["settings"], keys=keys)
+    _, fitted = _fit_and_score(features, train, None, models, config,
+                               tuned=tuning["settings"], keys=keys)
     return fitted
 
 
