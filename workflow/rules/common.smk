@@ -2,6 +2,7 @@
 import inspect
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -20,8 +21,15 @@ from relapse_models.core.config import (
     validate_config,
     whatif_county,
 )
+from relapse_models.core.signals import handle_in_thread
 
 min_version("9.0")
+
+
+onstart:
+    # `kill` (SIGTERM) stops the run after its running jobs: Snakemake's handler would
+    # otherwise deadlock on a signal that arrives while its scheduler holds its lock.
+    handle_in_thread(signal.SIGTERM)
 
 
 # A bad config stops the run before any job, with one message naming every bad key: the
