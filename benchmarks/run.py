@@ -92,8 +92,9 @@ def run_size(households: int, cores: int, bootstrap: int, quarters: int = 20) ->
     for tsv in sorted((workdir / "reports" / "benchmarks").rglob("*.tsv")):
         bench = pd.read_csv(tsv, sep="\t")
         rows.append({"rule": tsv.parent.name, "job": tsv.stem, "s": float(bench["s"].iloc[0]),
-                     "max_rss_mb": float(bench["max_rss"].iloc[0])})
+                     "max_rss_mb": float(bench["max_rss"].iloc[0]), "end": tsv.stat().st_mtime})
     jobs = pd.DataFrame(rows)
+    timeline = job_timeline(jobs, cores)
     per_rule = jobs.groupby("rule").agg(s=("s", "sum"), max_rss_mb=("max_rss_mb", "max"), jobs=("job", "size"))
     features = jobs[jobs["rule"] == "features"].sort_values("s")
     largest = str(features["job"].iloc[-1])
@@ -106,7 +107,33 @@ def run_size(households: int, cores: int, bootstrap: int, quarters: int = 20) ->
         "noop_rerun_s": noop,
         "peak_rss_mb": float(jobs["max_rss_mb"].max()),
         "rules": per_rule.reset_index().to_dict("records"),
+        "jobs_s": timeline["jobs_s"],
+        "idle_core_s": timeline["idle_core_s"],
+        "tail": timeline["tail"],
         "features_reference": reference,
+    }
+
+
+def job_timeline(jobs: pd.DataFrame, cores: int) -> dict:
+    """Where the cores waited: each job's start is its benchmark file's time less its
+    seconds. ``idle_core_s`` is the core-seconds between the first start and the last end
+    that no job used; ``tail`` lists the jobs still running once fewer than ``cores`` jobs
+    are left for good (where a run waits on one long job)."""
+    start = jobs["end"] - jobs["s"]
+    t0 = float(start.min())
+    span = float(jobs["end"].max()) - t0
+    edges = pd.concat([pd.Series(1, index=start.to_numpy()), pd.Series(-1, index=jobs["end"].to_numpy())])
+    edges = edges.groupby(level=0).sum().sort_index()
+    running = edges.cumsum()
+    full = running.to_numpy() >= cores
+    last_full = int(full.nonzero()[0].max()) if full.any() else -1
+    tail_from = float(running.index[last_full + 1]) if last_full >= 0 else t0
+    tail = jobs[jobs["end"] > tail_from].assign(start_s=start - t0, end_s=jobs["end"] - t0)
+    return {
+        "jobs_s": float(jobs["s"].sum()),
+        "idle_core_s": cores * span - float(jobs["s"].sum()),
+        "tail": [{"job": f"{r.rule}/{r.job}", "start_s": round(r.start_s, 1), "end_s": round(r.end_s, 1)}
+                 for r in tail.sort_values("end_s").itertuples()],
     }
 
 
@@ -164,6 +191,8 @@ def markdown(results: list[dict], dry_run_s: float | None, counties: int) -> str
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
     lines.append("| **wall** | " + " | ".join(f"**{r['wall_s']:.1f}**" for r in results) + " |")
     lines.append("| peak RSS (MB) | " + " | ".join(f"{r['peak_rss_mb']:.0f}" for r in results) + " |")
+    lines.append("| jobs' seconds, summed | " + " | ".join(f"{r['jobs_s']:.0f}" for r in results) + " |")
+    lines.append("| idle core-seconds | " + " | ".join(f"{r['idle_core_s']:.0f}" for r in results) + " |")
     lines.append("| no-op rerun (s) | " + " | ".join(f"{r['noop_rerun_s']:.1f}" for r in results) + " |")
     lines.append("| features / DuckDB | " + " | ".join(
         f"{r['features_reference']['package_to_duckdb']:.2f}" for r in results) + " |")
@@ -181,6 +210,10 @@ def markdown(results: list[dict], dry_run_s: float | None, counties: int) -> str
     lines.append(f"| no-op rerun <= 5 s | {max(r['noop_rerun_s'] for r in results):.1f} s |")
     if dry_run_s is not None:
         lines.append(f"| `snakemake -n` with {counties:,} counties <= 10 s (issue #22) | {dry_run_s:.1f} s |")
+    for r in results:
+        lines += ["", f"Jobs running at {r['households']:,} households once fewer than all cores were busy "
+                  "for good (seconds from the first job's start):", ""]
+        lines += [f"- {t['job']}: {t['start_s']:.0f} to {t['end_s']:.0f}" for t in r["tail"]]
     return "\n".join(lines) + "\n"
 
 

@@ -29,3 +29,18 @@ def test_twenty_quarters_test_on_the_last_year_with_outcomes():
 def test_panel_length_refused(quarters):
     with pytest.raises(ValueError, match="--quarters"):
         bench_run.period_overrides(quarters)
+
+
+def test_job_timeline_idle_core_seconds_and_tail():
+    # two cores: a (0-10) and b (0-4) overlap, c (4-8) runs beside a, then d (10-20) alone
+    import pandas as pd
+
+    jobs = pd.DataFrame({"rule": ["fit", "simulate", "clean", "robustness"],
+                         "job": ["all", "x", "x", "all"],
+                         "s": [10.0, 4.0, 4.0, 10.0],
+                         "end": [110.0, 104.0, 108.0, 120.0]})
+    timeline = bench_run.job_timeline(jobs, cores=2)
+    assert timeline["jobs_s"] == 28.0
+    assert timeline["idle_core_s"] == 2 * 20 - 28  # 8-10 on one core, 10-20 on one core
+    assert [t["job"] for t in timeline["tail"]] == ["fit/all", "robustness/all"]
+    assert timeline["tail"][-1] == {"job": "robustness/all", "start_s": 10.0, "end_s": 20.0}
