@@ -120,6 +120,7 @@ def job_timeline(jobs: pd.DataFrame, cores: int) -> dict:
     that no job used; ``tail`` lists the jobs still running once fewer than ``cores`` jobs
     are left for good (where a run waits on one long job)."""
     start = jobs["end"] - jobs["s"]
+    busy = float(jobs["s"].sum())
     t0 = float(start.min())
     span = float(jobs["end"].max()) - t0
     edges = pd.concat([pd.Series(1, index=start.to_numpy()), pd.Series(-1, index=jobs["end"].to_numpy())])
@@ -130,8 +131,8 @@ def job_timeline(jobs: pd.DataFrame, cores: int) -> dict:
     tail_from = float(running.index[last_full + 1]) if last_full >= 0 else t0
     tail = jobs[jobs["end"] > tail_from].assign(start_s=start - t0, end_s=jobs["end"] - t0)
     return {
-        "jobs_s": float(jobs["s"].sum()),
-        "idle_core_s": cores * span - float(jobs["s"].sum()),
+        "jobs_s": busy,
+        "idle_core_s": cores * span - busy,
         "tail": [{"job": f"{r.rule}/{r.job}", "start_s": round(r.start_s, 1), "end_s": round(r.end_s, 1)}
                  for r in tail.sort_values("end_s").itertuples()],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from relapse_models.core.config import load_config
@@ -33,8 +34,6 @@ def test_panel_length_refused(quarters):
 
 def test_job_timeline_idle_core_seconds_and_tail():
     # two cores: a (0-10) and b (0-4) overlap, c (4-8) runs beside a, then d (10-20) alone
-    import pandas as pd
-
     jobs = pd.DataFrame({"rule": ["fit", "simulate", "clean", "robustness"],
                          "job": ["all", "x", "x", "all"],
                          "s": [10.0, 4.0, 4.0, 10.0],
